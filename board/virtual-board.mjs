@@ -1,0 +1,399 @@
+#!/usr/bin/env node
+// The virtual board: real MicroPython (official WebAssembly port, npm package
+// @micropython/micropython-webassembly-pyscript) behind stdin/stdout, byte-true,
+// so that mpheap's device code can be tested over pipes or a pty without hardware.
+//
+// Every stdin byte goes to replProcessChar(); the bytes MicroPython prints while
+// handling one stdin chunk are written to stdout in one write, in order.
+// What the port lacks and a real board does is emulated here (see README.md):
+//   * raw-paste request \x05A\x01 in raw mode -> "R\x00" (understood, not supported),
+//   * soft reset (return 0x100) -> "MPY: soft reboot\r\n", fresh interpreter, same mode.
+//
+// Usage: node board/virtual-board.mjs [--heap BYTES] [--pystack WORDS]
+//          [--banner|--no-banner] [--start-raw] [--raw-paste MODE] [--fault SPEC]...
+
+import {
+  PYEXEC_FORCED_EXIT,
+  ByteSink,
+  checkHeapOptions,
+  createInterpreter,
+  parsePositiveInt,
+  parseSize,
+  writeAllSync,
+} from './lib.mjs';
+
+const PROG = 'virtual-board';
+
+const CTRL_A = 0x01;
+const CTRL_B = 0x02;
+const CTRL_C = 0x03;
+const CTRL_D = 0x04;
+const CTRL_E = 0x05;
+
+const RAW_BANNER = Buffer.from('raw REPL; CTRL-B to exit\r\n>', 'latin1');
+// What MicroPython prints for \x01 on an empty friendly-REPL line.
+const RAW_ENTRY = Buffer.from('\r\nraw REPL; CTRL-B to exit\r\n>', 'latin1');
+const SOFT_REBOOT = Buffer.from('MPY: soft reboot\r\n', 'latin1');
+
+const USAGE = `usage: node board/virtual-board.mjs [options]
+
+A MicroPython board (WebAssembly port) on stdin/stdout.
+
+options:
+  --heap BYTES        initial GC heap size; suffixes K, M, G (default 1M).
+                      The heap grows by extra areas on demand (split heap).
+  --pystack WORDS     Python stack size in words (default 2048)
+  --banner            print the friendly REPL banner at start
+  --no-banner         print nothing at start, like a running board when its
+                      port is opened (default)
+  --start-raw         start in raw REPL mode (as left by an earlier tool)
+  --raw-paste MODE    answer to a raw-paste request \\x05A\\x01 in raw mode:
+                        unsupported         "R\\x00" (default; what mpremote expects)
+                        unsupported-prompt  "R\\x00>" (what pyexec.c prints for an
+                                            unknown raw-paste command)
+                        legacy              as firmware older than v1.14: the
+                                            \\x01 resets the raw REPL and prints
+                                            "raw REPL; CTRL-B to exit\\r\\n>"
+  --fault SPEC        inject a fault (repeatable, or comma-separated):
+                        hangup-after=N  exit after writing N output bytes in total
+                        silent          read stdin, never answer
+                        garbage[=SEED]  prefix every output chunk with 1..8 bytes
+                                        in 0x80..0xff from a fixed-seed PRNG
+                        slow=MS         delay every output chunk by MS ms
+  -h, --help          show this help
+
+Exit status: 0 on stdin EOF, on host hang-up and on hangup-after; 2 on bad
+usage; 70 on an internal error (message on stderr).`;
+
+class UsageError extends Error {}
+
+function parseFault(spec, faults) {
+  for (const item of spec.split(',')) {
+    const part = item.trim();
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? undefined : part.slice(eq + 1);
+    switch (name) {
+      case 'hangup-after':
+        if (value === undefined || !/^[0-9]+$/.test(value)) {
+          throw new UsageError(`--fault hangup-after needs a byte count, e.g. hangup-after=100`);
+        }
+        faults.hangupAfter = Number(value);
+        break;
+      case 'silent':
+        if (value !== undefined) throw new UsageError(`--fault silent takes no value`);
+        faults.silent = true;
+        break;
+      case 'garbage':
+        faults.garbage = true;
+        if (value !== undefined) {
+          if (!/^[0-9]+$/.test(value)) throw new UsageError(`--fault garbage=SEED needs a decimal seed`);
+          faults.garbageSeed = Number(value) >>> 0;
+        }
+        break;
+      case 'slow':
+        if (value === undefined || !/^[0-9]+$/.test(value)) {
+          throw new UsageError(`--fault slow needs milliseconds, e.g. slow=50`);
+        }
+        faults.slowMs = Number(value);
+        break;
+      default:
+        throw new UsageError(`unknown fault '${part}' (hangup-after=N, silent, garbage[=SEED], slow=MS)`);
+    }
+  }
+}
+
+function parseArgs(argv) {
+  const opts = {
+    heap: 1024 * 1024,
+    pystack: undefined,
+    banner: false,
+    startRaw: false,
+    rawPaste: 'unsupported',
+    faults: { hangupAfter: undefined, silent: false, garbage: false, garbageSeed: 1, slowMs: 0 },
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let inline;
+    if (arg.startsWith('--') && arg.includes('=')) {
+      inline = arg.slice(arg.indexOf('=') + 1);
+      arg = arg.slice(0, arg.indexOf('='));
+    }
+    const value = () => {
+      if (inline !== undefined) return inline;
+      if (i + 1 >= argv.length) throw new UsageError(`option ${arg} needs a value`);
+      return argv[++i];
+    };
+    try {
+      switch (arg) {
+        case '--heap':
+          opts.heap = parseSize(value(), 'heap size');
+          break;
+        case '--pystack':
+          opts.pystack = parsePositiveInt(value(), 'pystack');
+          break;
+        case '--banner':
+          opts.banner = true;
+          break;
+        case '--no-banner':
+          opts.banner = false;
+          break;
+        case '--start-raw':
+          opts.startRaw = true;
+          break;
+        case '--raw-paste': {
+          const mode = value();
+          if (!['unsupported', 'unsupported-prompt', 'legacy'].includes(mode)) {
+            throw new UsageError(`unknown --raw-paste mode '${mode}' (unsupported, unsupported-prompt, legacy)`);
+          }
+          opts.rawPaste = mode;
+          break;
+        }
+        case '--fault':
+          parseFault(value(), opts.faults);
+          break;
+        case '-h':
+        case '--help':
+          opts.help = true;
+          break;
+        default:
+          throw new UsageError(`unknown option '${argv[i]}'`);
+      }
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(err.message);
+    }
+  }
+  try {
+    checkHeapOptions(opts.heap, opts.pystack);
+  } catch (err) {
+    throw new UsageError(err.message);
+  }
+  return opts;
+}
+
+// mulberry32: tiny deterministic PRNG, so garbage is reproducible across runs.
+function makePrng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Exit after letting nothing else run; stdout writes are synchronous already. */
+function quit(code) {
+  process.exit(code);
+}
+
+class Output {
+  constructor(faults) {
+    this.faults = faults;
+    this.written = 0;
+    this.prng = faults.garbage ? makePrng(faults.garbageSeed) : null;
+  }
+
+  /** Write one output chunk, applying the output faults. Resolves when written. */
+  async write(chunk) {
+    if (chunk.length === 0) return;
+    if (this.faults.slowMs > 0) await sleep(this.faults.slowMs);
+    if (this.prng) {
+      const n = 1 + Math.floor(this.prng() * 8);
+      const junk = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) junk[i] = 0x80 + Math.floor(this.prng() * 0x80);
+      chunk = Buffer.concat([junk, chunk]);
+    }
+    const limit = this.faults.hangupAfter;
+    if (limit !== undefined && this.written + chunk.length >= limit) {
+      // The board is "unplugged" part-way through this chunk.
+      this.emit(chunk.subarray(0, limit - this.written));
+      quit(0);
+    }
+    this.emit(chunk);
+  }
+
+  emit(buf) {
+    if (buf.length === 0) return;
+    if (!writeAllSync(1, buf)) quit(0); // host closed its end
+    this.written += buf.length;
+  }
+}
+
+class Board {
+  constructor(opts, output) {
+    this.opts = opts;
+    this.output = output;
+    this.sink = new ByteSink();
+    this.muted = false;
+    this.mp = null;
+    this.raw = false; // our view of pyexec_mode_kind
+    // Raw-mode line buffer, tracked just enough to spot "\x05A" before \x01.
+    this.rawLen = 0;
+    this.rawHead = [0, 0];
+  }
+
+  onByte(b) {
+    if (!this.muted) this.sink.push(b);
+  }
+
+  async boot({ showBanner, raw }) {
+    // Drop the previous instance first so its (possibly large) memory can be collected.
+    this.mp = null;
+    const instance = await createInterpreter(this.opts, (b) => this.onByte(b));
+    this.mp = instance;
+    this.muted = !showBanner;
+    this.mp.replInit();
+    this.raw = false;
+    if (raw) {
+      this.muted = true;
+      this.mp.replProcessChar(CTRL_A);
+      this.raw = true;
+      this.rawLen = 0;
+    }
+    this.muted = false;
+  }
+
+  async softReset() {
+    const wasRaw = this.raw;
+    this.sink.pushBytes(SOFT_REBOOT);
+    // Capture the friendly banner (minus replInit's leading CRLF, which a board's
+    // blocking REPL does not print after a reset); mute the raw-mode entry noise.
+    const mark = this.sink.len;
+    await this.boot({ showBanner: !wasRaw, raw: wasRaw });
+    if (wasRaw) {
+      this.sink.pushBytes(RAW_BANNER);
+    } else if (
+      this.sink.len >= mark + 2 &&
+      this.sink.buf[mark] === 0x0d &&
+      this.sink.buf[mark + 1] === 0x0a
+    ) {
+      this.sink.buf.copy(this.sink.buf, mark, mark + 2, this.sink.len);
+      this.sink.len -= 2;
+    }
+  }
+
+  /** Feed one input byte; may await a soft reset. */
+  async feed(b) {
+    if (this.raw) {
+      if (b === CTRL_A && this.rawLen === 2 && this.rawHead[0] === CTRL_E && this.rawHead[1] === 0x41) {
+        // Raw-paste request. Passing it on would hang the port (its stdin
+        // reader spins forever), so answer like a board that lacks raw-paste.
+        this.rawLen = 0;
+        if (this.opts.rawPaste === 'legacy') {
+          // Pre-v1.14 firmware: plain \x01 = clear line and re-print the raw banner.
+          this.mp.replProcessChar(CTRL_C);
+          this.mp.replProcessChar(CTRL_A);
+          return;
+        }
+        this.muted = true;
+        this.mp.replProcessChar(CTRL_C); // drop "\x05A" from MicroPython's line
+        this.muted = false;
+        this.sink.pushBytes(Buffer.from('R\x00', 'latin1'));
+        if (this.opts.rawPaste === 'unsupported-prompt') this.sink.push(0x3e);
+        return;
+      }
+      if (b === CTRL_A || b === CTRL_C || b === CTRL_D) {
+        this.rawLen = 0;
+      } else if (b !== CTRL_B) {
+        if (this.rawLen < 2) this.rawHead[this.rawLen] = b;
+        this.rawLen++;
+      }
+    }
+
+    const before = this.sink.len;
+    const ret = this.mp.replProcessChar(b);
+
+    if (this.raw && b === CTRL_B) {
+      this.raw = false;
+    } else if (!this.raw && b === CTRL_A && this.printedSince(before, RAW_ENTRY)) {
+      // \x01 on an empty friendly line switched MicroPython to raw mode.
+      this.raw = true;
+      this.rawLen = 0;
+    }
+
+    if (ret & PYEXEC_FORCED_EXIT) {
+      this.rawLen = 0;
+      await this.softReset();
+    }
+  }
+
+  printedSince(start, expected) {
+    if (this.muted || this.sink.len - start !== expected.length) return false;
+    return this.sink.buf.subarray(start, this.sink.len).equals(expected);
+  }
+}
+
+async function runSilent() {
+  // A board that is powered but never answers (wrong port, crashed firmware).
+  for await (const chunk of process.stdin) void chunk;
+  quit(0);
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${PROG}: ${err.message}\n${PROG}: try --help\n`);
+    quit(2);
+    return;
+  }
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+
+  if (process.stdin.isTTY) {
+    // Byte-true like a UART: no line discipline, no echo, Ctrl-C is data.
+    process.stdin.setRawMode(true);
+  }
+
+  if (opts.faults.silent) {
+    await runSilent();
+    return;
+  }
+
+  const output = new Output(opts.faults);
+  const board = new Board(opts, output);
+  // A board left in raw mode shows the raw banner, not the friendly one.
+  await board.boot({ showBanner: opts.banner && !opts.startRaw, raw: opts.startRaw });
+  if (opts.startRaw && opts.banner) board.sink.pushBytes(RAW_BANNER);
+  await output.write(board.sink.take());
+
+  for await (const chunk of process.stdin) {
+    for (let i = 0; i < chunk.length; i++) {
+      await board.feed(chunk[i]);
+    }
+    await output.write(board.sink.take());
+  }
+  quit(0);
+}
+
+function fatal(err) {
+  const msg = err && err.stack ? err.stack : String(err);
+  try {
+    process.stderr.write(`${PROG}: internal error: ${msg}\n`);
+  } finally {
+    process.exit(70);
+  }
+}
+
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+// Host closed our stdout while a write was pending: that is a hang-up, not an error.
+process.stdout.on('error', (err) => (err.code === 'EPIPE' ? quit(0) : fatal(err)));
+
+main().catch((err) => {
+  if (err && /npm ci --prefix board/.test(err.message)) {
+    process.stderr.write(`${PROG}: ${err.message}\n`);
+    process.exit(70);
+  }
+  fatal(err);
+});

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what mpheap's build, demo and tests need on Debian 12, and only what is missing.
+# Debian packages through apt-get; the virtual board's npm packages through `npm ci`.
+set -eu
+cd "$(dirname "$0")/.."
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+for pkg in gcc make clang libclang-rt-14-dev nodejs npm; do
+    pkg_installed "$pkg" || need+=("$pkg")
+done
+# node and npm may come from elsewhere (nvm, nodesource): then do not ask apt for them.
+if have node; then need=("${need[@]/nodejs}"); fi
+if have npm; then need=("${need[@]/npm}"); fi
+read -r -a need <<<"${need[*]:-}"
+if [ ${#need[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${need[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ -f board/package-lock.json ] && [ ! -f board/node_modules/.package-lock.json -o board/package-lock.json -nt board/node_modules/.package-lock.json ]; then
+    echo "bootstrap: npm ci (board)"
+    npm ci --prefix board --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,189 @@
+/* mpheap show: the coloured map of one snapshot (or all), with a summary and a legend. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: mpheap show [options] [FILE|-]\n"
+    "Show a heap dump (the output of micropython.mem_info(1)) as a coloured map.\n"
+    "\n"
+    "  -s, --snapshot N|LABEL|all  which dump of a log: number (1 = first, -1 = last),\n"
+    "                              label text, or all (default: the last)\n"
+    "  -c, --columns N|auto        groups of 64 blocks per line (default: fit the terminal)\n"
+    "      --collapse-free         print runs of free lines as \"(N lines all free)\"\n"
+    "  -p, --palette NAME          seed (default), type, rainbow or mono\n"
+    "      --color WHEN            auto (default; honours NO_COLOR), always or never\n"
+    "      --scale K|auto          overview: one cell per K blocks; auto fits the screen\n"
+    "      --block-size BYTES      block size when the dump cannot tell it\n"
+    "      --strict                treat every warning as an error\n"
+    "      --no-summary            leave out the figures above the map\n"
+    "      --no-legend             leave out the legend\n"
+    "  -v, --verbose               also print notes (skipped lines)\n"
+    "  -h, --help                  this text\n";
+
+enum { OPT_COLLAPSE = 256, OPT_COLOR, OPT_SCALE, OPT_BLOCK_SIZE, OPT_STRICT, OPT_NO_SUMMARY,
+       OPT_NO_LEGEND };
+
+static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, bool auto_columns,
+                    bool auto_scale, bool summary, bool legend, bool title) {
+    const mph_snapshot *s = mph_log_snapshot(log, index);
+    mph_sink sink = cli_stdout_sink();
+    mph_error err = {0};
+    if (auto_columns || auto_scale) {
+        // Fit the terminal: the gutter is "0x" + address digits + a space.
+        unsigned width = cli_terminal_width();
+        unsigned gutter = 2 + 12 + 1;
+        if (auto_columns) {
+            unsigned cols = width > gutter ? (width - gutter) / 65 : 1;
+            opts.columns = cols ? cols : 1;
+        }
+        if (auto_scale) {
+            unsigned height = cli_terminal_height();
+            opts.scale = mph_ansi_fit_scale(s, opts.columns, height > 14 ? height - 12 : 2);
+        }
+    }
+    if (title) {
+        const char *label = mph_snapshot_label(s), *time = mph_snapshot_time(s);
+        printf("== snapshot %zu of %zu%s%s%s%s (line %lu) ==\n", index + 1,
+               mph_log_snapshot_count(log), label ? ": " : "", label ? label : "",
+               time ? " @ " : "", time ? time : "", mph_snapshot_first_line(s));
+    }
+    mph_status st = MPH_OK;
+    if (summary)
+        st = mph_render_ansi_summary(s, &opts, &sink, &err);
+    if (!st && legend)
+        st = mph_render_ansi_legend(s, &opts, &sink, &err);
+    if (!st)
+        st = mph_render_ansi_map(s, &opts, &sink, &err);
+    if (st) {
+        cli_print_error("<stdout>", &err);
+        return cli_exit_code(st);
+    }
+    return EXIT_OK;
+}
+
+int cmd_show(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"snapshot", required_argument, NULL, 's'},
+        {"columns", required_argument, NULL, 'c'},
+        {"collapse-free", no_argument, NULL, OPT_COLLAPSE},
+        {"palette", required_argument, NULL, 'p'},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"colour", required_argument, NULL, OPT_COLOR},
+        {"scale", required_argument, NULL, OPT_SCALE},
+        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+        {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    input_options in = {{0, false}, 0};
+    mph_ansi_options opts = {1, false, MPH_PALETTE_SEED, false, 1};
+    const char *selector = NULL, *color = "auto";
+    bool auto_columns = true, auto_scale = false, summary = true, legend = true;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:c:p:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's': selector = optarg; break;
+        case 'c':
+            if (strcmp(optarg, "auto") == 0) {
+                auto_columns = true;
+            } else {
+                char *end;
+                long n = strtol(optarg, &end, 10);
+                if (*end || n < 1 || n > 64) {
+                    fprintf(stderr, "mpheap: --columns takes 1 to 64 or auto, not '%s'\n", optarg);
+                    return EXIT_USAGE;
+                }
+                opts.columns = (unsigned)n;
+                auto_columns = false;
+            }
+            break;
+        case OPT_COLLAPSE: opts.collapse_free = true; break;
+        case 'p':
+            if (!mph_palette_parse(optarg, &opts.palette)) {
+                fprintf(stderr, "mpheap: --palette takes seed, type, rainbow or mono, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_COLOR: color = optarg; break;
+        case OPT_SCALE:
+            if (strcmp(optarg, "auto") == 0) {
+                auto_scale = true;
+            } else {
+                char *end;
+                unsigned long long k = strtoull(optarg, &end, 10);
+                if (*end || k < 1 || optarg[0] == '-') {
+                    fprintf(stderr, "mpheap: --scale takes a number of blocks or auto, not '%s'\n",
+                            optarg);
+                    return EXIT_USAGE;
+                }
+                opts.scale = k;
+                auto_scale = false;
+            }
+            break;
+        case OPT_BLOCK_SIZE: {
+            uint64_t v;
+            if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
+                fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            in.parse.block_size = (unsigned)v;
+            break;
+        }
+        case OPT_STRICT: in.parse.strict = true; break;
+        case OPT_NO_SUMMARY: summary = false; break;
+        case OPT_NO_LEGEND: legend = false; break;
+        case 'v': in.verbose++; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    int want_color = cli_color_choice(color, stdout);
+    if (want_color < 0) {
+        fprintf(stderr, "mpheap: --color takes auto, always or never, not '%s'\n", color);
+        return EXIT_USAGE;
+    }
+    opts.color = want_color && opts.palette != MPH_PALETTE_MONO;
+    if (argc - optind > 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    mph_log *log = NULL;
+    int rc = cli_load(optind < argc ? argv[optind] : NULL, &in, &log);
+    if (rc)
+        return rc;
+    size_t count = mph_log_snapshot_count(log), first = count - 1, last = count - 1;
+    if (selector && strcmp(selector, "all") == 0) {
+        first = 0;
+    } else if (selector) {
+        long i = mph_log_find_snapshot(log, selector);
+        if (i < 0) {
+            fprintf(stderr, "mpheap: no snapshot '%s' (the input has %zu; give a number, -1 for "
+                            "the last, or a label)\n",
+                    selector, count);
+            mph_log_free(log);
+            return EXIT_USAGE;
+        }
+        first = last = (size_t)i;
+    } else if (count > 1) {
+        fprintf(stderr, "mpheap: showing snapshot %zu of %zu (--snapshot N|LABEL|all to choose)\n",
+                count, count);
+    }
+    for (size_t i = first; i <= last && rc == EXIT_OK; i++) {
+        if (i > first)
+            putchar('\n');
+        rc = show_one(log, i, opts, auto_columns, auto_scale, summary, legend,
+                      count > 1 || mph_snapshot_label(mph_log_snapshot(log, i)));
+    }
+    mph_log_free(log);
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = EXIT_IO;
+    return rc;
+}

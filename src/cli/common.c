@@ -1,0 +1,172 @@
+/* What every subcommand shares: loading input with located messages,
+ * sizes with units, and the terminal. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+int cli_exit_code(mph_status status) {
+    switch (status) {
+    case MPH_OK: return EXIT_OK;
+    case MPH_ERR_SYNTAX:
+    case MPH_ERR_INVARIANT:
+    case MPH_ERR_NOT_FOUND:
+    case MPH_ERR_LIMIT: return EXIT_BAD_INPUT;
+    case MPH_ERR_ARG: return EXIT_USAGE;
+    case MPH_ERR_IO:
+    case MPH_ERR_NOMEM: return EXIT_IO;
+    case MPH_ERR_RAISED: return EXIT_CHECK_FAILED;
+    default: return EXIT_DEVICE;
+    }
+}
+
+void cli_print_error(const char *name, const mph_error *err) {
+    if (err->line)
+        fprintf(stderr, "mpheap: %s:%lu:%lu: error: %s\n", name, err->line,
+                err->column ? err->column : 1, err->message);
+    else
+        fprintf(stderr, "mpheap: %s: error: %s\n", name, err->message);
+}
+
+static void print_diagnostics(const char *name, const mph_log *log, int verbose) {
+    size_t n = mph_log_diagnostic_count(log);
+    for (size_t i = 0; i < n; i++) {
+        const mph_diagnostic *d = mph_log_diagnostic(log, i);
+        if (d->level == MPH_DIAG_NOTE && verbose < 1)
+            continue;
+        fprintf(stderr, "mpheap: %s:%lu:%lu: %s: %s\n", name, d->line, d->column ? d->column : 1,
+                d->level == MPH_DIAG_WARNING ? "warning" : "note", d->message);
+    }
+    if (verbose >= 1 && mph_log_skipped_lines(log))
+        fprintf(stderr, "mpheap: %s: note: %lu lines are not part of any dump\n", name,
+                mph_log_skipped_lines(log));
+}
+
+int cli_load(const char *path, const input_options *opts, mph_log **out) {
+    bool use_stdin = !path || strcmp(path, "-") == 0;
+    const char *name = use_stdin ? "<stdin>" : path;
+    FILE *f = use_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "mpheap: %s: error: %s\n", name, strerror(errno));
+        return EXIT_IO;
+    }
+    mph_error err = {0};
+    mph_parser *p = mph_parser_new(&opts->parse);
+    char *buf = malloc(1 << 20);
+    int rc = EXIT_OK;
+    if (!p || !buf) {
+        fprintf(stderr, "mpheap: %s: error: out of memory\n", name);
+        rc = EXIT_IO;
+        goto done;
+    }
+    size_t n;
+    while ((n = fread(buf, 1, 1 << 20, f)) > 0) {
+        mph_status st = mph_parser_feed(p, buf, n, &err);
+        if (st) {
+            cli_print_error(name, &err);
+            rc = cli_exit_code(st);
+            goto done;
+        }
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "mpheap: %s: error: read failed: %s\n", name, strerror(errno));
+        rc = EXIT_IO;
+        goto done;
+    }
+    mph_status st = mph_parser_finish(p, out, &err);
+    if (st) {
+        cli_print_error(name, &err);
+        rc = cli_exit_code(st);
+        goto done;
+    }
+    print_diagnostics(name, *out, opts->verbose);
+done:
+    free(buf);
+    mph_parser_free(p);
+    if (!use_stdin)
+        fclose(f);
+    return rc;
+}
+
+int cli_parse_size(const char *text, uint64_t *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno || v < 0)
+        return 0;
+    double unit = 1;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': unit = 1024; break;
+        case 'm': case 'M': unit = 1024.0 * 1024; break;
+        case 'g': case 'G': unit = 1024.0 * 1024 * 1024; break;
+        default: return 0;
+        }
+        end++;
+        if (*end == 'i')
+            end++;
+        if (*end == 'B' || *end == 'b')
+            end++;
+        if (*end)
+            return 0;
+    }
+    v *= unit;
+    if (v > 1.8e19)
+        return 0;
+    *out = (uint64_t)(v + 0.5);
+    return 1;
+}
+
+static unsigned env_number(const char *name, unsigned fallback) {
+    const char *v = getenv(name);
+    if (v && *v) {
+        long n = strtol(v, NULL, 10);
+        if (n > 0 && n < 100000)
+            return (unsigned)n;
+    }
+    return fallback;
+}
+
+unsigned cli_terminal_width(void) {
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+        return ws.ws_col;
+    return env_number("COLUMNS", 80);
+}
+
+unsigned cli_terminal_height(void) {
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row)
+        return ws.ws_row;
+    return env_number("LINES", 50);
+}
+
+int cli_color_choice(const char *word, FILE *stream) {
+    if (strcmp(word, "always") == 0)
+        return 1;
+    if (strcmp(word, "never") == 0)
+        return 0;
+    if (strcmp(word, "auto") != 0)
+        return -1;
+    // https://no-color.org: any non-empty NO_COLOR turns colour off by default.
+    const char *no_color = getenv("NO_COLOR");
+    if (no_color && *no_color)
+        return 0;
+    const char *term = getenv("TERM");
+    if (term && strcmp(term, "dumb") == 0)
+        return 0;
+    return isatty(fileno(stream));
+}
+
+static mph_status write_stdout(void *ctx, const char *buf, size_t len) {
+    (void)ctx;
+    return fwrite(buf, 1, len, stdout) == len ? MPH_OK : MPH_ERR_IO;
+}
+
+mph_sink cli_stdout_sink(void) {
+    mph_sink s = {write_stdout, NULL};
+    return s;
+}

@@ -1,0 +1,102 @@
+/* Shared by the library's files only; the CLI sees include/mpheap.h alone. */
+#ifndef MPHEAP_SRC_LIB_INTERNAL_H
+#define MPHEAP_SRC_LIB_INTERNAL_H
+
+#include "mpheap.h"
+
+#include <stdarg.h>
+
+#if defined(__GNUC__)
+#define MPH_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MPH_PRINTF(a, b)
+/* sink.c: renderers write through a buffer, flushed to the caller's sink. */
+typedef struct mph_outbuf {
+    mph_sink *sink;
+    mph_status status; /* the first write error; later writes are dropped */
+    size_t len;
+    char buf[1 << 16];
+} mph_outbuf;
+
+void mph__out_init(mph_outbuf *o, mph_sink *sink);
+void mph__out_write(mph_outbuf *o, const char *s, size_t n);
+void mph__out_puts(mph_outbuf *o, const char *s);
+void mph__out_putc(mph_outbuf *o, char c);
+void mph__out_printf(mph_outbuf *o, const char *fmt, ...) MPH_PRINTF(2, 3);
+/* Flush; returns the first error of the whole run. */
+mph_status mph__out_finish(mph_outbuf *o, mph_error *err);
+
+/* Number formats shared by the renderers. */
+const char *mph__fmt_count(char buf[32], uint64_t n); /* 259,072 */
+const char *mph__fmt_size(char buf[32], uint64_t bytes); /* 253.0 KiB */
+
+#endif
+
+/* Where each header figure was printed, to locate invariant warnings. */
+typedef struct field_pos {
+    unsigned long line, column;
+} field_pos;
+
+typedef struct header_pos {
+    field_pos gc_total, gc_used, gc_free, n_1block, n_2block, max_block, max_free;
+    field_pos first_row; /* the first row of the map */
+} header_pos;
+
+struct mph_snapshot {
+    char *label;
+    char *time;
+    unsigned long first_line, last_line;
+    mph_header header;
+    header_pos pos;
+    unsigned block_size;
+    mph_block_size_source block_size_source;
+    mph_row_format row_format;
+    size_t n_areas;
+    mph_area *areas;
+    size_t n_blocks;
+    char *cells; /* all areas' cells back to back */
+};
+
+struct mph_log {
+    size_t n_snapshots, cap_snapshots;
+    mph_snapshot **snapshots;
+    size_t n_diags, cap_diags;
+    mph_diagnostic *diags;
+    unsigned long skipped_lines;
+};
+
+/* error.c */
+void mph__error_set(mph_error *err, mph_status code, unsigned long line, unsigned long column,
+                    const char *fmt, ...) MPH_PRINTF(5, 6);
+void mph__error_vset(mph_error *err, mph_status code, unsigned long line, unsigned long column,
+                     const char *fmt, va_list ap);
+
+/* snapshot.c */
+void mph__snapshot_free(mph_snapshot *s);
+char *mph__strndup(const char *s, size_t n);
+
+/* Cell classification, shared by the parser and the analyses. */
+extern const unsigned char mph__cell_class[256];
+enum { CELL_INVALID = 0, CELL_FREE = 1, CELL_TAIL = 2, CELL_HEAD = 3 };
+
+/* sink.c: renderers write through a buffer, flushed to the caller's sink. */
+typedef struct mph_outbuf {
+    mph_sink *sink;
+    mph_status status; /* the first write error; later writes are dropped */
+    size_t len;
+    char buf[1 << 16];
+} mph_outbuf;
+
+void mph__out_init(mph_outbuf *o, mph_sink *sink);
+void mph__out_write(mph_outbuf *o, const char *s, size_t n);
+void mph__out_puts(mph_outbuf *o, const char *s);
+void mph__out_putc(mph_outbuf *o, char c);
+void mph__out_printf(mph_outbuf *o, const char *fmt, ...) MPH_PRINTF(2, 3);
+/* Flush; returns the first error of the whole run. */
+mph_status mph__out_finish(mph_outbuf *o, mph_error *err);
+
+/* Number formats shared by the renderers. */
+const char *mph__fmt_count(char buf[32], uint64_t n); /* 259,072 */
+const char *mph__fmt_size(char buf[32], uint64_t bytes); /* 253.0 KiB */
+
+#endif

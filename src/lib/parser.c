@@ -1,0 +1,1101 @@
+/* The dump parser: one pass over the text, fed in chunks, a line at a time.
+ *
+ * Grammar and eras: docs/format.md (from MicroPython's py/gc.c). The parser
+ * keys on the dump's own words ("GC memory layout; from", "GC: total:", rows
+ * "HEX: CELLS", "(N lines all free)") wherever they sit in a line, so that
+ * prefixes, prompts and log lines around a dump do not matter; everything
+ * else is counted as skipped. Damage inside a map is an error; figures that
+ * disagree with the map are warnings (errors with strict). */
+#define _GNU_SOURCE /* memmem */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CELLS_PER_ROW 64
+#define MAX_LINE (1u << 20)          /* longer lines are cut: no dump line is near this */
+#define MAX_BLOCKS_NO_TOTAL (1ull << 31)
+
+typedef enum context { CTX_NONE, CTX_HEADER, CTX_MAP } context;
+
+/* Header lines in the order MicroPython prints them. */
+enum { FIELD_MEM = 1, FIELD_STACK, FIELD_GC, FIELD_BLOCKS };
+
+typedef struct area_build {
+    uint64_t base;
+    bool has_base;
+    size_t first_block;
+    unsigned long line;
+    bool has_row;          /* first row seen: its offset fixes the area's origin */
+    uint64_t first_value;
+    size_t first_index;    /* block index of the first row, within the area */
+    unsigned long first_line, first_col;
+    bool checked_origin;
+    bool short_row;        /* a row shorter than 64 cells: only the last may be */
+    unsigned long short_line, short_col;
+    size_t short_len;
+    bool last_abbrev;
+} area_build;
+
+struct mph_parser {
+    mph_parse_options opts;
+    mph_log *log;
+    bool failed, finished;
+
+    char *carry;
+    size_t carry_len, carry_cap;
+    bool carry_overlong;
+    unsigned long line_no;
+    uint64_t offset; /* of the line being handled */
+
+    mph_snapshot *cur;
+    context ctx;
+    int last_field;
+    area_build *areas;
+    size_t n_areas, cap_areas;
+    size_t cap_cells;
+    uint64_t max_blocks;
+    int digits;      /* of the snapshot's row offsets */
+    unsigned bpb;    /* block size from row steps, 0 until known */
+    unsigned long bpb_line;
+
+    char *prev_text; /* the last non-blank line outside any dump: a label candidate */
+    unsigned long prev_text_line;
+    bool prev_adjacent;
+    unsigned long headers_only_line; /* a snapshot dropped for having no map */
+};
+
+static mph_status close_snapshot(mph_parser *p, mph_error *err);
+
+/* ------------------------------------------------------------ diagnostics */
+
+MPH_PRINTF(6, 7)
+static mph_status diag(mph_parser *p, mph_error *err, mph_diag_level level, unsigned long line,
+                       unsigned long col, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (level == MPH_DIAG_WARNING && p->opts.strict) {
+        mph__error_vset(err, MPH_ERR_INVARIANT, line, col, fmt, ap);
+        va_end(ap);
+        return MPH_ERR_INVARIANT;
+    }
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mph_log *log = p->log;
+    if (log->n_diags == log->cap_diags) {
+        size_t cap = log->cap_diags ? log->cap_diags * 2 : 16;
+        mph_diagnostic *d = realloc(log->diags, cap * sizeof *d);
+        if (!d)
+            goto nomem;
+        log->diags = d;
+        log->cap_diags = cap;
+    }
+    char *copy = mph__strndup(msg, strlen(msg));
+    if (!copy)
+        goto nomem;
+    log->diags[log->n_diags++] = (mph_diagnostic){
+        level, line, col, p->cur ? (long)log->n_snapshots : -1, copy};
+    return MPH_OK;
+nomem:
+    mph__error_set(err, MPH_ERR_NOMEM, line, col, "out of memory");
+    return MPH_ERR_NOMEM;
+}
+
+MPH_PRINTF(5, 6)
+static mph_status fail(mph_error *err, mph_status code, unsigned long line, unsigned long col,
+                       const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    mph__error_vset(err, code, line, col, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* ------------------------------------------------------------ small scans */
+
+static int hexval(unsigned char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool is_word_char(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* A decimal number at *pos; false on no digit or overflow past 2^63. */
+static bool read_uint(const char *s, size_t len, size_t *pos, uint64_t *out) {
+    size_t i = *pos;
+    uint64_t v = 0;
+    if (i >= len || s[i] < '0' || s[i] > '9')
+        return false;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (v > (UINT64_C(1) << 63) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        i++;
+    }
+    *pos = i;
+    *out = v;
+    return true;
+}
+
+static bool expect(const char *s, size_t len, size_t *pos, const char *lit) {
+    size_t n = strlen(lit);
+    if (*pos + n > len || memcmp(s + *pos, lit, n) != 0)
+        return false;
+    *pos += n;
+    return true;
+}
+
+static const char *find(const char *s, size_t len, const char *lit) {
+    return memmem(s, len, lit, strlen(lit));
+}
+
+/* ------------------------------------------------------------ line shapes */
+
+typedef struct row {
+    size_t hex_at, digits;
+    uint64_t value;
+    const char *cells;
+    size_t n_cells;
+    size_t cells_at;
+} row;
+
+/*
+ * "HEX: CELLS" with 4, 5 or 8 hex digits, anywhere after a prefix that ends in
+ * a non-word character. The cells are not checked here, only that they are
+ * one word: the caller reports bad cells at their column.
+ */
+static bool match_row(const char *s, size_t len, row *r) {
+    const char *colon = s;
+    size_t from = 0;
+    // Fast path: an unprefixed v1.20+ row.
+    if (len > 10 && s[8] == ':' && s[9] == ' ')
+        colon = s + 8;
+    else
+        colon = NULL;
+    for (;;) {
+        if (!colon) {
+            colon = memchr(s + from, ':', len - from);
+            if (!colon)
+                return false;
+        }
+        size_t c = (size_t)(colon - s);
+        from = c + 1;
+        if (c + 2 >= len || s[c + 1] != ' ') {
+            colon = NULL;
+            continue;
+        }
+        size_t start = c;
+        while (start > 0 && c - start < 9 && hexval((unsigned char)s[start - 1]) >= 0)
+            start--;
+        size_t digits = c - start;
+        if ((digits != 4 && digits != 5 && digits != 8) ||
+            (start > 0 && is_word_char((unsigned char)s[start - 1]))) {
+            colon = NULL;
+            continue;
+        }
+        const char *cells = s + c + 2;
+        size_t n = len - c - 2;
+        if (n == 0 || memchr(cells, ' ', n) || memchr(cells, '\t', n)) {
+            colon = NULL;
+            continue;
+        }
+        uint64_t v = 0;
+        for (size_t i = start; i < c; i++)
+            v = v << 4 | (uint64_t)hexval((unsigned char)s[i]);
+        *r = (row){start, digits, v, cells, n, c + 2};
+        return true;
+    }
+}
+
+/* "(N lines all free)"; *n gets N, *at the column of '('. */
+static bool match_abbrev(const char *s, size_t len, uint64_t *n, size_t *at, bool *overflow) {
+    const char *tail = find(s, len, " lines all free)");
+    *overflow = false;
+    if (!tail)
+        return false;
+    size_t end = (size_t)(tail - s), i = end;
+    while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+        i--;
+    if (i == end || i == 0 || s[i - 1] != '(')
+        return false;
+    size_t pos = i;
+    if (!read_uint(s, len, &pos, n)) {
+        *overflow = true;
+        *n = 0;
+    }
+    *at = i - 1;
+    return true;
+}
+
+/* ---------------------------------------------------------- snapshot life */
+
+static void reset_snapshot_state(mph_parser *p) {
+    p->cur = NULL;
+    p->ctx = CTX_NONE;
+    p->last_field = 0;
+    p->n_areas = 0;
+    p->cap_cells = 0;
+    p->digits = 0;
+    p->bpb = 0;
+    p->max_blocks = MAX_BLOCKS_NO_TOTAL;
+}
+
+static bool is_prompt_or_noise(const char *s) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    static const char *const noise[] = {">>>", "...", "None", "True", "False", "MPY: soft reboot",
+                                        "raw REPL", "MicroPython v", "Type \"help()\""};
+    for (size_t i = 0; i < sizeof noise / sizeof *noise; i++)
+        if (strncmp(s, noise[i], strlen(noise[i])) == 0)
+            return true;
+    return false;
+}
+
+/* The label is the marker line just before the dump, decorations trimmed;
+ * " @ TIME" at its end is the time stamp. */
+static mph_status take_label(mph_parser *p, mph_snapshot *s) {
+    if (!p->prev_adjacent || !p->prev_text || is_prompt_or_noise(p->prev_text))
+        return MPH_OK;
+    const char *a = p->prev_text, *b = a + strlen(a);
+    static const char deco[] = " \t=*#-~";
+    while (a < b && strchr(deco, *a))
+        a++;
+    while (b > a && strchr(deco, b[-1]))
+        b--;
+    if (a == b)
+        return MPH_OK;
+    const char *at = NULL;
+    for (const char *q = a; q + 3 <= b; q++)
+        if (q[0] == ' ' && q[1] == '@' && q[2] == ' ')
+            at = q;
+    if (at) {
+        const char *t = at + 3;
+        while (t < b && *t == ' ')
+            t++;
+        if (t < b && (s->time = mph__strndup(t, (size_t)(b - t))) == NULL)
+            return MPH_ERR_NOMEM;
+        b = at;
+        while (b > a && strchr(deco, b[-1]))
+            b--;
+    }
+    if (b > a && (s->label = mph__strndup(a, (size_t)(b - a))) == NULL)
+        return MPH_ERR_NOMEM;
+    return MPH_OK;
+}
+
+static mph_status start_snapshot(mph_parser *p, mph_error *err) {
+    mph_snapshot *s = calloc(1, sizeof *s);
+    if (!s || take_label(p, s) != MPH_OK) {
+        mph__snapshot_free(s);
+        return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+    }
+    s->first_line = s->last_line = p->line_no;
+    reset_snapshot_state(p);
+    p->cur = s;
+    p->ctx = CTX_HEADER;
+    p->prev_adjacent = false;
+    return MPH_OK;
+}
+
+static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigned long col) {
+    mph_snapshot *s = p->cur;
+    if (need > p->max_blocks)
+        return fail(err, MPH_ERR_LIMIT, p->line_no, col,
+                    "the map would have %zu blocks, more than the heap size allows (%llu)", need,
+                    (unsigned long long)p->max_blocks);
+    if (need <= p->cap_cells)
+        return MPH_OK;
+    size_t cap = p->cap_cells ? p->cap_cells : 4096;
+    while (cap < need)
+        cap = cap / 2 * 3;
+    char *c = realloc(s->cells, cap);
+    if (!c)
+        return fail(err, MPH_ERR_NOMEM, p->line_no, col, "out of memory for %zu blocks", need);
+    s->cells = c;
+    p->cap_cells = cap;
+    return MPH_OK;
+}
+
+static mph_status new_area(mph_parser *p, uint64_t base, bool has_base, mph_error *err) {
+    if (p->n_areas == p->cap_areas) {
+        size_t cap = p->cap_areas ? p->cap_areas * 2 : 4;
+        area_build *a = realloc(p->areas, cap * sizeof *a);
+        if (!a)
+            return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+        p->areas = a;
+        p->cap_areas = cap;
+    }
+    p->areas[p->n_areas++] = (area_build){.base = base,
+                                          .has_base = has_base,
+                                          .first_block = p->cur->n_blocks,
+                                          .line = p->line_no};
+    p->ctx = CTX_MAP;
+    return MPH_OK;
+}
+
+static uint64_t row_mask(int digits) { return (UINT64_C(1) << (4 * digits)) - 1; }
+
+/* Is the area's first row where its era says an area starts? */
+static mph_status check_origin(mph_parser *p, area_build *a, mph_error *err) {
+    if (!a->has_row || a->checked_origin || (p->digits != 4 && !p->bpb))
+        return MPH_OK;
+    a->checked_origin = true;
+    mph_snapshot *s = p->cur;
+    uint64_t mask = row_mask(p->digits);
+    uint64_t per_block = p->digits == 4 ? 1 : p->bpb;
+    uint64_t origin = (a->first_value - (uint64_t)a->first_index * per_block) & mask;
+    uint64_t base_bits = a->has_base ? a->base & mask : 0;
+    if (origin == 0 && (s->row_format != MPH_ROWS_ADDRESS5 || base_bits == 0)) {
+        if (s->row_format == MPH_ROWS_NONE)
+            s->row_format = p->digits == 4   ? MPH_ROWS_INDEX4
+                            : p->digits == 5 ? MPH_ROWS_OFFSET5
+                                             : MPH_ROWS_OFFSET8;
+        return MPH_OK;
+    }
+    // v1.3.5 - v1.8 printed the low 20 bits of the absolute address.
+    if (origin != 0 && p->digits == 5 && s->row_format != MPH_ROWS_OFFSET5 &&
+        (!a->has_base || origin == base_bits)) {
+        s->row_format = MPH_ROWS_ADDRESS5;
+        return MPH_OK;
+    }
+    uint64_t start = s->row_format == MPH_ROWS_ADDRESS5 ? base_bits : 0;
+    return fail(err, MPH_ERR_SYNTAX, a->first_line, a->first_col,
+                "row offset %0*llx does not match the start of its area (expected %0*llx)",
+                p->digits, (unsigned long long)a->first_value, p->digits,
+                (unsigned long long)((start + a->first_index * per_block) & mask));
+}
+
+static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+/* The block size that makes a row `blocks` after the first land on `diff`. */
+static unsigned bpb_from_step(uint64_t diff, uint64_t blocks, uint64_t mask) {
+    unsigned found = 0;
+    int matches = 0;
+    for (unsigned bpb = 4; bpb <= 4096; bpb <<= 1)
+        if (((blocks * bpb) & mask) == diff) {
+            found = bpb;
+            matches++;
+        }
+    return matches == 1 ? found : 0;
+}
+
+static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
+    mph_snapshot *s = p->cur;
+    unsigned long col = (unsigned long)r->hex_at + 1;
+    if (p->digits && (int)r->digits != p->digits)
+        return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
+                    "row offset has %zu hex digits, earlier rows have %d", r->digits, p->digits);
+    p->digits = (int)r->digits;
+    area_build *a = &p->areas[p->n_areas - 1];
+    size_t index = s->n_blocks - a->first_block;
+    if (a->short_row)
+        return fail(err, MPH_ERR_SYNTAX, a->short_line, a->short_col,
+                    "row has %zu cells; only the last row of an area may have fewer than 64 "
+                    "(a truncated line?)",
+                    a->short_len);
+    if (r->n_cells > CELLS_PER_ROW)
+        return fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)r->cells_at + 65,
+                    "row has %zu cells; MicroPython prints at most 64", r->n_cells);
+    uint64_t mask = row_mask(p->digits);
+    if (!a->has_row) {
+        a->has_row = true;
+        a->first_value = r->value;
+        a->first_index = index;
+        a->first_line = p->line_no;
+        a->first_col = col;
+        if (!s->pos.first_row.line)
+            s->pos.first_row = (field_pos){p->line_no, col};
+    } else if (p->digits == 4) {
+        if (((a->first_value + (index - a->first_index)) & mask) != r->value)
+            return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
+                        "row offset %04llx, expected %04llx (a line is missing, repeated or "
+                        "edited)",
+                        (unsigned long long)r->value,
+                        (unsigned long long)((a->first_value + index - a->first_index) & mask));
+    } else {
+        uint64_t diff = (r->value - a->first_value) & mask;
+        uint64_t blocks = index - a->first_index;
+        if (!p->bpb) {
+            unsigned bpb = bpb_from_step(diff, blocks, mask);
+            if (!bpb)
+                return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
+                            "row offset %0*llx is %llu blocks after offset %0*llx: no block size "
+                            "fits (a line is missing, repeated or edited)",
+                            p->digits, (unsigned long long)r->value,
+                            (unsigned long long)blocks, p->digits,
+                            (unsigned long long)a->first_value);
+            p->bpb = bpb;
+            p->bpb_line = p->line_no;
+            for (size_t i = 0; i < p->n_areas; i++) {
+                mph_status st = check_origin(p, &p->areas[i], err);
+                if (st)
+                    return st;
+            }
+        } else if (((blocks * p->bpb) & mask) != diff) {
+            uint64_t want = (a->first_value + blocks * p->bpb) & mask;
+            bool backwards = ((r->value - want) & mask) > mask / 2;
+            return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
+                        "row offset %0*llx, expected %0*llx (%s)", p->digits,
+                        (unsigned long long)r->value, p->digits, (unsigned long long)want,
+                        backwards ? "offsets go backwards: a line is repeated or edited"
+                                  : "a line is missing or edited");
+        }
+    }
+    mph_status st = check_origin(p, a, err);
+    if (st)
+        return st;
+    st = grow_cells(p, s->n_blocks + r->n_cells, err, (unsigned long)r->cells_at + 1);
+    if (st)
+        return st;
+    char *dst = s->cells + s->n_blocks;
+    const unsigned char *src = (const unsigned char *)r->cells;
+    unsigned bad = 0;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        unsigned char c = src[i];
+        dst[i] = (char)c;
+        bad |= (mph__cell_class[c] == CELL_INVALID);
+    }
+    if (bad) {
+        for (size_t i = 0; i < r->n_cells; i++) {
+            unsigned char c = src[i];
+            if (c == 't') { // the tail letter before v1.8.1
+                dst[i] = '=';
+            } else if (mph__cell_class[c] == CELL_INVALID) {
+                char shown[8];
+                if (c >= 0x20 && c < 0x7f)
+                    snprintf(shown, sizeof shown, "'%c'", c);
+                else
+                    snprintf(shown, sizeof shown, "\\x%02x", c);
+                return fail(err, MPH_ERR_SYNTAX, p->line_no,
+                            (unsigned long)(r->cells_at + i + 1),
+                            "unknown cell %s in the block map (expected one of . = h T L D S A F "
+                            "B M m)",
+                            shown);
+            }
+        }
+    }
+    s->n_blocks += r->n_cells;
+    if (r->n_cells < CELLS_PER_ROW) {
+        a->short_row = true;
+        a->short_line = p->line_no;
+        a->short_col = (unsigned long)r->cells_at + 1;
+        a->short_len = r->n_cells;
+    }
+    a->last_abbrev = false;
+    return MPH_OK;
+}
+
+static mph_status add_abbrev(mph_parser *p, uint64_t n, size_t at, mph_error *err) {
+    mph_snapshot *s = p->cur;
+    area_build *a = &p->areas[p->n_areas - 1];
+    unsigned long col = (unsigned long)at + 1;
+    if (a->short_row)
+        return fail(err, MPH_ERR_SYNTAX, a->short_line, a->short_col,
+                    "row has %zu cells; only the last row of an area may have fewer than 64",
+                    a->short_len);
+    if (n == 0)
+        return fail(err, MPH_ERR_SYNTAX, p->line_no, col, "\"(0 lines all free)\" is not possible");
+    if (n > p->max_blocks / CELLS_PER_ROW)
+        return fail(err, MPH_ERR_LIMIT, p->line_no, col + 1,
+                    "%llu free lines are more than the heap size allows",
+                    (unsigned long long)n);
+    if (n < 2) {
+        mph_status st = diag(p, err, MPH_DIAG_WARNING, p->line_no, col,
+                             "MicroPython collapses 2 or more free lines, not %llu",
+                             (unsigned long long)n);
+        if (st)
+            return st;
+    }
+    if (a->last_abbrev) {
+        mph_status st = diag(p, err, MPH_DIAG_WARNING, p->line_no, col,
+                             "two \"lines all free\" in a row: MicroPython never prints that");
+        if (st)
+            return st;
+    }
+    size_t add = (size_t)n * CELLS_PER_ROW;
+    mph_status st = grow_cells(p, s->n_blocks + add, err, col + 1);
+    if (st)
+        return st;
+    memset(s->cells + s->n_blocks, '.', add);
+    s->n_blocks += add;
+    a->last_abbrev = true;
+    return MPH_OK;
+}
+
+/* ----------------------------------------------------------- header lines */
+
+static mph_status header_field(mph_parser *p, int field, mph_error *err) {
+    // A field at or before one already seen starts the next dump.
+    if (p->cur && (p->ctx == CTX_MAP || p->n_areas || field <= p->last_field)) {
+        mph_status st = close_snapshot(p, err);
+        if (st)
+            return st;
+    }
+    if (!p->cur) {
+        mph_status st = start_snapshot(p, err);
+        if (st)
+            return st;
+    }
+    p->last_field = field;
+    p->ctx = CTX_HEADER;
+    return MPH_OK;
+}
+
+#define BAD_FIELD(what)                                                                           \
+    fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)pos + 1, "malformed %s line: %s", what,   \
+         pos < len ? "unexpected text" : "it ends too early")
+
+/* Returns 1 when the line was a header line, 0 when not, -1 on error. */
+static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) {
+    const char *k;
+    size_t pos;
+    uint64_t a, b, c;
+    if ((k = find(s, len, "GC: total: "))) {
+        pos = (size_t)(k - s) + 11;
+        size_t pa = pos, pb, pc;
+        if (!read_uint(s, len, &pos, &a) || !expect(s, len, &pos, ", used: ") ||
+            !(pb = pos, read_uint(s, len, &pos, &b)) || !expect(s, len, &pos, ", free: ") ||
+            !(pc = pos, read_uint(s, len, &pos, &c)))
+            return BAD_FIELD("\"GC: total:\""), -1;
+        uint64_t split = 0;
+        bool has_split = false;
+        if (expect(s, len, &pos, ", max new split: ")) {
+            if (!read_uint(s, len, &pos, &split))
+                return BAD_FIELD("\"GC: total:\""), -1;
+            has_split = true;
+        }
+        if (pos != len)
+            return BAD_FIELD("\"GC: total:\""), -1;
+        if (header_field(p, FIELD_GC, err))
+            return -1;
+        mph_header *h = &p->cur->header;
+        h->has_gc = true;
+        h->gc_total = a;
+        h->gc_used = b;
+        h->gc_free = c;
+        h->has_max_new_split = has_split;
+        h->max_new_split = split;
+        header_pos *hp = &p->cur->pos;
+        hp->gc_total = (field_pos){p->line_no, pa + 1};
+        hp->gc_used = (field_pos){p->line_no, pb + 1};
+        hp->gc_free = (field_pos){p->line_no, pc + 1};
+        // Cells beyond total / 4 bytes cannot be: caps runaway "lines all free".
+        p->max_blocks = a / 4 + CELLS_PER_ROW;
+        return 1;
+    }
+    if ((k = find(s, len, "No. of 1-blocks: "))) {
+        pos = (size_t)(k - s) + 17;
+        size_t pa = pos, pb, pc, pd = 0;
+        uint64_t d = 0;
+        bool has_d = false;
+        if (!read_uint(s, len, &pos, &a) || !expect(s, len, &pos, ", 2-blocks: ") ||
+            !(pb = pos, read_uint(s, len, &pos, &b)) || !expect(s, len, &pos, ", max blk sz: ") ||
+            !(pc = pos, read_uint(s, len, &pos, &c)))
+            return BAD_FIELD("\"No. of 1-blocks\""), -1;
+        if (expect(s, len, &pos, ", max free sz: ")) {
+            pd = pos;
+            if (!read_uint(s, len, &pos, &d))
+                return BAD_FIELD("\"No. of 1-blocks\""), -1;
+            has_d = true;
+        }
+        if (pos != len)
+            return BAD_FIELD("\"No. of 1-blocks\""), -1;
+        if (header_field(p, FIELD_BLOCKS, err))
+            return -1;
+        mph_header *h = &p->cur->header;
+        h->has_blocks = true;
+        h->n_1block = a;
+        h->n_2block = b;
+        h->max_block = c;
+        h->has_max_free = has_d;
+        h->max_free = d;
+        header_pos *hp = &p->cur->pos;
+        hp->n_1block = (field_pos){p->line_no, pa + 1};
+        hp->n_2block = (field_pos){p->line_no, pb + 1};
+        hp->max_block = (field_pos){p->line_no, pc + 1};
+        hp->max_free = (field_pos){p->line_no, pd + 1};
+        return 1;
+    }
+    if ((k = find(s, len, "mem: total="))) {
+        pos = (size_t)(k - s) + 11;
+        if (!read_uint(s, len, &pos, &a) || !expect(s, len, &pos, ", current=") ||
+            !read_uint(s, len, &pos, &b) || !expect(s, len, &pos, ", peak=") ||
+            !read_uint(s, len, &pos, &c) || pos != len)
+            return 0; // "mem: total=" alone is too weak a sign to call it damage
+        if (header_field(p, FIELD_MEM, err))
+            return -1;
+        mph_header *h = &p->cur->header;
+        h->has_mem = true;
+        h->mem_total = a;
+        h->mem_current = b;
+        h->mem_peak = c;
+        return 1;
+    }
+    if ((k = find(s, len, "stack: ")) && (k == s || !is_word_char((unsigned char)k[-1]))) {
+        pos = (size_t)(k - s) + 7;
+        if (!read_uint(s, len, &pos, &a))
+            return 0;
+        bool has_limit = false;
+        b = 0;
+        if (expect(s, len, &pos, " out of ")) {
+            if (!read_uint(s, len, &pos, &b))
+                return 0;
+            has_limit = true;
+        }
+        if (pos != len)
+            return 0;
+        if (header_field(p, FIELD_STACK, err))
+            return -1;
+        mph_header *h = &p->cur->header;
+        h->has_stack = true;
+        h->has_stack_limit = has_limit;
+        h->stack_used = a;
+        h->stack_limit = b;
+        return 1;
+    }
+    return 0;
+}
+
+/* "GC memory layout; from ADDR:" (0x optional), "GC memory layout:" (pre-v1.0). */
+static int try_layout(mph_parser *p, const char *s, size_t len, uint64_t *base, bool *has_base,
+                      mph_error *err) {
+    const char *k = find(s, len, "GC memory layout");
+    if (!k)
+        return 0;
+    size_t pos = (size_t)(k - s) + 16;
+    *has_base = false;
+    *base = 0;
+    if (expect(s, len, &pos, ":") && pos == len)
+        return 1;
+    if (!expect(s, len, &pos, "; from "))
+        return fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)pos + 1,
+                    "malformed \"GC memory layout\" line: expected \"; from ADDRESS:\""),
+               -1;
+    if (pos + 1 < len && s[pos] == '0' && (s[pos + 1] == 'x' || s[pos + 1] == 'X'))
+        pos += 2;
+    size_t start = pos;
+    uint64_t v = 0;
+    while (pos < len && hexval((unsigned char)s[pos]) >= 0) {
+        if (pos - start >= 16)
+            return fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)start + 1,
+                        "heap address longer than 64 bits"),
+                   -1;
+        v = v << 4 | (uint64_t)hexval((unsigned char)s[pos]);
+        pos++;
+    }
+    if (pos == start || !expect(s, len, &pos, ":") || pos != len)
+        return fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)pos + 1,
+                    "malformed \"GC memory layout\" line: expected a hex address and ':'"),
+               -1;
+    *base = v;
+    *has_base = true;
+    return 1;
+}
+
+/* --------------------------------------------------------------- closing */
+
+static mph_status check_figures(mph_parser *p, mph_error *err);
+
+static mph_status close_snapshot(mph_parser *p, mph_error *err) {
+    mph_snapshot *s = p->cur;
+    if (!s)
+        return MPH_OK;
+    mph_status st = MPH_OK;
+    if (!p->n_areas) {
+        // mem_info() without an argument prints no map; keep the fact, drop the snapshot.
+        p->headers_only_line = s->first_line;
+        st = diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
+                  "heap figures with no block map (was mem_info called without an argument?): "
+                  "skipped");
+        mph__snapshot_free(s);
+        reset_snapshot_state(p);
+        return st;
+    }
+    // Block size: row steps, else GC total / cells, else the caller's.
+    if (p->bpb) {
+        s->block_size = p->bpb;
+        s->block_size_source = MPH_BS_ROW_STEP;
+    } else if (s->header.has_gc && s->n_blocks && s->header.gc_total % s->n_blocks == 0 &&
+               is_pow2(s->header.gc_total / s->n_blocks) && s->header.gc_total / s->n_blocks >= 4) {
+        s->block_size = (unsigned)(s->header.gc_total / s->n_blocks);
+        s->block_size_source = MPH_BS_GC_TOTAL;
+    } else if (p->opts.block_size) {
+        s->block_size = p->opts.block_size;
+        s->block_size_source = MPH_BS_OPTION;
+    }
+    if (p->opts.block_size && s->block_size_source != MPH_BS_OPTION && s->block_size &&
+        s->block_size != p->opts.block_size &&
+        (st = diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
+                   "--block-size %u ignored: the dump says %u", p->opts.block_size,
+                   s->block_size)))
+        goto out;
+    if (!s->block_size &&
+        (st = diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
+                   "block size unknown (no two rows, no GC total): give --block-size; byte "
+                   "figures and addresses are left out")))
+        goto out;
+    if (p->digits != 4 && !p->bpb && s->block_size) {
+        p->bpb = s->block_size;
+        for (size_t i = 0; i < p->n_areas; i++)
+            if ((st = check_origin(p, &p->areas[i], err)))
+                goto out;
+    }
+    if (p->digits == 4)
+        s->row_format = MPH_ROWS_INDEX4;
+    mph_area *areas = calloc(p->n_areas, sizeof *areas);
+    if (!areas) {
+        st = fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+        goto out;
+    }
+    s->areas = areas;
+    s->n_areas = p->n_areas;
+    if (s->n_blocks < p->cap_cells) {
+        char *c = realloc(s->cells, s->n_blocks ? s->n_blocks : 1);
+        if (c)
+            s->cells = c;
+    }
+    for (size_t i = 0; i < p->n_areas; i++) {
+        area_build *b = &p->areas[i];
+        size_t end = i + 1 < p->n_areas ? p->areas[i + 1].first_block : s->n_blocks;
+        areas[i] = (mph_area){b->base, b->has_base, b->first_block, end - b->first_block,
+                              s->cells + b->first_block, b->line};
+        if (b->short_row && b->short_len % 4 &&
+            (st = diag(p, err, MPH_DIAG_WARNING, b->short_line, b->short_col,
+                       "area %zu ends with a row of %zu cells, not a multiple of 4: the dump "
+                       "looks truncated",
+                       i + 1, b->short_len)))
+            goto out;
+        if (areas[i].n_blocks == 0 &&
+            (st = diag(p, err, MPH_DIAG_WARNING, b->line, 1, "area %zu has no rows", i + 1)))
+            goto out;
+        if (areas[i].n_blocks && areas[i].cells[0] == '=' &&
+            (st = diag(p, err, MPH_DIAG_WARNING, b->line, 1,
+                       "area %zu starts with a tail block that has no head", i + 1)))
+            goto out;
+    }
+    if ((st = check_figures(p, err)))
+        goto out;
+    mph_log *log = p->log;
+    if (log->n_snapshots == log->cap_snapshots) {
+        size_t cap = log->cap_snapshots ? log->cap_snapshots * 2 : 4;
+        mph_snapshot **v = realloc(log->snapshots, cap * sizeof *v);
+        if (!v) {
+            st = fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+            goto out;
+        }
+        log->snapshots = v;
+        log->cap_snapshots = cap;
+    }
+    log->snapshots[log->n_snapshots++] = s;
+    reset_snapshot_state(p);
+    return MPH_OK;
+out:
+    mph__snapshot_free(s);
+    reset_snapshot_state(p);
+    return st;
+}
+
+/* MicroPython's own figures must match the map it printed next to them. */
+static mph_status check_figures(mph_parser *p, mph_error *err) {
+    mph_snapshot *s = p->cur;
+    const mph_header *h = &s->header;
+    const header_pos *hp = &s->pos;
+    mph_stats st;
+    mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
+    if (rc)
+        return rc;
+    unsigned bpb = s->block_size;
+    long idx = (long)p->log->n_snapshots + 1;
+#define MISMATCH(pos, ...)                                                                        \
+    do {                                                                                          \
+        if ((rc = diag(p, err, MPH_DIAG_WARNING, (pos).line, (pos).column, __VA_ARGS__)))         \
+            return rc;                                                                            \
+    } while (0)
+    if (h->has_gc && bpb) {
+        uint64_t map_bytes = (uint64_t)s->n_blocks * bpb;
+        if (map_bytes != h->gc_total)
+            MISMATCH(hp->gc_total,
+                     "snapshot %ld: GC total is %llu bytes but the map has %zu blocks of %u bytes "
+                     "= %llu: the dump is %s",
+                     idx, (unsigned long long)h->gc_total, s->n_blocks, bpb,
+                     (unsigned long long)map_bytes,
+                     map_bytes < h->gc_total ? "truncated" : "edited or mixed");
+        else {
+            if (st.free_blocks * bpb != h->gc_free)
+                MISMATCH(hp->gc_free,
+                         "snapshot %ld: GC free is %llu bytes but the map has %llu free blocks = "
+                         "%llu bytes",
+                         idx, (unsigned long long)h->gc_free, (unsigned long long)st.free_blocks,
+                         (unsigned long long)(st.free_blocks * bpb));
+            if (st.used_blocks * bpb != h->gc_used)
+                MISMATCH(hp->gc_used,
+                         "snapshot %ld: GC used is %llu bytes but the map has %llu used blocks = "
+                         "%llu bytes",
+                         idx, (unsigned long long)h->gc_used, (unsigned long long)st.used_blocks,
+                         (unsigned long long)(st.used_blocks * bpb));
+        }
+    }
+    if (h->has_gc && h->gc_total != h->gc_used + h->gc_free)
+        MISMATCH(hp->gc_total, "snapshot %ld: GC total %llu is not used + free (%llu)", idx,
+                 (unsigned long long)h->gc_total,
+                 (unsigned long long)(h->gc_used + h->gc_free));
+    if (h->has_blocks) {
+        if (st.n_1block != h->n_1block)
+            MISMATCH(hp->n_1block, "snapshot %ld: MicroPython counted %llu 1-blocks, the map has %llu",
+                     idx, (unsigned long long)h->n_1block, (unsigned long long)st.n_1block);
+        if (st.n_2block != h->n_2block)
+            MISMATCH(hp->n_2block, "snapshot %ld: MicroPython counted %llu 2-blocks, the map has %llu",
+                     idx, (unsigned long long)h->n_2block, (unsigned long long)st.n_2block);
+        if (st.max_alloc_blocks != h->max_block)
+            MISMATCH(hp->max_block,
+                     "snapshot %ld: MicroPython's max blk sz is %llu blocks, the map's largest "
+                     "allocation is %llu",
+                     idx, (unsigned long long)h->max_block,
+                     (unsigned long long)st.max_alloc_blocks);
+        if (h->has_max_free && st.largest_free_blocks != h->max_free)
+            MISMATCH(hp->max_free,
+                     "snapshot %ld: MicroPython's max free sz is %llu blocks, the map's longest "
+                     "free run is %llu",
+                     idx, (unsigned long long)h->max_free,
+                     (unsigned long long)st.largest_free_blocks);
+    }
+#undef MISMATCH
+    return MPH_OK;
+}
+
+/* ----------------------------------------------------------- line handler */
+
+static mph_status remember_text(mph_parser *p, const char *s, size_t len, mph_error *err) {
+    if (len > 200)
+        len = 200; // a label, not a paragraph
+    char *copy = mph__strndup(s, len);
+    if (!copy)
+        return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+    free(p->prev_text);
+    p->prev_text = copy;
+    p->prev_text_line = p->line_no;
+    p->prev_adjacent = true;
+    return MPH_OK;
+}
+
+static mph_status handle_line(mph_parser *p, const char *s, size_t len, mph_error *err) {
+    // Trailing CR (CRLF, and "\r\r\n" from a tty echo) and blanks.
+    while (len && (s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return MPH_OK;
+    mph_status st;
+    row r;
+    if (p->ctx == CTX_MAP && match_row(s, len, &r)) {
+        p->cur->last_line = p->line_no;
+        return add_row(p, &r, err);
+    }
+    uint64_t n;
+    size_t at;
+    bool overflow;
+    if (p->ctx == CTX_MAP && match_abbrev(s, len, &n, &at, &overflow)) {
+        if (overflow)
+            return fail(err, MPH_ERR_LIMIT, p->line_no, (unsigned long)at + 2,
+                        "the number of free lines is too large");
+        p->cur->last_line = p->line_no;
+        return add_abbrev(p, n, at, err);
+    }
+    uint64_t base;
+    bool has_base;
+    int k = try_layout(p, s, len, &base, &has_base, err);
+    if (k < 0)
+        return err ? err->code : MPH_ERR_SYNTAX;
+    if (k > 0) {
+        // An area seen already means a second dump printed right after the first.
+        for (size_t i = 0; p->cur && has_base && i < p->n_areas; i++)
+            if (p->areas[i].has_base && p->areas[i].base == base && (st = close_snapshot(p, err)))
+                return st;
+        if (!p->cur && (st = start_snapshot(p, err)))
+            return st;
+        p->cur->last_line = p->line_no;
+        return new_area(p, base, has_base, err);
+    }
+    k = try_header(p, s, len, err);
+    if (k < 0)
+        return err ? err->code : MPH_ERR_SYNTAX;
+    if (k > 0) {
+        p->cur->last_line = p->line_no;
+        return MPH_OK;
+    }
+    // Rows with no "GC memory layout" line before them: a map whose header was lost.
+    if (p->ctx != CTX_MAP && match_row(s, len, &r) &&
+        (p->ctx == CTX_HEADER || r.value == 0)) {
+        if (!p->cur && (st = start_snapshot(p, err)))
+            return st;
+        if ((st = diag(p, err, MPH_DIAG_WARNING, p->line_no, (unsigned long)r.hex_at + 1,
+                       "map rows with no \"GC memory layout; from ADDRESS:\" line: the area's "
+                       "address is unknown")))
+            return st;
+        if ((st = new_area(p, 0, false, err)))
+            return st;
+        p->cur->last_line = p->line_no;
+        return add_row(p, &r, err);
+    }
+    // Anything else: it ends a map, is skipped inside a header, or is a label.
+    if (p->ctx == CTX_MAP) {
+        if ((st = close_snapshot(p, err)))
+            return st;
+    } else if (p->ctx == CTX_HEADER) {
+        p->log->skipped_lines++;
+        return diag(p, err, MPH_DIAG_NOTE, p->line_no, 1, "skipped a line inside a dump");
+    }
+    p->log->skipped_lines++;
+    return remember_text(p, s, len, err);
+}
+
+/* ------------------------------------------------------------ public API */
+
+mph_parser *mph_parser_new(const mph_parse_options *opts) {
+    mph_parser *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->log = calloc(1, sizeof *p->log);
+    if (!p->log) {
+        free(p);
+        return NULL;
+    }
+    if (opts)
+        p->opts = *opts;
+    reset_snapshot_state(p);
+    return p;
+}
+
+void mph_parser_free(mph_parser *p) {
+    if (!p)
+        return;
+    mph__snapshot_free(p->cur);
+    mph_log_free(p->log);
+    free(p->areas);
+    free(p->carry);
+    free(p->prev_text);
+    free(p);
+}
+
+static mph_status line_done(mph_parser *p, const char *s, size_t len, uint64_t next_offset,
+                            mph_error *err) {
+    p->line_no++;
+    mph_status st = handle_line(p, s, len, err);
+    if (st) {
+        p->failed = true;
+        if (err)
+            err->offset = p->offset;
+    }
+    p->offset = next_offset;
+    return st;
+}
+
+mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t len, mph_error *err) {
+    if (!p || (!buf && len))
+        return fail(err, MPH_ERR_ARG, 0, 0, "no parser or no buffer");
+    if (p->failed || p->finished)
+        return fail(err, MPH_ERR_ARG, 0, 0, "the parser has already failed or finished");
+    uint64_t base = p->offset + p->carry_len;
+    const char *end = buf + len, *s = buf;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (!nl) {
+            // Keep the partial line for the next chunk (cut at MAX_LINE).
+            size_t n = (size_t)(end - s);
+            if (p->carry_len + n > MAX_LINE) {
+                n = p->carry_len < MAX_LINE ? MAX_LINE - p->carry_len : 0;
+                p->carry_overlong = true;
+            }
+            if (p->carry_len + n > p->carry_cap) {
+                size_t cap = p->carry_cap ? p->carry_cap : 256;
+                while (cap < p->carry_len + n)
+                    cap *= 2;
+                char *c = realloc(p->carry, cap);
+                if (!c)
+                    return fail(err, MPH_ERR_NOMEM, p->line_no + 1, 1, "out of memory");
+                p->carry = c;
+                p->carry_cap = cap;
+            }
+            memcpy(p->carry + p->carry_len, s, n);
+            p->carry_len += n;
+            break;
+        }
+        uint64_t next = base + (uint64_t)(nl + 1 - buf);
+        mph_status st;
+        if (p->carry_len) {
+            size_t n = (size_t)(nl - s);
+            if (p->carry_len + n > MAX_LINE)
+                n = MAX_LINE - p->carry_len;
+            char *c = p->carry_len + n > p->carry_cap ? realloc(p->carry, p->carry_len + n) : p->carry;
+            if (!c)
+                return fail(err, MPH_ERR_NOMEM, p->line_no + 1, 1, "out of memory");
+            if (c != p->carry) {
+                p->carry = c;
+                p->carry_cap = p->carry_len + n;
+            }
+            memcpy(p->carry + p->carry_len, s, n);
+            size_t total = p->carry_len + n;
+            p->carry_len = 0;
+            p->carry_overlong = false;
+            st = line_done(p, p->carry, total, next, err);
+        } else {
+            size_t n = (size_t)(nl - s);
+            st = line_done(p, s, n > MAX_LINE ? MAX_LINE : n, next, err);
+        }
+        if (st)
+            return st;
+        s = nl + 1;
+    }
+    return MPH_OK;
+}
+
+mph_status mph_parser_finish(mph_parser *p, mph_log **out, mph_error *err) {
+    if (!p || !out)
+        return fail(err, MPH_ERR_ARG, 0, 0, "no parser or no output");
+    if (p->failed || p->finished)
+        return fail(err, MPH_ERR_ARG, 0, 0, "the parser has already failed or finished");
+    mph_status st;
+    if (p->carry_len) {
+        size_t n = p->carry_len;
+        p->carry_len = 0;
+        if ((st = line_done(p, p->carry, n, p->offset + n, err)))
+            return st;
+    }
+    p->finished = true;
+    if ((st = close_snapshot(p, err))) {
+        p->failed = true;
+        return st;
+    }
+    if (p->log->n_snapshots == 0) {
+        if (p->headers_only_line)
+            return fail(err, MPH_ERR_NOT_FOUND, p->headers_only_line, 1,
+                        "heap figures but no block map: call micropython.mem_info(1), with an "
+                        "argument, to print the map");
+        return fail(err, MPH_ERR_NOT_FOUND, p->line_no ? p->line_no : 1, 1,
+                    "no heap dump found (expected the output of micropython.mem_info(1): "
+                    "\"GC memory layout; from ...\" and its rows)");
+    }
+    *out = p->log;
+    p->log = NULL;
+    return MPH_OK;
+}
+
+mph_status mph_log_parse(const char *buf, size_t len, const mph_parse_options *opts,
+                         mph_log **out, mph_error *err) {
+    mph_parser *p = mph_parser_new(opts);
+    if (!p)
+        return fail(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    mph_status st = mph_parser_feed(p, buf, len, err);
+    if (!st)
+        st = mph_parser_finish(p, out, err);
+    mph_parser_free(p);
+    return st;
+}

@@ -1,0 +1,84 @@
+/* The buffered writer behind every renderer, and number formats. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void mph__out_init(mph_outbuf *o, mph_sink *sink) {
+    o->sink = sink;
+    o->status = MPH_OK;
+    o->len = 0;
+}
+
+static void flush(mph_outbuf *o) {
+    if (o->len && o->status == MPH_OK)
+        o->status = o->sink->write(o->sink->ctx, o->buf, o->len);
+    o->len = 0;
+}
+
+void mph__out_write(mph_outbuf *o, const char *s, size_t n) {
+    if (o->len + n > sizeof o->buf) {
+        flush(o);
+        if (n > sizeof o->buf) {
+            if (o->status == MPH_OK)
+                o->status = o->sink->write(o->sink->ctx, s, n);
+            return;
+        }
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+void mph__out_puts(mph_outbuf *o, const char *s) { mph__out_write(o, s, strlen(s)); }
+
+void mph__out_putc(mph_outbuf *o, char c) {
+    if (o->len == sizeof o->buf)
+        flush(o);
+    o->buf[o->len++] = c;
+}
+
+void mph__out_printf(mph_outbuf *o, const char *fmt, ...) {
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        mph__out_write(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+mph_status mph__out_finish(mph_outbuf *o, mph_error *err) {
+    flush(o);
+    if (o->status != MPH_OK && err && err->code != o->status)
+        mph__error_set(err, o->status, 0, 0, "writing the output failed");
+    return o->status;
+}
+
+const char *mph__fmt_count(char buf[32], uint64_t n) {
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    int out = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[out++] = ',';
+        buf[out++] = digits[i];
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
+const char *mph__fmt_size(char buf[32], uint64_t bytes) {
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    if (bytes < 1024) {
+        snprintf(buf, 32, "%llu bytes", (unsigned long long)bytes);
+        return buf;
+    }
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, 32, "%.1f %s", v, units[u]);
+    return buf;
+}
