@@ -36,13 +36,19 @@ $(BUILD)/%.o: %.c
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
+# The fuzz harness (fuzz/fuzz_parse.c) as a plain binary that replays inputs: any compiler.
+FUZZ_OBJ := $(BUILD)/fuzz/fuzz_parse.o $(BUILD)/fuzz/replay_main.o
+$(BUILD)/fuzz-replay: $(FUZZ_OBJ) $(BUILD)/libmpheap.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+-include $(FUZZ_OBJ:.o=.d)
+
 # Installs whatever is missing (Debian packages, the board's npm packages).
 bootstrap:
 	scripts/bootstrap.sh
 
 # The one test command (README, .ci/run): unit, CLI, real-MicroPython and fuzz-replay tests.
 test: bootstrap
-	$(MAKE) all $(BUILD)/unit-tests
+	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/fuzz-replay
 	BUILD=$(BUILD) tests/run-all.sh
 
 # Sanitizers over the whole suite.
@@ -50,6 +56,27 @@ asan:
 	$(MAKE) BUILD=build-asan CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 check: test asan
+
+# libFuzzer (clang 14 + libclang-rt-14-dev) on the parser and every renderer, FUZZ_TIME seconds.
+# New inputs go to build-fuzz/corpus; fuzz/corpus holds the seeds (replayed by every `make test`).
+FUZZ_TIME ?= 60
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+		build-fuzz/libmpheap.a build-fuzz/fuzz/fuzz_parse.o
+	clang -g -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_parse build-fuzz/fuzz/fuzz_parse.o \
+		build-fuzz/libmpheap.a $(LDLIBS)
+	mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 \
+		-dict=fuzz/mpheap.dict -print_final_stats=1 build-fuzz/corpus fuzz/corpus
+
+# The main job on the default virtual board: real MicroPython runs examples/fragmenter.py,
+# mpheap captures snapshots before and after over the serial code path and shows the last.
+demo: bootstrap
+	$(MAKE) all
+	rm -f $(BUILD)/demo.log
+	$(BUILD)/mpheap capture --port sim:64K --gc --before --run examples/fragmenter.py -o $(BUILD)/demo.log
+	$(BUILD)/mpheap show --collapse-free $(BUILD)/demo.log
 
 board: board/node_modules/.package-lock.json
 board/node_modules/.package-lock.json: board/package.json board/package-lock.json

@@ -12,6 +12,8 @@
 // Usage: node board/virtual-board.mjs [--heap BYTES] [--pystack WORDS]
 //          [--banner|--no-banner] [--start-raw] [--raw-paste MODE] [--fault SPEC]...
 
+import fs from 'node:fs';
+import tty from 'node:tty';
 import {
   PYEXEC_FORCED_EXIT,
   ByteSink,
@@ -188,9 +190,41 @@ function makePrng(seed) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Exit after letting nothing else run; stdout writes are synchronous already. */
+// Stdio fds that were terminals at start-up (the host may give us a pty slave).
+const startupTtys = [0, 1, 2].filter((fd) => tty.isatty(fd));
+let ttyGone = false; // a read or write on our tty failed: the host hung up
+
+/**
+ * Exit now (stdout writes are synchronous, nothing is pending). Node's exit
+ * path restores the termios of the stdio ttys it saw at start-up and aborts
+ * on an assertion when that tty has been hung up (tcsetattr -> EIO, seen with
+ * Node 20). It skips fds that are closed, so close them first in that case.
+ */
 function quit(code) {
+  if (ttyGone) {
+    for (const fd of startupTtys) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already gone
+      }
+    }
+  }
   process.exit(code);
+}
+
+/** True for the errors a read/write gets once the host is gone. */
+const isHangupError = (err) => err && ['EIO', 'EPIPE', 'ECONNRESET', 'ENXIO'].includes(err.code);
+
+/** Iterate stdin chunks; a hang-up (EIO on a pty whose master closed) ends it like EOF. */
+async function* stdinChunks() {
+  try {
+    for await (const chunk of process.stdin) yield chunk;
+  } catch (err) {
+    if (!isHangupError(err)) throw err;
+  }
+  // A raw-mode tty has no EOF character: end of input there means hang-up.
+  if (startupTtys.includes(0)) ttyGone = true;
 }
 
 class Output {
@@ -221,15 +255,18 @@ class Output {
 
   emit(buf) {
     if (buf.length === 0) return;
-    if (!writeAllSync(1, buf)) quit(0); // host closed its end
+    if (!writeAllSync(1, buf)) {
+      // The host closed its end (EPIPE on a pipe, EIO on a hung-up pty).
+      ttyGone = true;
+      quit(0);
+    }
     this.written += buf.length;
   }
 }
 
 class Board {
-  constructor(opts, output) {
+  constructor(opts) {
     this.opts = opts;
-    this.output = output;
     this.sink = new ByteSink();
     this.muted = false;
     this.mp = null;
@@ -332,7 +369,7 @@ class Board {
 
 async function runSilent() {
   // A board that is powered but never answers (wrong port, crashed firmware).
-  for await (const chunk of process.stdin) void chunk;
+  for await (const chunk of stdinChunks()) void chunk;
   quit(0);
 }
 
@@ -361,13 +398,13 @@ async function main() {
   }
 
   const output = new Output(opts.faults);
-  const board = new Board(opts, output);
+  const board = new Board(opts);
   // A board left in raw mode shows the raw banner, not the friendly one.
   await board.boot({ showBanner: opts.banner && !opts.startRaw, raw: opts.startRaw });
   if (opts.startRaw && opts.banner) board.sink.pushBytes(RAW_BANNER);
   await output.write(board.sink.take());
 
-  for await (const chunk of process.stdin) {
+  for await (const chunk of stdinChunks()) {
     for (let i = 0; i < chunk.length; i++) {
       await board.feed(chunk[i]);
     }
@@ -381,14 +418,23 @@ function fatal(err) {
   try {
     process.stderr.write(`${PROG}: internal error: ${msg}\n`);
   } finally {
-    process.exit(70);
+    quit(70);
   }
 }
 
+// The pty we run on was hung up (we are its session leader): exit quietly.
+process.on('SIGHUP', () => {
+  ttyGone = true;
+  quit(0);
+});
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 // Host closed our stdout while a write was pending: that is a hang-up, not an error.
-process.stdout.on('error', (err) => (err.code === 'EPIPE' ? quit(0) : fatal(err)));
+process.stdout.on('error', (err) => {
+  if (!isHangupError(err)) fatal(err);
+  ttyGone = true;
+  quit(0);
+});
 
 main().catch((err) => {
   if (err && /npm ci --prefix board/.test(err.message)) {

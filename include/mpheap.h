@@ -316,6 +316,11 @@ typedef enum mph_role {
     MPH_ROLE_LEVEL_HIGH,
     MPH_ROLE_LEVEL_FULL,
     MPH_ROLE_GUTTER,
+    MPH_ROLE_DIFF_FREE,      /* diff: free in both snapshots */
+    MPH_ROLE_DIFF_KEPT,      /* diff: the same allocation in both snapshots */
+    MPH_ROLE_DIFF_FREED,     /* diff: used before, free now */
+    MPH_ROLE_DIFF_ALLOCATED, /* diff: free before, used now */
+    MPH_ROLE_DIFF_REUSED,    /* diff: used in both, by different allocations */
     MPH_ROLE_COUNT
 } mph_role;
 
@@ -348,6 +353,497 @@ MPH_NODISCARD mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_an
 
 /** The smallest scale at which the map of s fits in max_lines lines of `columns` groups. */
 uint64_t mph_ansi_fit_scale(const mph_snapshot *s, unsigned columns, unsigned long max_lines);
+
+/* ------------------------------------------------------------ transports */
+
+/*
+ * A transport is a byte stream to a board: a serial port, a child process
+ * (on a pseudo-terminal or pipes), or the caller's own (tests script one in
+ * memory). Every read and write has a deadline; nothing blocks forever.
+ */
+typedef struct mph_transport mph_transport;
+
+/** What a transport does. ctx is the implementation's; close may be NULL. */
+typedef struct mph_transport_ops {
+    /* Wait up to timeout_ms (0: do not wait) for data, then read 1..cap bytes
+     * into buf and set *got. MPH_ERR_TIMEOUT when nothing came in time,
+     * MPH_ERR_GONE when the other end went away (hang-up, EOF). */
+    mph_status (*read)(void *ctx, void *buf, size_t cap, size_t *got, int timeout_ms,
+                       mph_error *err);
+    /* Write all len bytes within timeout_ms. */
+    mph_status (*write)(void *ctx, const void *buf, size_t len, int timeout_ms, mph_error *err);
+    void (*close)(void *ctx);
+} mph_transport_ops;
+
+/** Wrap the caller's implementation (ops is copied; ctx is borrowed until _free calls close). NULL when out of memory. */
+mph_transport *mph_transport_new(const mph_transport_ops *ops, void *ctx, const char *name);
+
+/** Read 1..cap bytes, waiting up to timeout_ms. *got is set on MPH_OK only. */
+MPH_NODISCARD mph_status mph_transport_read(mph_transport *t, void *buf, size_t cap, size_t *got,
+                                            int timeout_ms, mph_error *err);
+/** Write all of buf within timeout_ms. */
+MPH_NODISCARD mph_status mph_transport_write(mph_transport *t, const void *buf, size_t len,
+                                             int timeout_ms, mph_error *err);
+/** Bytes read from and written to the board so far. */
+void mph_transport_counts(const mph_transport *t, uint64_t *bytes_in, uint64_t *bytes_out);
+/** What the transport talks to ("/dev/ttyACM0", "sim (/dev/pts/4)"); borrowed. */
+const char *mph_transport_name(const mph_transport *t);
+/** Close (for a child process: end it and reap it) and free. NULL is fine. */
+void mph_transport_free(mph_transport *t);
+
+/**
+ * Open a serial port: O_NOCTTY|O_NONBLOCK, an exclusive lock (flock and
+ * TIOCEXCL), raw 8N1 at 115200, input flushed, DTR and RTS raised together
+ * (equal states keep ESP32 auto-reset circuits out of reset; on close RTS is
+ * dropped before DTR). Pseudo-terminals work too (their modem ioctls fail
+ * harmlessly). MPH_ERR_BUSY when another program holds the port,
+ * MPH_ERR_DEVICE when it is missing, not a tty or not permitted.
+ */
+MPH_NODISCARD mph_status mph_serial_open(const char *path, mph_transport **out, mph_error *err);
+
+/**
+ * Run a board program (argv[0] looked up in PATH) and talk to it. With
+ * pipes=false it runs on the master side of a new pseudo-terminal and the
+ * transport is the slave opened by mph_serial_open: the very code path of a
+ * USB serial port. With pipes=true its stdin/stdout are pipes. Closing the
+ * transport ends the process (SIGTERM, then SIGKILL) and reaps it.
+ */
+MPH_NODISCARD mph_status mph_exec_open(const char *const argv[], bool pipes, mph_transport **out,
+                                       mph_error *err);
+
+/**
+ * Start argv on the master side of a new raw pseudo-terminal and leave the
+ * slave for others to open: its path goes to path (cap bytes), the child's
+ * id to *pid, and *slave_fd is an open (unlocked) descriptor of the slave
+ * that keeps the terminal alive between clients; the caller closes it, then
+ * ends and reaps the child.
+ */
+MPH_NODISCARD mph_status mph_exec_spawn_pty(const char *const argv[], char *path, size_t cap,
+                                            int *pid, int *slave_fd, mph_error *err);
+
+/* ----------------------------------------------------------------- ports */
+
+/** A serial port found on the system. Strings are empty when unknown. */
+typedef struct mph_port_info {
+    char path[64];  /* /dev/ttyACM0 */
+    bool usb;       /* vid and pid are valid */
+    uint16_t vid, pid;
+    char serial[128], manufacturer[128], product[128];
+} mph_port_info;
+
+/**
+ * List serial ports (Linux: /sys/class/tty, as pyserial does), naturally
+ * sorted by path (ttyACM before ttyUSB, ttyACM2 before ttyACM10). sysfs_root
+ * is "/sys" when NULL (tests give a copy). *out is freed with mph_ports_free.
+ */
+MPH_NODISCARD mph_status mph_ports_list(const char *sysfs_root, mph_port_info **out, size_t *count,
+                                        mph_error *err);
+void mph_ports_free(mph_port_info *ports);
+
+/** How mph_port_open finds the virtual board for "sim". */
+typedef struct mph_port_options {
+    const char *node;         /* the Node.js program; NULL = "node" */
+    const char *board_script; /* board/virtual-board.mjs; NULL = "sim" is not available */
+    const char *sysfs_root;   /* for mph_ports_list; NULL = "/sys" */
+} mph_port_options;
+
+/**
+ * Open a board by the user's word (mpremote's names):
+ *   auto         the first USB serial port that can be opened (busy ones are skipped)
+ *   PATH         a device path, e.g. /dev/ttyACM0 or /dev/pts/3
+ *   a0..a3 u0..u3  /dev/ttyACM0..3, /dev/ttyUSB0..3
+ *   id:SERIAL    the USB port with that serial number
+ *   sim[:HEAP]   the virtual board (node board_script --heap HEAP) on a pseudo-terminal
+ *   exec:CMD     `sh -c CMD` on a pseudo-terminal; pipe:CMD the same over pipes
+ * MPH_ERR_DEVICE (with what was tried) when nothing matches.
+ */
+MPH_NODISCARD mph_status mph_port_open(const char *spec, const mph_port_options *opts,
+                                       mph_transport **out, mph_error *err);
+
+/* -------------------------------------------------------------- raw REPL */
+
+/*
+ * A MicroPython raw REPL client over a transport (borrowed: free the client
+ * first). Protocol only: it never prints, never sleeps longer than a
+ * deadline, and reports an exception raised on the board as MPH_ERR_RAISED
+ * with the traceback as the error message (and in full from
+ * mph_repl_traceback).
+ */
+typedef struct mph_repl mph_repl;
+
+typedef struct mph_repl_options {
+    int timeout_ms;       /* deadline of each read while code runs; 0 = 10000 */
+    int enter_timeout_ms; /* all attempts to enter the raw REPL together; 0 = 10000 */
+    int pace_ms;          /* standard raw mode: pause after each 256-byte chunk (UARTs with no
+                             flow control); 0 = none, -1 = 10 (mpremote's) */
+    bool no_raw_paste;    /* never try raw-paste mode */
+} mph_repl_options;
+
+/** A client (opts may be NULL for the defaults). NULL when out of memory. */
+mph_repl *mph_repl_new(mph_transport *t, const mph_repl_options *opts);
+void mph_repl_free(mph_repl *r);
+
+/**
+ * Enter the raw REPL: Ctrl-C twice, wait for quiet, Ctrl-A, expect the
+ * banner; retried until enter_timeout_ms for boards that reset when the port
+ * opens. soft_reset then resets the board (a fresh heap; main.py is not run).
+ * MPH_ERR_TIMEOUT when the board never answers.
+ */
+MPH_NODISCARD mph_status mph_repl_enter(mph_repl *r, bool soft_reset, mph_error *err);
+
+/**
+ * Send code (raw-paste mode when the board has it, else standard raw mode)
+ * and wait for the board to accept it. Its output is then read with
+ * mph_repl_follow. Code must not contain the bytes 0x01-0x05.
+ */
+MPH_NODISCARD mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len,
+                                             mph_error *err);
+
+/**
+ * Copy the running code's output to out until it ends. MPH_OK when it ended
+ * normally, MPH_ERR_RAISED when it raised, MPH_ERR_TIMEOUT when nothing came
+ * for timeout_ms: the code is still running and follow may be called again.
+ */
+MPH_NODISCARD mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms,
+                                         mph_error *err);
+
+/** exec_start + follow with the per-read deadline of the options. */
+MPH_NODISCARD mph_status mph_repl_exec(mph_repl *r, const char *code, size_t len, mph_sink *out,
+                                       mph_error *err);
+
+/**
+ * Take one heap dump: the output of micropython.mem_info(1) goes to out.
+ * collect runs gc.collect() first (in a separate step too, for ports that
+ * collect only between steps, such as the WebAssembly one). Compiling the
+ * snapshot code leaves a few blocks of garbage on the board each time
+ * (device/README.md has the measurements).
+ */
+MPH_NODISCARD mph_status mph_repl_snapshot(mph_repl *r, bool collect, mph_sink *out,
+                                           mph_error *err);
+
+/** Send Ctrl-C: interrupts running code (follow then sees KeyboardInterrupt). */
+MPH_NODISCARD mph_status mph_repl_interrupt(mph_repl *r, mph_error *err);
+/** Leave the raw REPL for the friendly one (Ctrl-B). Does not wait for the banner. */
+MPH_NODISCARD mph_status mph_repl_leave(mph_repl *r, mph_error *err);
+
+/** The full text of the last exception raised on the board ("" when none). Borrowed. */
+const char *mph_repl_traceback(const mph_repl *r);
+/** Raw-paste mode: 1 used, 0 not available, -1 not tried yet. */
+int mph_repl_raw_paste(const mph_repl *r);
+/** Bytes of line noise skipped where the protocol expected its own bytes. */
+uint64_t mph_repl_noise(const mph_repl *r);
+/** True when the board printed "soft reboot" since the client was made (its heap was reset). */
+bool mph_repl_saw_soft_reboot(const mph_repl *r);
+
+/* ========================================================================
+ * Analyses: stats report, diff, timeline and leak suspects, health checks,
+ * and their text, JSON and CSV renderers. Each renderer reads the same
+ * computed struct, so text and JSON never disagree.
+ * ====================================================================== */
+
+/* ---------------------------------------------------------- stats report */
+
+#define MPH_FIT_MAX 16 /* sizes one report can answer "how many still fit" for */
+
+/** The figures of one part of a snapshot: one area, or all of them. */
+typedef struct mph_stats_part {
+    mph_stats stats; /* exactly what mph_stats_compute gives for this part */
+    uint64_t alloc_histogram_blocks[MPH_HISTOGRAM_BUCKETS]; /* blocks held by bucket k's allocations */
+    uint64_t free_histogram_blocks[MPH_HISTOGRAM_BUCKETS];  /* blocks in bucket k's free runs */
+    uint64_t fit_count[MPH_FIT_MAX]; /* buffers of fit_bytes[i] that fit in this part's free runs */
+} mph_stats_part;
+
+/** Everything `mpheap stats` shows. Borrows its snapshot (which must outlive it). */
+typedef struct mph_stats_report {
+    const mph_snapshot *snapshot;
+    unsigned block_size;                 /* 0 when unknown: bytes and fits are then 0 */
+    size_t n_fit;
+    uint64_t fit_bytes[MPH_FIT_MAX];     /* the sizes asked for, in the caller's order */
+    uint64_t fit_blocks[MPH_FIT_MAX];    /* blocks one such buffer needs (bytes rounded up) */
+    mph_stats_part total;
+    size_t n_areas;
+    mph_stats_part *areas;               /* n_areas parts, in the snapshot's area order */
+} mph_stats_report;
+
+/**
+ * Compute the report of s: totals, each area, histograms and, for each of the
+ * n_fit (<= MPH_FIT_MAX) sizes in fit_bytes, how many buffers still fit.
+ * Linear in the number of blocks, two passes, no allocation per block.
+ * Returns MPH_OK and *out (free with mph_stats_report_free), MPH_ERR_ARG or
+ * MPH_ERR_NOMEM. The report borrows s.
+ */
+MPH_NODISCARD mph_status mph_stats_report_new(const mph_snapshot *s, const uint64_t *fit_bytes,
+                                              size_t n_fit, mph_stats_report **out,
+                                              mph_error *err);
+void mph_stats_report_free(mph_stats_report *r);
+
+/** The smallest and largest size in blocks of histogram bucket k: 2^k and 2^(k+1) - 1. */
+uint64_t mph_histogram_bucket_min(unsigned k);
+uint64_t mph_histogram_bucket_max(unsigned k);
+
+/* ------------------------------------------------------------------ diff */
+
+/** What happened to one block between two snapshots. */
+typedef enum mph_diff_class {
+    MPH_DIFF_FREE,      /* free in both */
+    MPH_DIFF_KEPT,      /* inside the same allocation (offset, size, type) in both */
+    MPH_DIFF_FREED,     /* used in OLD, free in NEW */
+    MPH_DIFF_ALLOCATED, /* free in OLD, used in NEW */
+    MPH_DIFF_REUSED,    /* used in both, but by different allocations */
+    MPH_DIFF_CLASS_COUNT
+} mph_diff_class;
+
+/** "free", "kept", "freed", "allocated", "reused". */
+const char *mph_diff_class_name(mph_diff_class c);
+
+/** How the areas of the two snapshots were paired. */
+typedef enum mph_diff_alignment {
+    MPH_ALIGN_ADDRESS, /* by equal base address, then by block offset */
+    MPH_ALIGN_ORDER,   /* no base address in common (two runs, or unknown): by order, then offset */
+    MPH_ALIGN_NONE     /* cannot be aligned (the block sizes differ): only per-type totals */
+} mph_diff_alignment;
+
+/** One area of OLD paired with one of NEW (or with nothing). */
+typedef struct mph_area_pair {
+    long old_area, new_area;  /* area index on each side; -1 when that side has no such area */
+    size_t n_blocks;          /* blocks of the longer side */
+    size_t common_blocks;     /* blocks present on both sides */
+    uint64_t blocks[MPH_DIFF_CLASS_COUNT];
+    const unsigned char *classes; /* n_blocks mph_diff_class values, owned by the diff */
+} mph_area_pair;
+
+/** Allocations of one type (or of all): matched by offset, size and type. */
+typedef struct mph_diff_type {
+    uint64_t kept, kept_blocks;
+    uint64_t new_count, new_blocks;   /* in NEW only */
+    uint64_t gone_count, gone_blocks; /* in OLD only */
+    uint64_t old_count, old_blocks, new_total_count, new_total_blocks; /* each side's totals */
+} mph_diff_type;
+
+typedef struct mph_diff_summary {
+    mph_diff_alignment alignment;
+    unsigned old_block_size, new_block_size;
+    uint64_t blocks[MPH_DIFF_CLASS_COUNT]; /* over every area pair */
+    mph_diff_type by_type[MPH_TYPE_COUNT];
+    mph_diff_type total;
+} mph_diff_summary;
+
+typedef struct mph_diff mph_diff;
+
+/**
+ * Compare two snapshots block by block, areas aligned by base address (or by
+ * order when no base is shared) and blocks by offset, never by text position.
+ * An allocation is kept when NEW has one at the same offset of the paired
+ * area with the same size and type; otherwise it is gone (OLD) or new (NEW).
+ * Linear in the blocks; one class byte per block. The diff borrows both
+ * snapshots: they must outlive it. Free with mph_diff_free.
+ * Returns MPH_OK, MPH_ERR_ARG or MPH_ERR_NOMEM. Block sizes that differ are
+ * not an error: the diff then has alignment MPH_ALIGN_NONE, no pairs and no
+ * lists, and a note says why.
+ */
+MPH_NODISCARD mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s,
+                                          mph_diff **out, mph_error *err);
+void mph_diff_free(mph_diff *d);
+
+const mph_snapshot *mph_diff_old_snapshot(const mph_diff *d);
+const mph_snapshot *mph_diff_new_snapshot(const mph_diff *d);
+const mph_diff_summary *mph_diff_get_summary(const mph_diff *d);
+/** Area pairs, in address order of the areas (NEW's, else OLD's). */
+size_t mph_diff_pair_count(const mph_diff *d);
+const mph_area_pair *mph_diff_pair_at(const mph_diff *d, size_t i);
+/** Allocations in NEW only, in NEW's order; .area indexes NEW's areas. */
+size_t mph_diff_new_count(const mph_diff *d);
+const mph_alloc *mph_diff_new_at(const mph_diff *d, size_t i);
+/** Allocations in OLD only, in OLD's order; .area indexes OLD's areas. */
+size_t mph_diff_gone_count(const mph_diff *d);
+const mph_alloc *mph_diff_gone_at(const mph_diff *d, size_t i);
+/** Sentences on how the areas were aligned, or why they cannot be. Borrowed. */
+size_t mph_diff_note_count(const mph_diff *d);
+const char *mph_diff_note_at(const mph_diff *d, size_t i);
+
+/* -------------------------------------------------------------- timeline */
+
+/** One snapshot of a timeline. */
+typedef struct mph_timeline_row {
+    const char *label; /* the snapshot's label, else the caller's name; owned by the timeline */
+    const char *time;  /* NULL when none */
+    mph_stats stats;   /* mph_stats_compute over all areas */
+} mph_timeline_row;
+
+/** A type whose allocations never decrease and end higher, in count or in blocks. */
+typedef struct mph_leak_type {
+    mph_type type;
+    uint64_t first_count, last_count, first_blocks, last_blocks;
+    bool count_grows, blocks_grow;
+    unsigned count_steps_up, block_steps_up; /* steps (of rows - 1) where it rose */
+} mph_leak_type;
+
+/**
+ * One allocation that keeps growing: followed from snapshot to snapshot while
+ * it stays (same offset, size, type), grows in place (same offset and type,
+ * more blocks), or moves while growing (the largest allocation of its type
+ * that went away, replaced by a larger new one of the same type: what
+ * MicroPython's realloc does to a list or bytearray that outgrows its room).
+ * The move rule is a heuristic; the text and the schema say so.
+ */
+typedef struct mph_leak_alloc {
+    mph_alloc now;          /* where it is in the last snapshot */
+    size_t since;           /* row where it was first seen */
+    const uint64_t *blocks; /* its size in blocks at rows since .. last; owned by the timeline */
+    unsigned grew, moved;   /* steps where it grew; how many of those moved it */
+} mph_leak_alloc;
+
+/** An allocation present in every snapshot from row `since` (>= 1) to the last. */
+typedef struct mph_leak_survivor {
+    mph_alloc alloc; /* in the last snapshot */
+    size_t since;
+} mph_leak_survivor;
+
+/** The survivors that appeared in one row. */
+typedef struct mph_leak_group {
+    size_t since;
+    uint64_t count, blocks;
+    uint64_t type_count[MPH_TYPE_COUNT], type_blocks[MPH_TYPE_COUNT];
+} mph_leak_group;
+
+typedef struct mph_timeline mph_timeline;
+
+/**
+ * The timeline of n snapshots in order, with leak suspects. names[i] (or
+ * NULL; names may be NULL) labels a snapshot that has no label of its own.
+ * Consecutive snapshots are compared with mph_diff_compute; survivors need
+ * rows >= 3, growing allocations need at least two growth steps. The
+ * timeline copies what it keeps: the snapshots may be freed afterwards.
+ * Returns MPH_OK and *out (free with mph_timeline_free), MPH_ERR_ARG
+ * (n == 0) or MPH_ERR_NOMEM.
+ */
+MPH_NODISCARD mph_status mph_timeline_compute(const mph_snapshot *const *snapshots,
+                                              const char *const *names, size_t n,
+                                              mph_timeline **out, mph_error *err);
+void mph_timeline_free(mph_timeline *t);
+
+unsigned mph_timeline_block_size(const mph_timeline *t); /* of the last row; 0 when unknown */
+size_t mph_timeline_row_count(const mph_timeline *t);
+const mph_timeline_row *mph_timeline_row_at(const mph_timeline *t, size_t i);
+/** Growing types, most grown bytes first. */
+size_t mph_timeline_leak_type_count(const mph_timeline *t);
+const mph_leak_type *mph_timeline_leak_type_at(const mph_timeline *t, size_t i);
+/** Growing allocations, largest now first: the most specific suspects. */
+size_t mph_timeline_leak_alloc_count(const mph_timeline *t);
+const mph_leak_alloc *mph_timeline_leak_alloc_at(const mph_timeline *t, size_t i);
+/** Survivors, by row of first appearance, then address order. */
+size_t mph_timeline_survivor_count(const mph_timeline *t);
+const mph_leak_survivor *mph_timeline_survivor_at(const mph_timeline *t, size_t i);
+size_t mph_timeline_group_count(const mph_timeline *t);
+const mph_leak_group *mph_timeline_group_at(const mph_timeline *t, size_t i);
+/** Sentences about pairs of rows that could not be aligned. Borrowed. */
+size_t mph_timeline_note_count(const mph_timeline *t);
+const char *mph_timeline_note_at(const mph_timeline *t, size_t i);
+
+/* ---------------------------------------------------------------- checks */
+
+typedef enum mph_check_kind {
+    MPH_CHECK_MIN_LARGEST_FREE,  /* bytes: the largest free run */
+    MPH_CHECK_MAX_FRAGMENTATION, /* fraction */
+    MPH_CHECK_MAX_USED,          /* bytes */
+    MPH_CHECK_MAX_USED_FRACTION, /* fraction of the heap */
+    MPH_CHECK_MIN_FREE,          /* bytes */
+    MPH_CHECK_MAX_ALLOCS,        /* allocations of any type */
+    MPH_CHECK_MAX_ALLOCS_OF,     /* allocations of .type */
+    MPH_CHECK_MIN_FIT            /* at least .value buffers of .size bytes still fit */
+} mph_check_kind;
+
+typedef struct mph_check_limit {
+    mph_check_kind kind;
+    uint64_t value;  /* bytes or a count */
+    double fraction; /* the _FRACTION and FRAGMENTATION kinds */
+    mph_type type;   /* MAX_ALLOCS_OF */
+    uint64_t size;   /* MIN_FIT: bytes of one buffer */
+} mph_check_limit;
+
+typedef struct mph_check_result {
+    mph_check_limit limit;
+    bool ok;
+    uint64_t measured;          /* bytes or a count */
+    double measured_fraction;   /* the fraction kinds */
+} mph_check_result;
+
+/**
+ * Evaluate n limits on s into results[0..n-1] (caller storage) and the
+ * number broken into *n_failed. Byte limits need the block size:
+ * MPH_ERR_ARG when it is unknown; also MPH_ERR_NOMEM. Borrows s.
+ */
+MPH_NODISCARD mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits,
+                                       size_t n, mph_check_result *results, size_t *n_failed,
+                                       mph_error *err);
+
+/* ------------------------------------------- text, JSON and CSV reports */
+
+/** Options of the text renderers; zero-initialised is a sensible default. */
+typedef struct mph_text_options {
+    const char *name;                /* the input's name (stats, check) */
+    const char *old_name, *new_name; /* diff: where each side came from */
+    size_t max_list;                 /* allocations listed per list; 0 = all */
+    bool ascii;                      /* timeline charts in ASCII, not block characters */
+    bool verbose;                    /* check: also the limits that hold */
+} mph_text_options;
+
+MPH_NODISCARD mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_options *o,
+                                               mph_sink *sink, mph_error *err);
+MPH_NODISCARD mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *o,
+                                              mph_sink *sink, mph_error *err);
+MPH_NODISCARD mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_options *o,
+                                                  mph_sink *sink, mph_error *err);
+MPH_NODISCARD mph_status mph_render_text_check(const mph_check_result *results, size_t n,
+                                               const mph_text_options *o, mph_sink *sink,
+                                               mph_error *err);
+
+/**
+ * JSON documents, one per call, to the schemas of docs/json-schema.md: every
+ * document starts with "schema": "mpheap/<kind>/<version>". Addresses are
+ * strings ("0x30000"), sizes integers, fractions numbers in [0, 1]. The
+ * names in o are written as given (NULL: null).
+ */
+#define MPH_JSON_STATS_SCHEMA "mpheap/stats/1"
+#define MPH_JSON_DIFF_SCHEMA "mpheap/diff/1"
+#define MPH_JSON_TIMELINE_SCHEMA "mpheap/timeline/1"
+#define MPH_JSON_CHECK_SCHEMA "mpheap/check/1"
+
+MPH_NODISCARD mph_status mph_render_json_stats(const mph_stats_report *r, const mph_text_options *o,
+                                               mph_sink *sink, mph_error *err);
+MPH_NODISCARD mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *o,
+                                              mph_sink *sink, mph_error *err);
+MPH_NODISCARD mph_status mph_render_json_timeline(const mph_timeline *t, const mph_text_options *o,
+                                                  mph_sink *sink, mph_error *err);
+MPH_NODISCARD mph_status mph_render_json_check(const mph_check_result *results, size_t n,
+                                               const mph_text_options *o, mph_sink *sink,
+                                               mph_error *err);
+
+/** The timeline as CSV (RFC 4180): a header line, then one line per row. */
+MPH_NODISCARD mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink,
+                                                 mph_error *err);
+
+/* ------------------------------------------------------- diff map (ANSI) */
+
+typedef struct mph_diff_map_options {
+    unsigned columns;   /* groups of 64 cells per printed line; >= 1 */
+    bool color;         /* ANSI colours from the palette's diff roles */
+    bool changed_only;  /* print only lines with a change ("(N lines unchanged)" between) */
+    bool collapse_free; /* print runs of lines free in both as "(N lines all free)" */
+} mph_diff_map_options;
+
+/**
+ * The glyphs of the diff map and their meaning. With colour, a cell shows
+ * its letter (NEW's, or OLD's for a freed block) in its class's colours;
+ * without, kept and free cells show their letter and the others a class
+ * glyph ('+' allocated, '-' freed, '~' reused).
+ */
+MPH_NODISCARD mph_status mph_render_ansi_diff_legend(const mph_diff *d,
+                                                     const mph_diff_map_options *o,
+                                                     mph_sink *sink, mph_error *err);
+/** The aligned map, one section per area pair, with an address gutter (NEW's addresses). */
+MPH_NODISCARD mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_options *o,
+                                                  mph_sink *sink, mph_error *err);
 
 #ifdef __cplusplus
 }

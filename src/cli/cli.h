@@ -19,6 +19,7 @@ enum {
 typedef struct input_options {
     mph_parse_options parse;
     int verbose;
+    const char *port; /* --port: take one snapshot from this board instead of reading FILE */
 } input_options;
 
 /* Read and parse FILE ("-" or NULL = stdin). Prints located errors and
@@ -42,5 +43,61 @@ int cli_color_choice(const char *word, FILE *stream);
 mph_sink cli_stdout_sink(void);
 
 int cmd_show(int argc, char **argv);
+
+/* Analyses (stats, diff, timeline, check). */
+/* The snapshot a --snapshot/--from/--to SELECTOR names (NULL: the last). Prints the error
+ * naming OPTION; returns an exit code and *index. */
+int cli_pick_snapshot(const mph_log *log, const char *selector, const char *option,
+                      size_t *index);
+/* "FILE" or, when the log has several snapshots, "FILE#N" (the port with --port). */
+const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const input_options *in,
+                              const mph_log *log, size_t index);
+/* "0.35" or "35%" as a fraction in [0, 1]; false when malformed. */
+int cli_parse_fraction(const char *text, double *out);
+/* A decimal count; false when malformed. */
+int cli_parse_count(const char *text, uint64_t *out);
+/* "N" (>= 1) or "all" (0). */
+int cli_parse_list_limit(const char *text, size_t *out);
+/* A type by its map letter (T L D S A F B M h m) or name (tuple, list, str, bytes...). */
+int cli_parse_type(const char *text, mph_type *out);
+/* Whether the locale says UTF-8 (charts with block characters). */
+int cli_utf8_output(void);
+int cmd_stats(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* Boards (port.c). --port in a subcommand: a longopts entry
+ * {"port", required_argument, NULL, OPT_PORT}, `case OPT_PORT: in.port = optarg; break;`
+ * and CLI_PORT_HELP in its usage; cli_load then takes the snapshot. */
+#define CLI_PORT_HELP                                                                             \
+    "      --port P                take one snapshot live from a board instead of FILE:\n"       \
+    "                              auto, PATH, a0..a3, u0..u3, id:SERIAL, sim[:HEAP], exec:CMD\n"
+/* The virtual board's script: $MPHEAP_BOARD, else next to the binary; NULL when absent. */
+const char *cli_board_script(char *buf, size_t cap);
+/* Print a board's error once named ("mpheap: NAME: error: ..."). */
+void cli_print_device_error(const char *name, const mph_error *err);
+/* Open a board by its --port word; prints the error and returns an exit code. */
+int cli_open_board(const char *spec, mph_transport **out);
+/* Raw REPL options for a port word and a --timeout in seconds (0 = default). */
+int cli_repl_options(const char *spec, double timeout_s, mph_repl_options *o);
+/* One snapshot from a board through the raw REPL, parsed; prints errors, returns an exit code. */
+int cli_capture_live(const char *spec, const input_options *opts, mph_log **out);
+/* Now, UTC, as 2026-11-26T10:00:00Z. */
+void cli_utc_now(char *buf, size_t cap);
+/* A growable, NUL-terminated buffer and its sink write function (ctx = cli_buffer *). */
+typedef struct cli_buffer {
+    char *data;
+    size_t len, cap;
+} cli_buffer;
+mph_status cli_buffer_write(void *ctx, const char *s, size_t n);
+
+/* device/mpheap.py, embedded (device_module.c). */
+extern const char cli_device_module[];
+
+int cmd_capture(int argc, char **argv);
+int cmd_devs(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_upload(int argc, char **argv);
 
 #endif

@@ -20,11 +20,12 @@ static const char usage[] =
     "      --strict                treat every warning as an error\n"
     "      --no-summary            leave out the figures above the map\n"
     "      --no-legend             leave out the legend\n"
+    CLI_PORT_HELP
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
 enum { OPT_COLLAPSE = 256, OPT_COLOR, OPT_SCALE, OPT_BLOCK_SIZE, OPT_STRICT, OPT_NO_SUMMARY,
-       OPT_NO_LEGEND };
+       OPT_NO_LEGEND, OPT_PORT };
 
 static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, bool auto_columns,
                     bool auto_scale, bool summary, bool legend, bool title) {
@@ -78,9 +79,10 @@ int cmd_show(int argc, char **argv) {
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
         {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
         {"verbose", no_argument, NULL, 'v'},
+        {"port", required_argument, NULL, OPT_PORT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    input_options in = {{0, false}, 0};
+    input_options in = {{0, false}, 0, NULL};
     mph_ansi_options opts = {1, false, MPH_PALETTE_SEED, false, 1};
     const char *selector = NULL, *color = "auto";
     bool auto_columns = true, auto_scale = false, summary = true, legend = true;
@@ -141,6 +143,7 @@ int cmd_show(int argc, char **argv) {
         case OPT_NO_SUMMARY: summary = false; break;
         case OPT_NO_LEGEND: legend = false; break;
         case 'v': in.verbose++; break;
+        case OPT_PORT: in.port = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }

@@ -46,6 +46,13 @@ static void print_diagnostics(const char *name, const mph_log *log, int verbose)
 }
 
 int cli_load(const char *path, const input_options *opts, mph_log **out) {
+    if (opts->port) {
+        if (path) {
+            fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
+            return EXIT_USAGE;
+        }
+        return cli_capture_live(opts->port, opts, out);
+    }
     bool use_stdin = !path || strcmp(path, "-") == 0;
     const char *name = use_stdin ? "<stdin>" : path;
     FILE *f = use_stdin ? stdin : fopen(path, "rb");
@@ -169,4 +176,105 @@ static mph_status write_stdout(void *ctx, const char *buf, size_t len) {
 mph_sink cli_stdout_sink(void) {
     mph_sink s = {write_stdout, NULL};
     return s;
+}
+
+/* ------------------------------------------- analyses (stats, diff, timeline, check) */
+
+int cli_pick_snapshot(const mph_log *log, const char *selector, const char *option,
+                      size_t *index) {
+    size_t count = mph_log_snapshot_count(log);
+    if (!selector) {
+        *index = count - 1;
+        return EXIT_OK;
+    }
+    long i = mph_log_find_snapshot(log, selector);
+    if (i < 0) {
+        fprintf(stderr, "mpheap: %s: no snapshot '%s' (the input has %zu; give a number, -1 for "
+                        "the last, or a label)\n",
+                option, selector, count);
+        return EXIT_USAGE;
+    }
+    *index = (size_t)i;
+    return EXIT_OK;
+}
+
+const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const input_options *in,
+                              const mph_log *log, size_t index) {
+    const char *file = in && in->port ? in->port : !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (mph_log_snapshot_count(log) > 1)
+        snprintf(buf, cap, "%s#%zu", file, index + 1);
+    else
+        snprintf(buf, cap, "%s", file);
+    return buf;
+}
+
+int cli_parse_fraction(const char *text, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno || v < 0)
+        return 0;
+    if (*end == '%') {
+        v /= 100.0;
+        end++;
+    } else if (v > 1.0) {
+        return 0; // "35" is ambiguous: ask for 0.35 or 35%
+    }
+    if (*end || v > 1.0)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int cli_parse_count(const char *text, uint64_t *out) {
+    char *end;
+    errno = 0;
+    if (!*text || *text == '-')
+        return 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*end || errno)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int cli_parse_list_limit(const char *text, size_t *out) {
+    uint64_t v;
+    if (strcmp(text, "all") == 0) {
+        *out = 0;
+        return 1;
+    }
+    if (!cli_parse_count(text, &v) || v == 0 || v > (uint64_t)SIZE_MAX)
+        return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+int cli_parse_type(const char *text, mph_type *out) {
+    if (strlen(text) == 1 && mph_type_of_cell(text[0]) >= 0) {
+        *out = (mph_type)mph_type_of_cell(text[0]);
+        return 1;
+    }
+    for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+        // "str/bytes" also answers to "str" and "bytes".
+        const char *name = mph_type_name((mph_type)t);
+        size_t n = strlen(text);
+        const char *hit = strstr(name, text);
+        if (n && hit && (hit == name || hit[-1] == '/') && (hit[n] == '\0' || hit[n] == '/')) {
+            *out = (mph_type)t;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cli_utf8_output(void) {
+    const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return strstr(v, "UTF-8") || strstr(v, "utf8") || strstr(v, "UTF8") ||
+                   strstr(v, "utf-8");
+    }
+    return 0;
 }

@@ -9,6 +9,14 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  show      the heap as a coloured map, with a summary and a legend\n"
+    "  stats     figures: used/free per area and type, histograms, fragmentation, fits\n"
+    "  diff      compare two snapshots block by block: new, gone and kept allocations\n"
+    "  timeline  one row per snapshot, charts over time, and leak suspects\n"
+    "  check     a heap-health gate for CI: exit 1 when a limit is broken\n"
+    "  capture   take snapshots from a board (USB, or the virtual board: --port sim) into a log\n"
+    "  devs      list serial ports with their USB ids\n"
+    "  sim       run the virtual board on a pseudo-terminal for other programs\n"
+    "  upload    copy the device module (mpheap.py) to a board\n"
     "\n"
     "mpheap COMMAND --help tells more. Exit status: 0 ok, 1 a check failed, 2 usage,\n"
     "3 bad input (the message names file:line:column), 4 i/o error, 5 device error.\n";
@@ -20,6 +28,14 @@ typedef struct command {
 
 static const command commands[] = {
     {"show", cmd_show},
+    {"stats", cmd_stats},
+    {"diff", cmd_diff},
+    {"timeline", cmd_timeline},
+    {"check", cmd_check},
+    {"capture", cmd_capture},
+    {"devs", cmd_devs},
+    {"sim", cmd_sim},
+    {"upload", cmd_upload},
 };
 
 int main(int argc, char **argv) {

@@ -96,6 +96,19 @@ mph_style mph_palette_role(mph_palette_kind kind, mph_role role) {
         return style(WHITE, RED);
     case MPH_ROLE_GUTTER:
         return fg_only(BRIGHT_BLACK);
+    // Diff roles, the same in every palette but mono: unchanged memory stays
+    // quiet grey, what was given back is green, what was taken is red, and
+    // memory that now holds something else is yellow.
+    case MPH_ROLE_DIFF_FREE:
+        return fg_only(BRIGHT_BLACK);
+    case MPH_ROLE_DIFF_KEPT:
+        return style(BRIGHT_WHITE, BRIGHT_BLACK);
+    case MPH_ROLE_DIFF_FREED:
+        return style(BLACK, GREEN);
+    case MPH_ROLE_DIFF_ALLOCATED:
+        return style(BRIGHT_WHITE, RED);
+    case MPH_ROLE_DIFF_REUSED:
+        return style(BLACK, YELLOW);
     case MPH_ROLE_COUNT:
         break;
     }

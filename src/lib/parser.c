@@ -1,11 +1,15 @@
 /* The dump parser: one pass over the text, fed in chunks, a line at a time.
  *
- * Grammar and eras: docs/format.md (from MicroPython's py/gc.c). The parser
+ * Grammar and eras: meminfo-format.md (from MicroPython's py/gc.c). The parser
  * keys on the dump's own words ("GC memory layout; from", "GC: total:", rows
  * "HEX: CELLS", "(N lines all free)") wherever they sit in a line, so that
  * prefixes, prompts and log lines around a dump do not matter; everything
  * else is counted as skipped. Damage inside a map is an error; figures that
- * disagree with the map are warnings (errors with strict). */
+ * disagree with the map are warnings (errors with strict).
+ *
+ * Memory: the cells (a byte per block), the areas of the snapshot being read,
+ * one line (at most MAX_LINE) and a few hundred bytes; nothing grows with the
+ * length of the text except the snapshots it holds and (capped) notes. */
 #define _GNU_SOURCE /* memmem */
 #include "internal.h"
 
@@ -14,8 +18,16 @@
 #include <string.h>
 
 #define CELLS_PER_ROW 64
-#define MAX_LINE (1u << 20)          /* longer lines are cut: no dump line is near this */
-#define MAX_BLOCKS_NO_TOTAL (1ull << 31)
+#define MAX_LINE (1u << 20)                      /* longer lines are cut (with a warning) */
+#define MAX_BLOCKS (UINT64_C(1) << 28)           /* 4-8 GiB heaps: 256 MiB of cells */
+#define MAX_BLOCKS_NO_TOTAL (UINT64_C(1) << 26)  /* when no "GC: total:" bounds the map */
+#define MAX_AREAS 4096
+#define MAX_NOTES 1000
+#define LABEL_MAX 200
+/* Candidate block sizes as a bit set: bit k = 2^k bytes, 4 to 4096. */
+#define BPB_LOG2_MIN 2
+#define BPB_LOG2_MAX 12
+#define BPB_ALL (((1u << (BPB_LOG2_MAX + 1)) - 1) & ~((1u << BPB_LOG2_MIN) - 1))
 
 typedef enum context { CTX_NONE, CTX_HEADER, CTX_MAP } context;
 
@@ -43,11 +55,13 @@ struct mph_parser {
     mph_log *log;
     bool failed, finished;
 
-    char *carry;
+    char *carry;           /* a line split across chunks (at most MAX_LINE bytes kept) */
     size_t carry_len, carry_cap;
     bool carry_overlong;
+    uint64_t consumed;     /* bytes fed before the current chunk */
+    uint64_t line_start;   /* byte offset of the line being read */
     unsigned long line_no;
-    uint64_t offset; /* of the line being handled */
+    uint64_t offset;       /* of the line being handled */
 
     mph_snapshot *cur;
     context ctx;
@@ -56,14 +70,21 @@ struct mph_parser {
     size_t n_areas, cap_areas;
     size_t cap_cells;
     uint64_t max_blocks;
-    int digits;      /* of the snapshot's row offsets */
-    unsigned bpb;    /* block size from row steps, 0 until known */
-    unsigned long bpb_line;
+    int digits;            /* of the snapshot's row offsets */
+    unsigned bpb;          /* block size from row steps, 0 until known */
+    unsigned bpb_mask;     /* block sizes the row steps still allow */
+    bool saw_t;            /* 't' tails: before v1.8.1 */
+    unsigned long interrupted_line; /* first line inside the map that is not part of it */
+    unsigned long interrupted_count;
 
-    char *prev_text; /* the last non-blank line outside any dump: a label candidate */
-    unsigned long prev_text_line;
+    char prev_text[LABEL_MAX + 1]; /* the last non-blank line outside a dump: a label candidate */
+    size_t prev_len;
     bool prev_adjacent;
+    unsigned long pending_line; /* a bare "ADDRESS:" line: an area header that lost its text */
+    unsigned long pending_col;
+    uint64_t pending_base;
     unsigned long headers_only_line; /* a snapshot dropped for having no map */
+    size_t n_notes;
 };
 
 static mph_status close_snapshot(mph_parser *p, mph_error *err);
@@ -83,6 +104,13 @@ static mph_status diag(mph_parser *p, mph_error *err, mph_diag_level level, unsi
     char msg[400];
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (level == MPH_DIAG_NOTE) {
+        // Notes (skipped lines) could grow with the text: keep the first ones.
+        if (p->n_notes > MAX_NOTES)
+            return MPH_OK;
+        if (p->n_notes++ == MAX_NOTES)
+            snprintf(msg, sizeof msg, "more than %d notes: the rest are left out", MAX_NOTES);
+    }
     mph_log *log = p->log;
     if (log->n_diags == log->cap_diags) {
         size_t cap = log->cap_diags ? log->cap_diags * 2 : 16;
@@ -129,21 +157,22 @@ static bool is_word_char(unsigned char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-/* A decimal number at *pos; false on no digit or overflow past 2^63. */
-static bool read_uint(const char *s, size_t len, size_t *pos, uint64_t *out) {
+/* A decimal number at *pos: 1 read, 0 no digit, -1 too large for 64 bits. */
+static int read_uint(const char *s, size_t len, size_t *pos, uint64_t *out) {
     size_t i = *pos;
     uint64_t v = 0;
     if (i >= len || s[i] < '0' || s[i] > '9')
-        return false;
+        return 0;
     while (i < len && s[i] >= '0' && s[i] <= '9') {
-        if (v > (UINT64_C(1) << 63) / 10)
-            return false;
-        v = v * 10 + (uint64_t)(s[i] - '0');
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
         i++;
     }
     *pos = i;
     *out = v;
-    return true;
+    return 1;
 }
 
 static bool expect(const char *s, size_t len, size_t *pos, const char *lit) {
@@ -156,6 +185,14 @@ static bool expect(const char *s, size_t len, size_t *pos, const char *lit) {
 
 static const char *find(const char *s, size_t len, const char *lit) {
     return memmem(s, len, lit, strlen(lit));
+}
+
+/* Every byte a map character ('t' is the tail of old eras)? */
+static bool cells_valid(const char *c, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (mph__cell_class[(unsigned char)c[i]] == CELL_INVALID && c[i] != 't')
+            return false;
+    return true;
 }
 
 /* ------------------------------------------------------------ line shapes */
@@ -174,7 +211,7 @@ typedef struct row {
  * one word: the caller reports bad cells at their column.
  */
 static bool match_row(const char *s, size_t len, row *r) {
-    const char *colon = s;
+    const char *colon;
     size_t from = 0;
     // Fast path: an unprefixed v1.20+ row.
     if (len > 10 && s[8] == ':' && s[9] == ' ')
@@ -183,31 +220,26 @@ static bool match_row(const char *s, size_t len, row *r) {
         colon = NULL;
     for (;;) {
         if (!colon) {
-            colon = memchr(s + from, ':', len - from);
+            colon = from < len ? memchr(s + from, ':', len - from) : NULL;
             if (!colon)
                 return false;
         }
         size_t c = (size_t)(colon - s);
         from = c + 1;
-        if (c + 2 >= len || s[c + 1] != ' ') {
-            colon = NULL;
+        colon = NULL;
+        if (c + 2 >= len || s[c + 1] != ' ')
             continue;
-        }
         size_t start = c;
         while (start > 0 && c - start < 9 && hexval((unsigned char)s[start - 1]) >= 0)
             start--;
         size_t digits = c - start;
         if ((digits != 4 && digits != 5 && digits != 8) ||
-            (start > 0 && is_word_char((unsigned char)s[start - 1]))) {
-            colon = NULL;
+            (start > 0 && is_word_char((unsigned char)s[start - 1])))
             continue;
-        }
         const char *cells = s + c + 2;
         size_t n = len - c - 2;
-        if (n == 0 || memchr(cells, ' ', n) || memchr(cells, '\t', n)) {
-            colon = NULL;
+        if (memchr(cells, ' ', n) || memchr(cells, '\t', n))
             continue;
-        }
         uint64_t v = 0;
         for (size_t i = start; i < c; i++)
             v = v << 4 | (uint64_t)hexval((unsigned char)s[i]);
@@ -216,7 +248,7 @@ static bool match_row(const char *s, size_t len, row *r) {
     }
 }
 
-/* "(N lines all free)"; *n gets N, *at the column of '('. */
+/* "(N lines all free)"; *n gets N, *at the index of '('. *overflow when N needs > 64 bits. */
 static bool match_abbrev(const char *s, size_t len, uint64_t *n, size_t *at, bool *overflow) {
     const char *tail = find(s, len, " lines all free)");
     *overflow = false;
@@ -228,11 +260,33 @@ static bool match_abbrev(const char *s, size_t len, uint64_t *n, size_t *at, boo
     if (i == end || i == 0 || s[i - 1] != '(')
         return false;
     size_t pos = i;
-    if (!read_uint(s, len, &pos, n)) {
+    if (read_uint(s, len, &pos, n) < 0) {
         *overflow = true;
         *n = 0;
     }
     *at = i - 1;
+    return true;
+}
+
+/* A line that is only "ADDRESS:" (0x optional, 4-16 hex digits) after a prefix. */
+static bool match_bare_address(const char *s, size_t len, uint64_t *v, size_t *at) {
+    if (len < 5 || s[len - 1] != ':')
+        return false;
+    size_t end = len - 1, i = end;
+    while (i > 0 && end - i < 17 && hexval((unsigned char)s[i - 1]) >= 0)
+        i--;
+    size_t digits = end - i;
+    if (i >= 2 && s[i - 1] == 'x' && s[i - 2] == '0' && digits <= 16)
+        i -= 2;
+    else if (digits < 4 || digits > 16)
+        return false;
+    if (digits == 0 || (i > 0 && is_word_char((unsigned char)s[i - 1])))
+        return false;
+    uint64_t x = 0;
+    for (size_t k = end - digits; k < end; k++)
+        x = x << 4 | (uint64_t)hexval((unsigned char)s[k]);
+    *v = x;
+    *at = i;
     return true;
 }
 
@@ -246,30 +300,53 @@ static void reset_snapshot_state(mph_parser *p) {
     p->cap_cells = 0;
     p->digits = 0;
     p->bpb = 0;
+    p->bpb_mask = BPB_ALL;
+    p->saw_t = false;
+    p->interrupted_line = 0;
+    p->interrupted_count = 0;
     p->max_blocks = MAX_BLOCKS_NO_TOTAL;
 }
 
-static bool is_prompt_or_noise(const char *s) {
-    while (*s == ' ' || *s == '\t')
+static bool is_prompt_or_noise(const char *s, size_t n) {
+    while (n && (*s == ' ' || *s == '\t')) {
         s++;
+        n--;
+    }
     static const char *const noise[] = {">>>", "...", "None", "True", "False", "MPY: soft reboot",
                                         "raw REPL", "MicroPython v", "Type \"help()\""};
-    for (size_t i = 0; i < sizeof noise / sizeof *noise; i++)
-        if (strncmp(s, noise[i], strlen(noise[i])) == 0)
+    for (size_t i = 0; i < sizeof noise / sizeof *noise; i++) {
+        size_t k = strlen(noise[i]);
+        if (n >= k && memcmp(s, noise[i], k) == 0)
             return true;
-    return false;
+    }
+    // The echoed call itself ("=== micropython.mem_info(1)" in paste mode, ">>>mem_info()").
+    return memmem(s, n, "mem_info(", 9) != NULL;
 }
 
-/* The label is the marker line just before the dump, decorations trimmed;
- * " @ TIME" at its end is the time stamp. */
-static mph_status take_label(mph_parser *p, mph_snapshot *s) {
-    if (!p->prev_adjacent || !p->prev_text || is_prompt_or_noise(p->prev_text))
+/* A copy of label text that is safe to print: control bytes (NUL, ESC, ...) become '?'. */
+static char *printable_copy(const char *a, size_t n) {
+    char *d = mph__strndup(a, n);
+    for (size_t i = 0; d && i < n; i++)
+        if ((unsigned char)d[i] < 0x20 || d[i] == 0x7f)
+            d[i] = d[i] == '\t' ? ' ' : '?';
+    return d;
+}
+
+/* The label is the marker line just before the dump, decorations and the
+ * dump's own line prefix (" 0> ", "# ") trimmed; " @ TIME" at its end is the
+ * time stamp. */
+static mph_status take_label(mph_parser *p, mph_snapshot *s, const char *line, size_t prefix) {
+    if (!p->prev_adjacent || !p->prev_len)
         return MPH_OK;
-    const char *a = p->prev_text, *b = a + strlen(a);
+    const char *a = p->prev_text, *b = a + p->prev_len;
+    if (prefix && p->prev_len >= prefix && memcmp(a, line, prefix) == 0)
+        a += prefix;
+    if (is_prompt_or_noise(a, (size_t)(b - a)))
+        return MPH_OK;
     static const char deco[] = " \t=*#-~";
-    while (a < b && strchr(deco, *a))
+    while (a < b && *a && strchr(deco, *a))
         a++;
-    while (b > a && strchr(deco, b[-1]))
+    while (b > a && b[-1] && strchr(deco, b[-1]))
         b--;
     if (a == b)
         return MPH_OK;
@@ -281,20 +358,21 @@ static mph_status take_label(mph_parser *p, mph_snapshot *s) {
         const char *t = at + 3;
         while (t < b && *t == ' ')
             t++;
-        if (t < b && (s->time = mph__strndup(t, (size_t)(b - t))) == NULL)
+        if (t < b && (s->time = printable_copy(t, (size_t)(b - t))) == NULL)
             return MPH_ERR_NOMEM;
         b = at;
-        while (b > a && strchr(deco, b[-1]))
+        while (b > a && b[-1] && strchr(deco, b[-1]))
             b--;
     }
-    if (b > a && (s->label = mph__strndup(a, (size_t)(b - a))) == NULL)
+    if (b > a && (s->label = printable_copy(a, (size_t)(b - a))) == NULL)
         return MPH_ERR_NOMEM;
     return MPH_OK;
 }
 
-static mph_status start_snapshot(mph_parser *p, mph_error *err) {
+/* line/prefix: the dump's first line and how much of it comes before the dump's own text. */
+static mph_status start_snapshot(mph_parser *p, const char *line, size_t prefix, mph_error *err) {
     mph_snapshot *s = calloc(1, sizeof *s);
-    if (!s || take_label(p, s) != MPH_OK) {
+    if (!s || take_label(p, s, line, prefix) != MPH_OK) {
         mph__snapshot_free(s);
         return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
     }
@@ -310,13 +388,22 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
     mph_snapshot *s = p->cur;
     if (need > p->max_blocks)
         return fail(err, MPH_ERR_LIMIT, p->line_no, col,
-                    "the map would have %zu blocks, more than the heap size allows (%llu)", need,
+                    "the map would have %zu blocks, more than %s (%llu)", need,
+                    s->header.has_gc ? "its GC total allows" : "mpheap reads without a GC total",
                     (unsigned long long)p->max_blocks);
     if (need <= p->cap_cells)
         return MPH_OK;
-    size_t cap = p->cap_cells ? p->cap_cells : 4096;
-    while (cap < need)
-        cap = cap / 2 * 3;
+    size_t cap = p->cap_cells < 4096 ? 4096 : p->cap_cells / 2 * 3;
+    if (cap < need)
+        cap = need + need / 16; // a long "lines all free": what it needs and a little for the rows after
+    // Near the size GC total announces, take exactly that: a byte per block.
+    if (s->header.has_gc && p->bpb) {
+        uint64_t expected = s->header.gc_total / p->bpb;
+        if (expected >= need && expected <= (uint64_t)need * 2 && expected <= p->max_blocks)
+            cap = (size_t)expected;
+    }
+    if (cap > p->max_blocks)
+        cap = (size_t)p->max_blocks;
     char *c = realloc(s->cells, cap);
     if (!c)
         return fail(err, MPH_ERR_NOMEM, p->line_no, col, "out of memory for %zu blocks", need);
@@ -325,24 +412,36 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
     return MPH_OK;
 }
 
-static mph_status new_area(mph_parser *p, uint64_t base, bool has_base, mph_error *err) {
+static mph_status new_area(mph_parser *p, uint64_t base, bool has_base, unsigned long line,
+                           mph_error *err) {
+    if (p->n_areas == MAX_AREAS)
+        return fail(err, MPH_ERR_LIMIT, line, 1, "more than %d heap areas in one dump", MAX_AREAS);
     if (p->n_areas == p->cap_areas) {
         size_t cap = p->cap_areas ? p->cap_areas * 2 : 4;
         area_build *a = realloc(p->areas, cap * sizeof *a);
         if (!a)
-            return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+            return fail(err, MPH_ERR_NOMEM, line, 1, "out of memory");
         p->areas = a;
         p->cap_areas = cap;
     }
     p->areas[p->n_areas++] = (area_build){.base = base,
                                           .has_base = has_base,
                                           .first_block = p->cur->n_blocks,
-                                          .line = p->line_no};
+                                          .line = line};
     p->ctx = CTX_MAP;
     return MPH_OK;
 }
 
 static uint64_t row_mask(int digits) { return (UINT64_C(1) << (4 * digits)) - 1; }
+
+static bool single_bit(unsigned m) { return m && !(m & (m - 1)); }
+
+static unsigned log2_of(unsigned m) {
+    unsigned k = 0;
+    while (m >>= 1)
+        k++;
+    return k;
+}
 
 /* Is the area's first row where its era says an area starts? */
 static mph_status check_origin(mph_parser *p, area_build *a, mph_error *err) {
@@ -350,7 +449,7 @@ static mph_status check_origin(mph_parser *p, area_build *a, mph_error *err) {
         return MPH_OK;
     a->checked_origin = true;
     mph_snapshot *s = p->cur;
-    uint64_t mask = row_mask(p->digits);
+    uint64_t mask = p->digits == 4 ? UINT64_MAX : row_mask(p->digits);
     uint64_t per_block = p->digits == 4 ? 1 : p->bpb;
     uint64_t origin = (a->first_value - (uint64_t)a->first_index * per_block) & mask;
     uint64_t base_bits = a->has_base ? a->base & mask : 0;
@@ -374,27 +473,59 @@ static mph_status check_origin(mph_parser *p, area_build *a, mph_error *err) {
                 (unsigned long long)((start + a->first_index * per_block) & mask));
 }
 
-static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+/* The block sizes (a bit set) that put a row `blocks` after another at `diff` bytes. */
+static unsigned step_mask(uint64_t diff, uint64_t blocks, uint64_t mask) {
+    unsigned m = 0;
+    for (unsigned k = BPB_LOG2_MIN; k <= BPB_LOG2_MAX; k++)
+        if (((blocks << k) & mask) == diff)
+            m |= 1u << k;
+    return m;
+}
 
-/* The block size that makes a row `blocks` after the first land on `diff`. */
-static unsigned bpb_from_step(uint64_t diff, uint64_t blocks, uint64_t mask) {
-    unsigned found = 0;
-    int matches = 0;
-    for (unsigned bpb = 4; bpb <= 4096; bpb <<= 1)
-        if (((blocks * bpb) & mask) == diff) {
-            found = bpb;
-            matches++;
-        }
-    return matches == 1 ? found : 0;
+/* May a row of `digits` digits follow rows of p->digits digits? */
+static bool digits_ok(const mph_parser *p, const row *r) {
+    if (!p->digits || (int)r->digits == p->digits)
+        return true;
+    // Before v1.3.5 "%04x" printed the block index, unmasked: 5 digits past 0xffff.
+    return p->digits == 4 && r->digits == 5 && r->value > 0xffff;
+}
+
+/* Could this row be the first of a new area (or of a new dump)? */
+static bool row_starts_area(const mph_parser *p, const row *r) {
+    if (r->value == 0)
+        return true;
+    if (r->digits != 5 || !cells_valid(r->cells, r->n_cells))
+        return false;
+    // v1.3.5 - v1.8 start at the base address's low bits: the same base as before, if any.
+    if (!p->cur || !p->n_areas)
+        return true;
+    const area_build *a = &p->areas[0];
+    return a->has_row && a->first_index == 0 && a->first_value == r->value;
+}
+
+/* Does this row carry on the last area's rows where they stopped? */
+static bool row_continues(const mph_parser *p, const row *r) {
+    const area_build *a = &p->areas[p->n_areas - 1];
+    size_t index = p->cur->n_blocks - a->first_block;
+    if (a->short_row || !digits_ok(p, r))
+        return false;
+    if (!a->has_row)
+        return index ? true : row_starts_area(p, r);
+    uint64_t blocks = index - a->first_index;
+    if (p->digits == 4)
+        return a->first_value + blocks == r->value;
+    uint64_t mask = row_mask(p->digits);
+    return (step_mask((r->value - a->first_value) & mask, blocks, mask) & p->bpb_mask) != 0;
 }
 
 static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
     mph_snapshot *s = p->cur;
     unsigned long col = (unsigned long)r->hex_at + 1;
-    if (p->digits && (int)r->digits != p->digits)
+    if (!digits_ok(p, r))
         return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
                     "row offset has %zu hex digits, earlier rows have %d", r->digits, p->digits);
-    p->digits = (int)r->digits;
+    if (!p->digits)
+        p->digits = (int)r->digits;
     area_build *a = &p->areas[p->n_areas - 1];
     size_t index = s->n_blocks - a->first_block;
     if (a->short_row)
@@ -405,7 +536,6 @@ static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
     if (r->n_cells > CELLS_PER_ROW)
         return fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)r->cells_at + 65,
                     "row has %zu cells; MicroPython prints at most 64", r->n_cells);
-    uint64_t mask = row_mask(p->digits);
     if (!a->has_row) {
         a->has_row = true;
         a->first_value = r->value;
@@ -415,32 +545,19 @@ static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
         if (!s->pos.first_row.line)
             s->pos.first_row = (field_pos){p->line_no, col};
     } else if (p->digits == 4) {
-        if (((a->first_value + (index - a->first_index)) & mask) != r->value)
+        uint64_t want = a->first_value + (index - a->first_index);
+        if (want != r->value)
             return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
-                        "row offset %04llx, expected %04llx (a line is missing, repeated or "
-                        "edited)",
-                        (unsigned long long)r->value,
-                        (unsigned long long)((a->first_value + index - a->first_index) & mask));
+                        "row offset %04llx, expected %04llx (%s)", (unsigned long long)r->value,
+                        (unsigned long long)want,
+                        r->value < want ? "offsets go backwards: a line is repeated or edited"
+                                        : "a line is missing or edited");
     } else {
+        uint64_t mask = row_mask(p->digits);
         uint64_t diff = (r->value - a->first_value) & mask;
         uint64_t blocks = index - a->first_index;
-        if (!p->bpb) {
-            unsigned bpb = bpb_from_step(diff, blocks, mask);
-            if (!bpb)
-                return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
-                            "row offset %0*llx is %llu blocks after offset %0*llx: no block size "
-                            "fits (a line is missing, repeated or edited)",
-                            p->digits, (unsigned long long)r->value,
-                            (unsigned long long)blocks, p->digits,
-                            (unsigned long long)a->first_value);
-            p->bpb = bpb;
-            p->bpb_line = p->line_no;
-            for (size_t i = 0; i < p->n_areas; i++) {
-                mph_status st = check_origin(p, &p->areas[i], err);
-                if (st)
-                    return st;
-            }
-        } else if (((blocks * p->bpb) & mask) != diff) {
+        unsigned fit = step_mask(diff, blocks, mask) & p->bpb_mask;
+        if (!fit && p->bpb) {
             uint64_t want = (a->first_value + blocks * p->bpb) & mask;
             bool backwards = ((r->value - want) & mask) > mask / 2;
             return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
@@ -448,6 +565,21 @@ static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
                         (unsigned long long)r->value, p->digits, (unsigned long long)want,
                         backwards ? "offsets go backwards: a line is repeated or edited"
                                   : "a line is missing or edited");
+        }
+        if (!fit)
+            return fail(err, MPH_ERR_SYNTAX, p->line_no, col,
+                        "row offset %0*llx is %llu blocks after offset %0*llx: no block size "
+                        "fits (a line is missing, repeated or edited)",
+                        p->digits, (unsigned long long)r->value, (unsigned long long)blocks,
+                        p->digits, (unsigned long long)a->first_value);
+        p->bpb_mask = fit;
+        if (!p->bpb && single_bit(fit)) {
+            p->bpb = 1u << log2_of(fit);
+            for (size_t i = 0; i < p->n_areas; i++) {
+                mph_status st = check_origin(p, &p->areas[i], err);
+                if (st)
+                    return st;
+            }
         }
     }
     mph_status st = check_origin(p, a, err);
@@ -469,6 +601,7 @@ static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
             unsigned char c = src[i];
             if (c == 't') { // the tail letter before v1.8.1
                 dst[i] = '=';
+                p->saw_t = true;
             } else if (mph__cell_class[c] == CELL_INVALID) {
                 char shown[8];
                 if (c >= 0x20 && c < 0x7f)
@@ -487,7 +620,7 @@ static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
     if (r->n_cells < CELLS_PER_ROW) {
         a->short_row = true;
         a->short_line = p->line_no;
-        a->short_col = (unsigned long)r->cells_at + 1;
+        a->short_col = (unsigned long)(r->cells_at + r->n_cells + 1);
         a->short_len = r->n_cells;
     }
     a->last_abbrev = false;
@@ -504,10 +637,9 @@ static mph_status add_abbrev(mph_parser *p, uint64_t n, size_t at, mph_error *er
                     a->short_len);
     if (n == 0)
         return fail(err, MPH_ERR_SYNTAX, p->line_no, col, "\"(0 lines all free)\" is not possible");
-    if (n > p->max_blocks / CELLS_PER_ROW)
+    if (n > p->max_blocks / CELLS_PER_ROW || s->n_blocks + n * CELLS_PER_ROW > p->max_blocks)
         return fail(err, MPH_ERR_LIMIT, p->line_no, col + 1,
-                    "%llu free lines are more than the heap size allows",
-                    (unsigned long long)n);
+                    "%llu free lines are more than the heap size allows", (unsigned long long)n);
     if (n < 2) {
         mph_status st = diag(p, err, MPH_DIAG_WARNING, p->line_no, col,
                              "MicroPython collapses 2 or more free lines, not %llu",
@@ -533,7 +665,8 @@ static mph_status add_abbrev(mph_parser *p, uint64_t n, size_t at, mph_error *er
 
 /* ----------------------------------------------------------- header lines */
 
-static mph_status header_field(mph_parser *p, int field, mph_error *err) {
+static mph_status header_field(mph_parser *p, int field, const char *line, size_t prefix,
+                               mph_error *err) {
     // A field at or before one already seen starts the next dump.
     if (p->cur && (p->ctx == CTX_MAP || p->n_areas || field <= p->last_field)) {
         mph_status st = close_snapshot(p, err);
@@ -541,7 +674,7 @@ static mph_status header_field(mph_parser *p, int field, mph_error *err) {
             return st;
     }
     if (!p->cur) {
-        mph_status st = start_snapshot(p, err);
+        mph_status st = start_snapshot(p, line, prefix, err);
         if (st)
             return st;
     }
@@ -550,9 +683,19 @@ static mph_status header_field(mph_parser *p, int field, mph_error *err) {
     return MPH_OK;
 }
 
-#define BAD_FIELD(what)                                                                           \
-    fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)pos + 1, "malformed %s line: %s", what,   \
-         pos < len ? "unexpected text" : "it ends too early")
+/* Where a header line went wrong: a number too large, or other text. */
+static int bad_field(mph_parser *p, mph_error *err, const char *what, const char *s, size_t len,
+                     size_t pos) {
+    size_t q = pos;
+    uint64_t v;
+    if (read_uint(s, len, &q, &v) < 0)
+        fail(err, MPH_ERR_LIMIT, p->line_no, (unsigned long)pos + 1,
+             "malformed %s line: number too large", what);
+    else
+        fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)pos + 1, "malformed %s line: %s", what,
+             pos < len ? "unexpected text" : "it ends too early");
+    return -1;
+}
 
 /* Returns 1 when the line was a header line, 0 when not, -1 on error. */
 static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) {
@@ -560,22 +703,23 @@ static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) 
     size_t pos;
     uint64_t a, b, c;
     if ((k = find(s, len, "GC: total: "))) {
+        const char *what = "\"GC: total:\"";
         pos = (size_t)(k - s) + 11;
-        size_t pa = pos, pb, pc;
-        if (!read_uint(s, len, &pos, &a) || !expect(s, len, &pos, ", used: ") ||
-            !(pb = pos, read_uint(s, len, &pos, &b)) || !expect(s, len, &pos, ", free: ") ||
-            !(pc = pos, read_uint(s, len, &pos, &c)))
-            return BAD_FIELD("\"GC: total:\""), -1;
+        size_t pa = pos, pb = 0, pc = 0;
+        if (read_uint(s, len, &pos, &a) <= 0 || !expect(s, len, &pos, ", used: ") ||
+            (pb = pos, read_uint(s, len, &pos, &b) <= 0) || !expect(s, len, &pos, ", free: ") ||
+            (pc = pos, read_uint(s, len, &pos, &c) <= 0))
+            return bad_field(p, err, what, s, len, pos);
         uint64_t split = 0;
         bool has_split = false;
         if (expect(s, len, &pos, ", max new split: ")) {
-            if (!read_uint(s, len, &pos, &split))
-                return BAD_FIELD("\"GC: total:\""), -1;
+            if (read_uint(s, len, &pos, &split) <= 0)
+                return bad_field(p, err, what, s, len, pos);
             has_split = true;
         }
         if (pos != len)
-            return BAD_FIELD("\"GC: total:\""), -1;
-        if (header_field(p, FIELD_GC, err))
+            return bad_field(p, err, what, s, len, pos);
+        if (header_field(p, FIELD_GC, s, (size_t)(k - s), err))
             return -1;
         mph_header *h = &p->cur->header;
         h->has_gc = true;
@@ -590,26 +734,33 @@ static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) 
         hp->gc_free = (field_pos){p->line_no, pc + 1};
         // Cells beyond total / 4 bytes cannot be: caps runaway "lines all free".
         p->max_blocks = a / 4 + CELLS_PER_ROW;
+        if (p->max_blocks > MAX_BLOCKS)
+            p->max_blocks = MAX_BLOCKS;
         return 1;
     }
     if ((k = find(s, len, "No. of 1-blocks: "))) {
+        const char *what = "\"No. of 1-blocks\"";
         pos = (size_t)(k - s) + 17;
-        size_t pa = pos, pb, pc, pd = 0;
+        size_t pa = pos, pb = 0, pc = 0, pd = 0;
         uint64_t d = 0;
         bool has_d = false;
-        if (!read_uint(s, len, &pos, &a) || !expect(s, len, &pos, ", 2-blocks: ") ||
-            !(pb = pos, read_uint(s, len, &pos, &b)) || !expect(s, len, &pos, ", max blk sz: ") ||
-            !(pc = pos, read_uint(s, len, &pos, &c)))
-            return BAD_FIELD("\"No. of 1-blocks\""), -1;
+        if (read_uint(s, len, &pos, &a) <= 0 || !expect(s, len, &pos, ", 2-blocks: ") ||
+            (pb = pos, read_uint(s, len, &pos, &b) <= 0) ||
+            !expect(s, len, &pos, ", max blk sz: ") || (pc = pos, read_uint(s, len, &pos, &c) <= 0))
+            return bad_field(p, err, what, s, len, pos);
         if (expect(s, len, &pos, ", max free sz: ")) {
             pd = pos;
-            if (!read_uint(s, len, &pos, &d))
-                return BAD_FIELD("\"No. of 1-blocks\""), -1;
+            if (read_uint(s, len, &pos, &d) <= 0)
+                return bad_field(p, err, what, s, len, pos);
             has_d = true;
         }
         if (pos != len)
-            return BAD_FIELD("\"No. of 1-blocks\""), -1;
-        if (header_field(p, FIELD_BLOCKS, err))
+            return bad_field(p, err, what, s, len, pos);
+        // Markdown and e-mail eat the leading space: the prefix is what precedes it.
+        size_t prefix = (size_t)(k - s);
+        if (prefix && s[prefix - 1] == ' ')
+            prefix--;
+        if (header_field(p, FIELD_BLOCKS, s, prefix, err))
             return -1;
         mph_header *h = &p->cur->header;
         h->has_blocks = true;
@@ -627,11 +778,11 @@ static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) 
     }
     if ((k = find(s, len, "mem: total="))) {
         pos = (size_t)(k - s) + 11;
-        if (!read_uint(s, len, &pos, &a) || !expect(s, len, &pos, ", current=") ||
-            !read_uint(s, len, &pos, &b) || !expect(s, len, &pos, ", peak=") ||
-            !read_uint(s, len, &pos, &c) || pos != len)
+        if (read_uint(s, len, &pos, &a) <= 0 || !expect(s, len, &pos, ", current=") ||
+            read_uint(s, len, &pos, &b) <= 0 || !expect(s, len, &pos, ", peak=") ||
+            read_uint(s, len, &pos, &c) <= 0 || pos != len)
             return 0; // "mem: total=" alone is too weak a sign to call it damage
-        if (header_field(p, FIELD_MEM, err))
+        if (header_field(p, FIELD_MEM, s, (size_t)(k - s), err))
             return -1;
         mph_header *h = &p->cur->header;
         h->has_mem = true;
@@ -642,18 +793,18 @@ static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) 
     }
     if ((k = find(s, len, "stack: ")) && (k == s || !is_word_char((unsigned char)k[-1]))) {
         pos = (size_t)(k - s) + 7;
-        if (!read_uint(s, len, &pos, &a))
+        if (read_uint(s, len, &pos, &a) <= 0)
             return 0;
         bool has_limit = false;
         b = 0;
         if (expect(s, len, &pos, " out of ")) {
-            if (!read_uint(s, len, &pos, &b))
+            if (read_uint(s, len, &pos, &b) <= 0)
                 return 0;
             has_limit = true;
         }
         if (pos != len)
             return 0;
-        if (header_field(p, FIELD_STACK, err))
+        if (header_field(p, FIELD_STACK, s, (size_t)(k - s), err))
             return -1;
         mph_header *h = &p->cur->header;
         h->has_stack = true;
@@ -665,21 +816,27 @@ static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) 
     return 0;
 }
 
-/* "GC memory layout; from ADDR:" (0x optional), "GC memory layout:" (pre-v1.0). */
+/*
+ * "GC memory layout; from ADDR:" (0x optional), "GC memory layout:" (pre-v1.0).
+ * Returns 1 and the base, 0 when the words are only prose ("GC memory layout
+ * follows"), -1 on a damaged address. *at gets where the words start.
+ */
 static int try_layout(mph_parser *p, const char *s, size_t len, uint64_t *base, bool *has_base,
-                      mph_error *err) {
+                      size_t *at, mph_error *err) {
     const char *k = find(s, len, "GC memory layout");
     if (!k)
         return 0;
-    size_t pos = (size_t)(k - s) + 16;
+    *at = (size_t)(k - s);
+    size_t pos = *at + 16;
     *has_base = false;
     *base = 0;
     if (expect(s, len, &pos, ":") && pos == len)
         return 1;
-    if (!expect(s, len, &pos, "; from "))
-        return fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)pos + 1,
-                    "malformed \"GC memory layout\" line: expected \"; from ADDRESS:\""),
-               -1;
+    pos = *at + 16;
+    if (!expect(s, len, &pos, "; from"))
+        return 0;
+    while (pos < len && s[pos] == ' ')
+        pos++;
     if (pos + 1 < len && s[pos] == '0' && (s[pos + 1] == 'x' || s[pos + 1] == 'X'))
         pos += 2;
     size_t start = pos;
@@ -692,10 +849,14 @@ static int try_layout(mph_parser *p, const char *s, size_t len, uint64_t *base, 
         v = v << 4 | (uint64_t)hexval((unsigned char)s[pos]);
         pos++;
     }
-    if (pos == start || !expect(s, len, &pos, ":") || pos != len)
+    if (pos == start || !expect(s, len, &pos, ":") || pos != len) {
+        if (pos > start && pos < len && s[pos] == ':')
+            pos++; // the address is fine; something follows the ':'
         return fail(err, MPH_ERR_SYNTAX, p->line_no, (unsigned long)pos + 1,
-                    "malformed \"GC memory layout\" line: expected a hex address and ':'"),
+                    "malformed \"GC memory layout\" line: expected a hex address and ':' at the "
+                    "end"),
                -1;
+    }
     *base = v;
     *has_base = true;
     return 1;
@@ -704,6 +865,59 @@ static int try_layout(mph_parser *p, const char *s, size_t len, uint64_t *base, 
 /* --------------------------------------------------------------- closing */
 
 static mph_status check_figures(mph_parser *p, mph_error *err);
+
+/* Block size: row steps, else GC total / cells, else the caller's; say which. */
+static mph_status decide_block_size(mph_parser *p, mph_error *err) {
+    mph_snapshot *s = p->cur;
+    const mph_header *h = &s->header;
+    unsigned cand = p->digits == 4 ? BPB_ALL : p->bpb_mask;
+    if (p->bpb && p->digits != 4) {
+        s->block_size = p->bpb;
+        s->block_size_source = MPH_BS_ROW_STEP;
+        goto decided;
+    }
+    if (h->has_gc && s->n_blocks && h->gc_total % s->n_blocks == 0) {
+        uint64_t q = h->gc_total / s->n_blocks;
+        bool allowed = q <= (1u << BPB_LOG2_MAX) ? (cand >> log2_of((unsigned)q) & 1) != 0
+                                                 : cand == BPB_ALL;
+        if (q >= 4 && q <= 65536 && !(q & (q - 1)) && allowed) {
+            s->block_size = (unsigned)q;
+            s->block_size_source = MPH_BS_GC_TOTAL;
+            goto decided;
+        }
+    }
+    if (p->opts.block_size) {
+        unsigned o = p->opts.block_size;
+        bool allowed = !(o & (o - 1)) && o >= 4 && o <= (1u << BPB_LOG2_MAX)
+                           ? (cand >> log2_of(o) & 1) != 0
+                           : cand == BPB_ALL;
+        if (allowed) {
+            s->block_size = o;
+            s->block_size_source = MPH_BS_OPTION;
+            goto decided;
+        }
+    }
+    if (cand != BPB_ALL) {
+        char list[80] = "";
+        size_t n = 0;
+        for (unsigned k = BPB_LOG2_MIN; k <= BPB_LOG2_MAX && n < sizeof list - 8; k++)
+            if (cand >> k & 1)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%u", n ? ", " : "", 1u << k);
+        return diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
+                    "block size unknown: the row offsets allow %s bytes%s; give --block-size", list,
+                    p->opts.block_size ? " (not --block-size)" : "");
+    }
+    return diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
+                "block size unknown (no two rows, no GC total): give --block-size; byte figures "
+                "and addresses are left out");
+decided:
+    if (p->opts.block_size && s->block_size_source != MPH_BS_OPTION &&
+        s->block_size != p->opts.block_size)
+        return diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
+                    "--block-size %u ignored: the dump says %u", p->opts.block_size,
+                    s->block_size);
+    return MPH_OK;
+}
 
 static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     mph_snapshot *s = p->cur;
@@ -720,28 +934,12 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
         reset_snapshot_state(p);
         return st;
     }
-    // Block size: row steps, else GC total / cells, else the caller's.
-    if (p->bpb) {
-        s->block_size = p->bpb;
-        s->block_size_source = MPH_BS_ROW_STEP;
-    } else if (s->header.has_gc && s->n_blocks && s->header.gc_total % s->n_blocks == 0 &&
-               is_pow2(s->header.gc_total / s->n_blocks) && s->header.gc_total / s->n_blocks >= 4) {
-        s->block_size = (unsigned)(s->header.gc_total / s->n_blocks);
-        s->block_size_source = MPH_BS_GC_TOTAL;
-    } else if (p->opts.block_size) {
-        s->block_size = p->opts.block_size;
-        s->block_size_source = MPH_BS_OPTION;
-    }
-    if (p->opts.block_size && s->block_size_source != MPH_BS_OPTION && s->block_size &&
-        s->block_size != p->opts.block_size &&
-        (st = diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
-                   "--block-size %u ignored: the dump says %u", p->opts.block_size,
-                   s->block_size)))
+    if (s->n_blocks == 0) {
+        st = fail(err, MPH_ERR_SYNTAX, p->areas[0].line, 1,
+                  "\"GC memory layout\" with no rows after it: the dump is cut short");
         goto out;
-    if (!s->block_size &&
-        (st = diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
-                   "block size unknown (no two rows, no GC total): give --block-size; byte "
-                   "figures and addresses are left out")))
+    }
+    if ((st = decide_block_size(p, err)))
         goto out;
     if (p->digits != 4 && !p->bpb && s->block_size) {
         p->bpb = s->block_size;
@@ -751,6 +949,14 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     }
     if (p->digits == 4)
         s->row_format = MPH_ROWS_INDEX4;
+    else if (p->digits == 5 && p->saw_t)
+        s->row_format = MPH_ROWS_ADDRESS5; // 't' tails are older than relative offsets
+    else if (s->row_format == MPH_ROWS_NONE && p->digits)
+        s->row_format = p->digits == 8 ? MPH_ROWS_OFFSET8
+                        : p->areas[0].has_row && p->areas[0].first_index == 0 &&
+                                p->areas[0].first_value != 0
+                            ? MPH_ROWS_ADDRESS5
+                            : MPH_ROWS_OFFSET5;
     mph_area *areas = calloc(p->n_areas, sizeof *areas);
     if (!areas) {
         st = fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
@@ -758,8 +964,9 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     }
     s->areas = areas;
     s->n_areas = p->n_areas;
-    if (s->n_blocks < p->cap_cells) {
-        char *c = realloc(s->cells, s->n_blocks ? s->n_blocks : 1);
+    // Give back what is worth it (a shrinking realloc may copy: not for a few percent).
+    if (p->cap_cells - s->n_blocks > s->n_blocks / 16 + 4096) {
+        char *c = realloc(s->cells, s->n_blocks);
         if (c)
             s->cells = c;
     }
@@ -844,17 +1051,20 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
                          (unsigned long long)(st.used_blocks * bpb));
         }
     }
-    if (h->has_gc && h->gc_total != h->gc_used + h->gc_free)
-        MISMATCH(hp->gc_total, "snapshot %ld: GC total %llu is not used + free (%llu)", idx,
-                 (unsigned long long)h->gc_total,
-                 (unsigned long long)(h->gc_used + h->gc_free));
+    // used + free could pass 2^64 in a forged line: compare without adding.
+    if (h->has_gc && (h->gc_used > h->gc_total || h->gc_total - h->gc_used != h->gc_free))
+        MISMATCH(hp->gc_total, "snapshot %ld: GC total %llu is not used + free (%llu + %llu)",
+                 idx, (unsigned long long)h->gc_total, (unsigned long long)h->gc_used,
+                 (unsigned long long)h->gc_free);
     if (h->has_blocks) {
         if (st.n_1block != h->n_1block)
-            MISMATCH(hp->n_1block, "snapshot %ld: MicroPython counted %llu 1-blocks, the map has %llu",
-                     idx, (unsigned long long)h->n_1block, (unsigned long long)st.n_1block);
+            MISMATCH(hp->n_1block,
+                     "snapshot %ld: MicroPython counted %llu 1-blocks, the map has %llu", idx,
+                     (unsigned long long)h->n_1block, (unsigned long long)st.n_1block);
         if (st.n_2block != h->n_2block)
-            MISMATCH(hp->n_2block, "snapshot %ld: MicroPython counted %llu 2-blocks, the map has %llu",
-                     idx, (unsigned long long)h->n_2block, (unsigned long long)st.n_2block);
+            MISMATCH(hp->n_2block,
+                     "snapshot %ld: MicroPython counted %llu 2-blocks, the map has %llu", idx,
+                     (unsigned long long)h->n_2block, (unsigned long long)st.n_2block);
         if (st.max_alloc_blocks != h->max_block)
             MISMATCH(hp->max_block,
                      "snapshot %ld: MicroPython's max blk sz is %llu blocks, the map's largest "
@@ -874,87 +1084,160 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
 
 /* ----------------------------------------------------------- line handler */
 
-static mph_status remember_text(mph_parser *p, const char *s, size_t len, mph_error *err) {
-    if (len > 200)
-        len = 200; // a label, not a paragraph
-    char *copy = mph__strndup(s, len);
-    if (!copy)
-        return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
-    free(p->prev_text);
-    p->prev_text = copy;
-    p->prev_text_line = p->line_no;
+static void remember_text(mph_parser *p, const char *s, size_t len) {
+    if (len > LABEL_MAX)
+        len = LABEL_MAX; // a label, not a paragraph
+    memcpy(p->prev_text, s, len);
+    p->prev_text[len] = '\0';
+    p->prev_len = len;
     p->prev_adjacent = true;
-    return MPH_OK;
 }
 
-static mph_status handle_line(mph_parser *p, const char *s, size_t len, mph_error *err) {
+/* Rows and abbrevs of the map being read; *done when the line was taken. */
+static mph_status map_line(mph_parser *p, const row *r, bool is_row, uint64_t n, size_t at,
+                           bool overflow, bool *done, mph_error *err) {
+    mph_status st;
+    *done = false;
+    if (p->interrupted_line) {
+        // Output in the middle of a map: skip it when the map goes on where it stopped.
+        if (is_row && !row_continues(p, r) && row_starts_area(p, r)) {
+            if ((st = close_snapshot(p, err)))
+                return st;
+            return MPH_OK; // a new map: the caller starts it
+        }
+        if ((st = diag(p, err, MPH_DIAG_WARNING, p->interrupted_line, 1,
+                       "%lu line%s from here on %s not part of the map that goes on at line %lu: "
+                       "skipped",
+                       p->interrupted_count, p->interrupted_count == 1 ? "" : "s",
+                       p->interrupted_count == 1 ? "is" : "are", p->line_no)))
+            return st;
+        p->interrupted_line = 0;
+        p->interrupted_count = 0;
+    }
+    *done = true;
+    p->cur->last_line = p->line_no;
+    p->prev_adjacent = false;
+    if (is_row)
+        return add_row(p, r, err);
+    if (overflow)
+        return fail(err, MPH_ERR_LIMIT, p->line_no, (unsigned long)at + 2,
+                    "the number of free lines is too large");
+    return add_abbrev(p, n, at, err);
+}
+
+static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool overlong,
+                              mph_error *err) {
+    mph_status st;
+    if (overlong && (st = diag(p, err, MPH_DIAG_WARNING, p->line_no, MAX_LINE + 1,
+                               "line longer than %u bytes: the rest of it is not read",
+                               MAX_LINE)))
+        return st;
     // Trailing CR (CRLF, and "\r\r\n" from a tty echo) and blanks.
     while (len && (s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
     if (len == 0)
         return MPH_OK;
-    mph_status st;
+    // A bare address counts only for the line right after it.
+    unsigned long pending = p->pending_line, pending_col = p->pending_col;
+    p->pending_line = 0;
+
     row r;
-    if (p->ctx == CTX_MAP && match_row(s, len, &r)) {
-        p->cur->last_line = p->line_no;
-        return add_row(p, &r, err);
+    bool is_row = match_row(s, len, &r);
+    // In a map, a row-like line with other digits and no map cells is output ("cafe: babe").
+    if (is_row && p->ctx == CTX_MAP && !digits_ok(p, &r) && !cells_valid(r.cells, r.n_cells))
+        is_row = false;
+    uint64_t n = 0;
+    size_t at = 0;
+    bool overflow = false, is_abbrev = !is_row && match_abbrev(s, len, &n, &at, &overflow);
+
+    // An area whose "GC memory layout; from" text was lost, leaving the bare address.
+    if (pending && (is_abbrev || (is_row && row_starts_area(p, &r)))) {
+        bool same_dump = p->ctx == CTX_HEADER ||
+                         (p->ctx == CTX_MAP && p->interrupted_line == pending);
+        if (p->cur && !same_dump && (st = close_snapshot(p, err)))
+            return st;
+        p->prev_adjacent = false; // the address line is no label
+        if (!p->cur && (st = start_snapshot(p, s, is_row ? r.hex_at : at, err)))
+            return st;
+        p->interrupted_line = 0;
+        p->interrupted_count = 0;
+        p->cur->first_line = p->cur->first_line < pending ? p->cur->first_line : pending;
+        if ((st = diag(p, err, MPH_DIAG_WARNING, pending, pending_col,
+                       "an address alone on a line, then map rows: taken as a heap area whose "
+                       "\"GC memory layout; from\" text was lost")))
+            return st;
+        if ((st = new_area(p, p->pending_base, true, pending, err)))
+            return st;
     }
-    uint64_t n;
-    size_t at;
-    bool overflow;
-    if (p->ctx == CTX_MAP && match_abbrev(s, len, &n, &at, &overflow)) {
-        if (overflow)
-            return fail(err, MPH_ERR_LIMIT, p->line_no, (unsigned long)at + 2,
-                        "the number of free lines is too large");
-        p->cur->last_line = p->line_no;
-        return add_abbrev(p, n, at, err);
+
+    if (p->ctx == CTX_MAP && (is_row || is_abbrev)) {
+        bool done;
+        if ((st = map_line(p, &r, is_row, n, at, overflow, &done, err)) || done)
+            return st;
     }
+
     uint64_t base;
     bool has_base;
-    int k = try_layout(p, s, len, &base, &has_base, err);
+    size_t kw = 0;
+    int k = try_layout(p, s, len, &base, &has_base, &kw, err);
     if (k < 0)
         return err ? err->code : MPH_ERR_SYNTAX;
     if (k > 0) {
-        // An area seen already means a second dump printed right after the first.
+        // After other output, or for an area seen already: a new dump.
+        bool new_dump = p->cur && p->interrupted_line;
         for (size_t i = 0; p->cur && has_base && i < p->n_areas; i++)
-            if (p->areas[i].has_base && p->areas[i].base == base && (st = close_snapshot(p, err)))
-                return st;
-        if (!p->cur && (st = start_snapshot(p, err)))
+            new_dump |= p->areas[i].has_base && p->areas[i].base == base;
+        if (new_dump && (st = close_snapshot(p, err)))
+            return st;
+        if (!p->cur && (st = start_snapshot(p, s, kw, err)))
             return st;
         p->cur->last_line = p->line_no;
-        return new_area(p, base, has_base, err);
+        p->prev_adjacent = false;
+        return new_area(p, base, has_base, p->line_no, err);
     }
     k = try_header(p, s, len, err);
     if (k < 0)
         return err ? err->code : MPH_ERR_SYNTAX;
     if (k > 0) {
         p->cur->last_line = p->line_no;
+        p->prev_adjacent = false;
         return MPH_OK;
     }
     // Rows with no "GC memory layout" line before them: a map whose header was lost.
-    if (p->ctx != CTX_MAP && match_row(s, len, &r) &&
-        (p->ctx == CTX_HEADER || r.value == 0)) {
-        if (!p->cur && (st = start_snapshot(p, err)))
+    bool fits = is_row && cells_valid(r.cells, r.n_cells);
+    if (is_row && p->ctx != CTX_MAP &&
+        (p->ctx == CTX_HEADER ? (r.value == 0 || fits)
+                              : fits && (r.value == 0 || r.digits == 5))) {
+        if (!p->cur && (st = start_snapshot(p, s, r.hex_at, err)))
             return st;
         if ((st = diag(p, err, MPH_DIAG_WARNING, p->line_no, (unsigned long)r.hex_at + 1,
                        "map rows with no \"GC memory layout; from ADDRESS:\" line: the area's "
                        "address is unknown")))
             return st;
-        if ((st = new_area(p, 0, false, err)))
+        if ((st = new_area(p, 0, false, p->line_no, err)))
             return st;
         p->cur->last_line = p->line_no;
         return add_row(p, &r, err);
     }
-    // Anything else: it ends a map, is skipped inside a header, or is a label.
-    if (p->ctx == CTX_MAP) {
-        if ((st = close_snapshot(p, err)))
-            return st;
-    } else if (p->ctx == CTX_HEADER) {
-        p->log->skipped_lines++;
-        return diag(p, err, MPH_DIAG_NOTE, p->line_no, 1, "skipped a line inside a dump");
+    // Anything else is output: inside a map it may be interleaved (a map that goes
+    // on after it is kept), inside a header it is skipped, elsewhere it may be a label.
+    uint64_t addr;
+    size_t addr_at;
+    if (match_bare_address(s, len, &addr, &addr_at)) {
+        p->pending_line = p->line_no;
+        p->pending_col = (unsigned long)addr_at + 1;
+        p->pending_base = addr;
     }
     p->log->skipped_lines++;
-    return remember_text(p, s, len, err);
+    if (p->ctx == CTX_MAP) {
+        if (!p->interrupted_line)
+            p->interrupted_line = p->line_no;
+        p->interrupted_count++;
+    } else if (p->ctx == CTX_HEADER) {
+        return diag(p, err, MPH_DIAG_NOTE, p->line_no, 1, "skipped a line inside a dump");
+    }
+    remember_text(p, s, len);
+    return MPH_OK;
 }
 
 /* ------------------------------------------------------------ public API */
@@ -981,21 +1264,43 @@ void mph_parser_free(mph_parser *p) {
     mph_log_free(p->log);
     free(p->areas);
     free(p->carry);
-    free(p->prev_text);
     free(p);
 }
 
-static mph_status line_done(mph_parser *p, const char *s, size_t len, uint64_t next_offset,
-                            mph_error *err) {
+static mph_status line_done(mph_parser *p, const char *s, size_t len, bool overlong,
+                            uint64_t next_line_start, mph_error *err) {
     p->line_no++;
-    mph_status st = handle_line(p, s, len, err);
+    p->offset = p->line_start;
+    mph_status st = handle_line(p, s, len, overlong, err);
     if (st) {
         p->failed = true;
         if (err)
             err->offset = p->offset;
     }
-    p->offset = next_offset;
+    p->line_start = next_line_start;
     return st;
+}
+
+/* Append up to MAX_LINE bytes of a line to the carry. */
+static mph_status carry_append(mph_parser *p, const char *s, size_t n, mph_error *err) {
+    if (p->carry_len + n > MAX_LINE) {
+        n = p->carry_len < MAX_LINE ? MAX_LINE - p->carry_len : 0;
+        p->carry_overlong = true;
+    }
+    if (p->carry_len + n > p->carry_cap) {
+        size_t cap = p->carry_cap ? p->carry_cap : 256;
+        while (cap < p->carry_len + n)
+            cap *= 2;
+        char *c = realloc(p->carry, cap);
+        if (!c)
+            return fail(err, MPH_ERR_NOMEM, p->line_no + 1, 1, "out of memory");
+        p->carry = c;
+        p->carry_cap = cap;
+    }
+    if (n)
+        memcpy(p->carry + p->carry_len, s, n);
+    p->carry_len += n;
+    return MPH_OK;
 }
 
 mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t len, mph_error *err) {
@@ -1003,52 +1308,28 @@ mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t len, mph_error
         return fail(err, MPH_ERR_ARG, 0, 0, "no parser or no buffer");
     if (p->failed || p->finished)
         return fail(err, MPH_ERR_ARG, 0, 0, "the parser has already failed or finished");
-    uint64_t base = p->offset + p->carry_len;
+    if (!len)
+        return MPH_OK; // (NULL + 0 is undefined in C)
     const char *end = buf + len, *s = buf;
+    uint64_t base = p->consumed;
+    p->consumed += len;
+    mph_status st;
     while (s < end) {
         const char *nl = memchr(s, '\n', (size_t)(end - s));
-        if (!nl) {
-            // Keep the partial line for the next chunk (cut at MAX_LINE).
-            size_t n = (size_t)(end - s);
-            if (p->carry_len + n > MAX_LINE) {
-                n = p->carry_len < MAX_LINE ? MAX_LINE - p->carry_len : 0;
-                p->carry_overlong = true;
-            }
-            if (p->carry_len + n > p->carry_cap) {
-                size_t cap = p->carry_cap ? p->carry_cap : 256;
-                while (cap < p->carry_len + n)
-                    cap *= 2;
-                char *c = realloc(p->carry, cap);
-                if (!c)
-                    return fail(err, MPH_ERR_NOMEM, p->line_no + 1, 1, "out of memory");
-                p->carry = c;
-                p->carry_cap = cap;
-            }
-            memcpy(p->carry + p->carry_len, s, n);
-            p->carry_len += n;
-            break;
-        }
+        if (!nl)
+            return carry_append(p, s, (size_t)(end - s), err);
         uint64_t next = base + (uint64_t)(nl + 1 - buf);
-        mph_status st;
-        if (p->carry_len) {
-            size_t n = (size_t)(nl - s);
-            if (p->carry_len + n > MAX_LINE)
-                n = MAX_LINE - p->carry_len;
-            char *c = p->carry_len + n > p->carry_cap ? realloc(p->carry, p->carry_len + n) : p->carry;
-            if (!c)
-                return fail(err, MPH_ERR_NOMEM, p->line_no + 1, 1, "out of memory");
-            if (c != p->carry) {
-                p->carry = c;
-                p->carry_cap = p->carry_len + n;
-            }
-            memcpy(p->carry + p->carry_len, s, n);
-            size_t total = p->carry_len + n;
+        size_t n = (size_t)(nl - s);
+        if (p->carry_len || p->carry_overlong) {
+            if ((st = carry_append(p, s, n, err)))
+                return st;
+            bool overlong = p->carry_overlong;
+            size_t total = p->carry_len;
             p->carry_len = 0;
             p->carry_overlong = false;
-            st = line_done(p, p->carry, total, next, err);
+            st = line_done(p, p->carry, total, overlong, next, err);
         } else {
-            size_t n = (size_t)(nl - s);
-            st = line_done(p, s, n > MAX_LINE ? MAX_LINE : n, next, err);
+            st = line_done(p, s, n > MAX_LINE ? MAX_LINE : n, n > MAX_LINE, next, err);
         }
         if (st)
             return st;
@@ -1063,10 +1344,12 @@ mph_status mph_parser_finish(mph_parser *p, mph_log **out, mph_error *err) {
     if (p->failed || p->finished)
         return fail(err, MPH_ERR_ARG, 0, 0, "the parser has already failed or finished");
     mph_status st;
-    if (p->carry_len) {
+    if (p->carry_len || p->carry_overlong) {
         size_t n = p->carry_len;
+        bool overlong = p->carry_overlong;
         p->carry_len = 0;
-        if ((st = line_done(p, p->carry, n, p->offset + n, err)))
+        p->carry_overlong = false;
+        if ((st = line_done(p, p->carry, n, overlong, p->consumed, err)))
             return st;
     }
     p->finished = true;
@@ -1080,8 +1363,9 @@ mph_status mph_parser_finish(mph_parser *p, mph_log **out, mph_error *err) {
                         "heap figures but no block map: call micropython.mem_info(1), with an "
                         "argument, to print the map");
         return fail(err, MPH_ERR_NOT_FOUND, p->line_no ? p->line_no : 1, 1,
-                    "no heap dump found (expected the output of micropython.mem_info(1): "
-                    "\"GC memory layout; from ...\" and its rows)");
+                    "no heap dump found in %lu line%s (expected the output of "
+                    "micropython.mem_info(1): \"GC memory layout; from ...\" and its rows)",
+                    p->line_no, p->line_no == 1 ? "" : "s");
     }
     *out = p->log;
     p->log = NULL;

@@ -167,7 +167,7 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
     if (o->scale > 1) {
         char a[32];
         mph__out_printf(out, "one cell = %s blocks", mph__fmt_count(a, o->scale));
-        if (s->block_size)
+        if (s->block_size && o->scale <= UINT64_MAX / s->block_size)
             mph__out_printf(out, " = %s", mph__fmt_size(a, o->scale * s->block_size));
         mph__out_puts(out, ":  ");
         legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
@@ -270,7 +270,8 @@ static bool all_free(const char *cells, size_t n) {
 /* Whole printed lines of free blocks from block b on (each line = width blocks). */
 static size_t free_lines_from(const char *cells, size_t n, size_t b, size_t width) {
     size_t lines = 0;
-    while (b + width <= n && all_free(cells + b, width)) {
+    // (b + width could wrap for a huge --scale: compare what is left instead)
+    while (width && b <= n && width <= n - b && all_free(cells + b, width)) {
         lines++;
         b += width;
     }
@@ -333,7 +334,7 @@ static void render_overview(painter *p, const mph_snapshot *s, const mph_ansi_op
     mph_palette_kind pal = palette_of(o);
     uint64_t k = o->scale;
     size_t per_line = (size_t)o->columns * CELLS_PER_GROUP;
-    size_t width = per_line * k; /* blocks per printed line */
+    size_t width = k > SIZE_MAX / per_line ? SIZE_MAX : per_line * (size_t)k; /* blocks per line */
     size_t run_start = st->largest_free_block, run_end = run_start + st->largest_free_blocks;
     bool small_run = st->largest_free_blocks < 2 * k;
     for (size_t ai = 0; ai < s->n_areas; ai++) {
@@ -356,7 +357,7 @@ static void render_overview(painter *p, const mph_snapshot *s, const mph_ansi_op
                     unpaint(p);
                     mph__out_putc(p->out, ' ');
                 }
-                size_t end = b + k < a->n_blocks ? b + k : a->n_blocks;
+                size_t end = k < a->n_blocks - b ? b + (size_t)k : a->n_blocks;
                 size_t used = 0;
                 for (size_t i = b; i < end; i++)
                     used += a->cells[i] != '.';
@@ -429,9 +430,9 @@ uint64_t mph_ansi_fit_scale(const mph_snapshot *s, unsigned columns, unsigned lo
         columns = 1;
     uint64_t per_line = (uint64_t)columns * CELLS_PER_GROUP;
     for (uint64_t k = 1;; k *= 2) {
-        uint64_t lines = 0;
+        uint64_t lines = 0, cells = per_line > UINT64_MAX / k ? UINT64_MAX : per_line * k;
         for (size_t i = 0; i < s->n_areas; i++)
-            lines += 1 + (s->areas[i].n_blocks + per_line * k - 1) / (per_line * k);
+            lines += 1 + s->areas[i].n_blocks / cells + (s->areas[i].n_blocks % cells != 0);
         if (lines <= max_lines || k >= (UINT64_C(1) << 40))
             return k;
     }

@@ -1,0 +1,243 @@
+/* libFuzzer harness for the dump parser and everything downstream of it.
+ *
+ * The first byte picks the options: bit 0 strict, bits 1-3 a --block-size
+ * (none, 4, 8, 16, 32), bits 4-7 how the text is cut into chunks. The rest is
+ * the text. Checks, each an abort when broken:
+ *   - feeding the text in chunks gives the same result as feeding it whole
+ *     (snapshots, cells, diagnostics, or the same error at the same place);
+ *     short texts are also fed a byte at a time;
+ *   - an error has a line, a column and a message; so has every diagnostic;
+ *   - stats agree with themselves (used + free = total, per-type sums,
+ *     histograms) and with the allocation iterator;
+ *   - every renderer (summary, legend, map) runs with several option sets
+ *     into a null sink, and reports a failing sink's error.
+ * Built with -fsanitize=fuzzer by `make fuzz`, and with any compiler as the
+ * replay binary the test run uses (fuzz/replay_main.c). */
+#include "mpheap.h"
+
+#include "../tests/unit/test_parser_digest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_CHECK(c)                                                                             \
+    do {                                                                                          \
+        if (!(c)) {                                                                               \
+            fprintf(stderr, "fuzz_parse: check failed: %s (%s:%d)\n", #c, __FILE__, __LINE__);    \
+            abort();                                                                              \
+        }                                                                                         \
+    } while (0)
+
+/* Big maps cost time, not coverage (tests/unit/test_parser_wrap4g.c covers them):
+ * above these sizes, no byte-at-a-time feeding, no renders, no per-area stats. */
+#define SMALL_MAX_BLOCKS (1u << 16)
+#define STATS_MAX_BLOCKS (1u << 22)
+
+typedef struct sink_state {
+    size_t bytes, fail_after;
+} sink_state;
+
+static mph_status null_write(void *ctx, const char *buf, size_t len) {
+    sink_state *s = ctx;
+    (void)buf;
+    s->bytes += len;
+    return MPH_OK;
+}
+
+static mph_status failing_write(void *ctx, const char *buf, size_t len) {
+    sink_state *s = ctx;
+    (void)buf;
+    if (s->bytes + len > s->fail_after)
+        return MPH_ERR_IO;
+    s->bytes += len;
+    return MPH_OK;
+}
+
+static uint32_t next_rand(uint32_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void check_stats(const mph_snapshot *s) {
+    mph_stats all;
+    mph_error err = {0};
+    FUZZ_CHECK(mph_stats_compute(s, MPH_ALL_AREAS, &all, &err) == MPH_OK);
+    FUZZ_CHECK(all.total_blocks == mph_snapshot_block_count(s));
+    FUZZ_CHECK(all.used_blocks + all.free_blocks == all.total_blocks);
+    FUZZ_CHECK(all.largest_free_blocks <= all.free_blocks);
+    FUZZ_CHECK(all.free_above_top_blocks <= all.free_blocks);
+    uint64_t blocks = 0, allocs = 0, ha = 0, hf = 0;
+    for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+        blocks += all.by_type[t].blocks;
+        allocs += all.by_type[t].allocs;
+    }
+    for (int k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
+        ha += all.alloc_histogram[k];
+        hf += all.free_histogram[k];
+    }
+    FUZZ_CHECK(blocks == all.used_blocks && allocs == all.allocs);
+    FUZZ_CHECK(ha == all.allocs && hf == all.free_runs);
+    FUZZ_CHECK(all.fragmentation >= 0.0 && all.fragmentation <= 1.0);
+    // The iterator walks the same allocations.
+    mph_alloc_iter it;
+    mph_alloc a;
+    uint64_t n = 0, used = 0;
+    mph_alloc_iter_init(&it, s);
+    while (mph_alloc_iter_next(&it, &a)) {
+        FUZZ_CHECK(a.n_blocks >= 1 && a.area < mph_snapshot_area_count(s));
+        FUZZ_CHECK(a.block + a.n_blocks <= mph_snapshot_area(s, a.area)->n_blocks);
+        n++;
+        used += a.n_blocks;
+    }
+    FUZZ_CHECK(n == all.allocs && used == all.used_blocks);
+    // Per area, the figures add up to the whole.
+    uint64_t total = 0, largest = 0;
+    for (size_t i = 0; i < mph_snapshot_area_count(s); i++) {
+        mph_stats one;
+        FUZZ_CHECK(mph_stats_compute(s, i, &one, &err) == MPH_OK);
+        total += one.total_blocks;
+        if (one.largest_free_blocks > largest)
+            largest = one.largest_free_blocks;
+    }
+    FUZZ_CHECK(total == all.total_blocks && largest == all.largest_free_blocks);
+    FUZZ_CHECK(mph_stats_compute(s, mph_snapshot_area_count(s), &all, &err) == MPH_ERR_ARG);
+    static const uint64_t sizes[] = {1, 16, 100, 4096, UINT64_MAX / 2};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        (void)mph_stats_fit_count(s, sizes[i]);
+}
+
+static void render_all(const mph_snapshot *s, uint8_t opt) {
+    if (mph_snapshot_block_count(s) > SMALL_MAX_BLOCKS)
+        return;
+    mph_ansi_options sets[] = {
+        {1, false, MPH_PALETTE_SEED, false, 1},   {3, true, MPH_PALETTE_TYPE, true, 1},
+        {2, true, MPH_PALETTE_RAINBOW, true, 7},  {1, false, MPH_PALETTE_MONO, true, 1},
+        {5, false, MPH_PALETTE_TYPE, true, 64},   {1, true, MPH_PALETTE_SEED, true, 1},
+        // extremes: scales and widths whose products overflow
+        {7, true, MPH_PALETTE_SEED, false, UINT64_MAX}, {1, true, MPH_PALETTE_TYPE, true, UINT64_C(1) << 58},
+        {1u << 30, true, MPH_PALETTE_RAINBOW, true, 3},
+    };
+    sets[3].scale = mph_ansi_fit_scale(s, 1, 40);
+    FUZZ_CHECK(sets[3].scale >= 1);
+    FUZZ_CHECK(mph_ansi_fit_scale(s, 1u << 31, 1) >= 1);
+    FUZZ_CHECK(mph_ansi_fit_scale(s, 0, 0) >= 1);
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
+        sink_state st = {0, 0};
+        mph_sink sink = {null_write, &st};
+        mph_error err = {0};
+        FUZZ_CHECK(mph_render_ansi_summary(s, &sets[i], &sink, &err) == MPH_OK);
+        FUZZ_CHECK(mph_render_ansi_legend(s, &sets[i], &sink, &err) == MPH_OK);
+        FUZZ_CHECK(mph_render_ansi_map(s, &sets[i], &sink, &err) == MPH_OK);
+        FUZZ_CHECK(st.bytes > 0);
+    }
+    // A sink that fails part-way: the renderer says so, whatever it was writing.
+    sink_state st = {0, (size_t)opt * 7};
+    mph_sink sink = {failing_write, &st};
+    mph_error err = {0};
+    mph_status rc = mph_render_ansi_summary(s, &sets[1], &sink, &err);
+    if (rc == MPH_OK)
+        rc = mph_render_ansi_legend(s, &sets[1], &sink, &err);
+    if (rc == MPH_OK)
+        rc = mph_render_ansi_map(s, &sets[1], &sink, &err);
+    FUZZ_CHECK(rc == MPH_OK || (rc == MPH_ERR_IO && err.code == MPH_ERR_IO));
+    // Bad arguments are refused, not crashed on.
+    mph_ansi_options bad = sets[0];
+    bad.columns = 0;
+    FUZZ_CHECK(mph_render_ansi_map(s, &bad, &sink, &err) == MPH_ERR_ARG);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1)
+        return 0;
+    static const unsigned block_sizes[8] = {0, 0, 0, 0, 4, 8, 16, 32};
+    uint8_t opt = data[0];
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    mph_parse_options o = {block_sizes[(opt >> 1) & 7], (opt & 1) != 0};
+
+    // Chunked feeding gives the whole text's result.
+    parse_digest whole = digest_parse(text, len, &o, NULL, 0);
+    uint32_t seed = 2654435761u * (opt + 1u) ^ (uint32_t)len;
+    size_t cuts[16], k = 1 + (opt >> 4);
+    for (size_t i = 0; i < k; i++)
+        cuts[i] = len ? next_rand(&seed) % (len + 1) : 0;
+    qsort(cuts, k, sizeof *cuts, cmp_size);
+    FUZZ_CHECK(digest_equal(digest_parse(text, len, &o, cuts, k), whole));
+    if (len <= 512 && whole.blocks <= SMALL_MAX_BLOCKS) {
+        size_t ones[512];
+        for (size_t i = 0; i < len; i++)
+            ones[i] = i + 1;
+        FUZZ_CHECK(digest_equal(digest_parse(text, len, &o, ones, len), whole));
+    }
+
+    mph_log *log = NULL;
+    mph_error err;
+    memset(&err, 0, sizeof err);
+    mph_status st = mph_log_parse(text, len, &o, &log, &err);
+    FUZZ_CHECK(st == whole.status);
+    if (st) {
+        FUZZ_CHECK(log == NULL);
+        FUZZ_CHECK(err.code == st && err.message[0] != '\0');
+        FUZZ_CHECK(st == MPH_ERR_NOMEM || (err.line >= 1 && err.column >= 1));
+        FUZZ_CHECK(st != MPH_ERR_INVARIANT || o.strict); // only strict turns warnings to errors
+        return 0;
+    }
+    for (size_t i = 0; i < mph_log_diagnostic_count(log); i++) {
+        const mph_diagnostic *d = mph_log_diagnostic(log, i);
+        FUZZ_CHECK(d->line >= 1 && d->column >= 1 && d->message && d->message[0]);
+        FUZZ_CHECK(!o.strict || d->level == MPH_DIAG_NOTE);
+    }
+    size_t n = mph_log_snapshot_count(log);
+    FUZZ_CHECK(n >= 1);
+    for (size_t i = 0; i < n; i++) {
+        const mph_snapshot *s = mph_log_snapshot(log, i);
+        FUZZ_CHECK(mph_snapshot_block_count(s) >= 1 && mph_snapshot_area_count(s) >= 1);
+        FUZZ_CHECK(mph_snapshot_first_line(s) <= mph_snapshot_last_line(s));
+        size_t sum = 0;
+        for (size_t a = 0; a < mph_snapshot_area_count(s); a++) {
+            const mph_area *ar = mph_snapshot_area(s, a);
+            FUZZ_CHECK(ar->first_block == sum);
+            for (size_t b = 0; b < ar->n_blocks; b++)
+                FUZZ_CHECK(ar->cells[b] == '.' || ar->cells[b] == '=' ||
+                           mph_type_of_cell(ar->cells[b]) >= 0);
+            sum += ar->n_blocks;
+        }
+        FUZZ_CHECK(sum == mph_snapshot_block_count(s));
+        unsigned bs = mph_snapshot_block_size(s);
+        FUZZ_CHECK((bs == 0) == (mph_snapshot_block_size_source(s) == MPH_BS_UNKNOWN));
+        FUZZ_CHECK(bs == 0 || (bs & (bs - 1)) == 0);
+        if (mph_snapshot_block_count(s) <= STATS_MAX_BLOCKS)
+            check_stats(s);
+        render_all(s, opt);
+    }
+    static const char *const selectors[] = {"1", "-1", "0", "99", "all", "SNAPSHOT", ""};
+    for (size_t i = 0; i < sizeof selectors / sizeof *selectors; i++) {
+        long idx = mph_log_find_snapshot(log, selectors[i]);
+        FUZZ_CHECK(idx >= -1 && idx < (long)n);
+    }
+    // Labels and times are safe to print (no control bytes), and a label finds a snapshot
+    // (unless it reads as a number: "3" selects the third).
+    for (size_t i = 0; i < n; i++) {
+        const char *texts[2] = {mph_snapshot_label(mph_log_snapshot(log, i)),
+                                mph_snapshot_time(mph_log_snapshot(log, i))};
+        for (int t = 0; t < 2; t++)
+            for (const char *c = texts[t]; c && *c; c++)
+                FUZZ_CHECK((unsigned char)*c >= 0x20 && *c != 0x7f);
+        const char *label = texts[0];
+        char *end;
+        if (label && *label && (strtol(label, &end, 10), *end != '\0'))
+            FUZZ_CHECK(mph_log_find_snapshot(log, label) >= 0);
+    }
+    mph_log_free(log);
+    return 0;
+}

@@ -1,0 +1,764 @@
+/* mpheap capture: heap snapshots from a board into a log that every other
+ * command reads. Raw REPL mode runs the user's code and takes the snapshots;
+ * listen mode only reads the console of a running program and keeps the
+ * dumps it prints (device/mpheap.py). The log is appended to, and a dump is
+ * written only when it is whole (one write, then fsync), so a capture that
+ * dies leaves a log that parses. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: mpheap capture [options]\n"
+    "Take heap snapshots (micropython.mem_info(1)) from a board and append them to a log\n"
+    "that show, diff, stats, check and timeline read.\n"
+    "\n"
+    "      --port P          auto (default: the first USB serial port), a device path,\n"
+    "                        a0..a3 (/dev/ttyACMn), u0..u3 (/dev/ttyUSBn), id:SERIAL,\n"
+    "                        sim[:HEAP] (the virtual board), exec:CMD, pipe:CMD\n"
+    "  -e, --exec CODE       run CODE on the board first\n"
+    "  -r, --run FILE.py     run FILE on the board first (sent, not copied to its flash)\n"
+    "      --before          also take a snapshot before the code runs\n"
+    "      --gc              collect garbage before each snapshot\n"
+    "  -n, --count N         how many snapshots (default 1; with --listen: stop after N\n"
+    "                        dumps, default: until Ctrl-C or the program ends)\n"
+    "      --every SECONDS   time from one snapshot to the next (default 0: back to back)\n"
+    "  -l, --label TEXT      the snapshots' label (default: after FILE, after exec, snapshot)\n"
+    "  -o, --output LOG      append to LOG (default: standard output)\n"
+    "      --listen          do not stop the board's program: read its console and keep\n"
+    "                        the dumps it prints (device/mpheap.py prints labelled ones)\n"
+    "      --soft-reset      soft-reset the board first (a fresh heap; by default the heap\n"
+    "                        is left as it is)\n"
+    "      --timeout SECONDS deadline of each read from the board (default 10; with\n"
+    "                        --listen: stop after SECONDS of silence, default never)\n"
+    "  -q, --quiet           no progress on stderr\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Each snapshot is preceded by a marker line: === mpheap 2/5: LABEL @ TIME ===.\n"
+    "Exit status: 0 ok, 1 the board's code raised (the snapshots are still taken),\n"
+    "2 usage, 4 the log could not be written, 5 the board failed or went away (the\n"
+    "snapshots taken until then are in the log).\n";
+
+enum { OPT_PORT = 256, OPT_BEFORE, OPT_GC, OPT_EVERY, OPT_LISTEN, OPT_SOFT_RESET, OPT_TIMEOUT };
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void sleep_until(double t) {
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double left = t - ((double)now.tv_sec + now.tv_nsec / 1e9);
+        if (left <= 0 || stop_requested)
+            return;
+        if (left > 0.2)
+            left = 0.2;
+        struct timespec ts = {0, (long)(left * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static double mono_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + now.tv_nsec / 1e9;
+}
+
+/* -------------------------------------------------------------- the log */
+
+typedef struct logw {
+    int fd;
+    const char *name;  /* for messages */
+    bool echo;         /* copy the board's own lines to stderr (the log is a file) */
+    bool quiet;
+    mph_parse_options parse;
+    cli_buffer line;   /* the board's output: the unfinished line */
+    cli_buffer held;   /* a dump being received: written once whole */
+    bool in_dump;
+    int io_errno;      /* the first write error */
+    int dumps;         /* dumps written */
+    long long last_used;  /* used blocks of the last dump written, or -1 */
+    unsigned block_size;
+    long long min_delta, max_delta; /* used-block changes between back-to-back dumps */
+    int deltas;
+    bool code_between; /* the user's code ran since the last dump: not a footprint */
+} logw;
+
+static void logw_write(logw *w, const char *s, size_t n) {
+    while (n && !w->io_errno) {
+        ssize_t k = write(w->fd, s, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            w->io_errno = k < 0 ? errno : EIO;
+            return;
+        }
+        s += k;
+        n -= (size_t)k;
+    }
+}
+
+static void logw_sync(logw *w) {
+    // Pipes and terminals cannot be synced: that is fine.
+    if (!w->io_errno && fsync(w->fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
+        errno != EROFS && errno != EBADF)
+        w->io_errno = errno;
+}
+
+static bool contains(const char *s, size_t n, const char *needle) {
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(s + i, needle, k) == 0)
+            return true;
+    return false;
+}
+
+static bool starts(const char *s, size_t n, const char *prefix) {
+    size_t k = strlen(prefix);
+    return n >= k && memcmp(s, prefix, k) == 0;
+}
+
+/* The first line of a dump: "mem: total=", "stack: N", "GC: total:", "GC memory layout". */
+static bool dump_start(const char *s, size_t n) {
+    return starts(s, n, "mem: total=") || starts(s, n, "stack: ") || starts(s, n, "GC: total:") ||
+           starts(s, n, "GC memory layout");
+}
+
+/* A later line of a dump: the header lines, map rows "00000400: h=..", "(N lines all free)". */
+static bool dump_more(const char *s, size_t n) {
+    if (dump_start(s, n) || starts(s, n, " No. of") || starts(s, n, "No. of"))
+        return true;
+    size_t i = 0;
+    while (i < n && i < 16 && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+        i++;
+    if (i >= 4 && i + 1 < n && s[i] == ':' && s[i + 1] == ' ')
+        return true;
+    i = 0;
+    while (i < n && s[i] == ' ')
+        i++;
+    return i < n && s[i] == '(' && contains(s + i, n - i, "lines all free)");
+}
+
+/* Whole, by the dump's own figures: it parses with no warning. Sets *used. */
+static bool dump_whole(const logw *w, const char *s, size_t n, long long *used, unsigned *bs) {
+    mph_log *log = NULL;
+    mph_error err = {0};
+    mph_parse_options po = w->parse;
+    po.strict = false;
+    if (mph_log_parse(s, n, &po, &log, &err) != MPH_OK)
+        return false;
+    bool whole = mph_log_snapshot_count(log) == 1;
+    for (size_t i = 0; whole && i < mph_log_diagnostic_count(log); i++)
+        if (mph_log_diagnostic(log, i)->level == MPH_DIAG_WARNING)
+            whole = false;
+    mph_stats st;
+    if (whole && mph_stats_compute(mph_log_snapshot(log, 0), MPH_ALL_AREAS, &st, NULL) == MPH_OK) {
+        *used = (long long)st.used_blocks;
+        *bs = st.block_size;
+    } else {
+        whole = false;
+    }
+    mph_log_free(log);
+    return whole;
+}
+
+static void note_dump(logw *w, long long used, unsigned bs, const char *what) {
+    if (w->last_used >= 0 && !w->code_between) {
+        long long d = used - w->last_used;
+        if (!w->deltas || d < w->min_delta)
+            w->min_delta = d;
+        if (!w->deltas || d > w->max_delta)
+            w->max_delta = d;
+        w->deltas++;
+    }
+    if (!w->quiet) {
+        char delta[48] = "";
+        if (w->last_used >= 0)
+            snprintf(delta, sizeof delta, " (%+lld since the last)", used - w->last_used);
+        fprintf(stderr, "mpheap: %s: %lld blocks used%s, %u-byte blocks\n", what, used, delta,
+                bs);
+    }
+    w->last_used = used;
+    w->block_size = bs;
+    w->code_between = false;
+    w->dumps++;
+}
+
+/* Write the held dump if it is whole (or force it); true when written. */
+static bool flush_held(logw *w, bool force) {
+    long long used = 0;
+    unsigned bs = 0;
+    bool whole = dump_whole(w, w->held.data, w->held.len, &used, &bs);
+    if (!whole && !force)
+        return false;
+    logw_write(w, w->held.data, w->held.len);
+    logw_sync(w);
+    char what[48];
+    snprintf(what, sizeof what, "dump %d", w->dumps + 1);
+    if (whole)
+        note_dump(w, used, bs, what);
+    w->held.len = 0;
+    w->in_dump = false;
+    return true;
+}
+
+/* "=== mpheap 3: LABEL ===" from device/mpheap.py gets the host's time. */
+static void write_plain(logw *w, const char *s, size_t n) {
+    size_t body = n;
+    while (body && (s[body - 1] == '\n' || s[body - 1] == '\r'))
+        body--;
+    if (starts(s, body, "=== mpheap ") && body > 15 && memcmp(s + body - 4, " ===", 4) == 0 &&
+        !contains(s, body, " @ ")) {
+        char when[32];
+        cli_utc_now(when, sizeof when);
+        logw_write(w, s, body - 4);
+        logw_write(w, " @ ", 3);
+        logw_write(w, when, strlen(when));
+        logw_write(w, s + body - 4, n - (body - 4));
+    } else {
+        logw_write(w, s, n);
+    }
+    if (w->echo && !w->quiet)
+        fwrite(s, 1, n, stderr);
+}
+
+static void logw_line(logw *w, const char *s, size_t n) {
+    size_t body = n;
+    while (body && (s[body - 1] == '\n' || s[body - 1] == '\r'))
+        body--;
+    if (w->in_dump && dump_more(s, body)) {
+        // A second dump right after the first: a header line once the map has begun.
+        bool header = starts(s, body, "mem: total=") || starts(s, body, "stack: ") ||
+                      starts(s, body, "GC: total:");
+        if (header && contains(w->held.data, w->held.len, "GC memory layout"))
+            flush_held(w, true);
+        if (cli_buffer_write(&w->held, s, n) != MPH_OK)
+            w->io_errno = ENOMEM;
+        w->in_dump = true;
+        return;
+    }
+    if (w->in_dump)
+        flush_held(w, true); // ended by a line of other output: it is what the board printed
+    if (dump_start(s, body)) {
+        w->in_dump = true;
+        if (cli_buffer_write(&w->held, s, n) != MPH_OK)
+            w->io_errno = ENOMEM;
+        return;
+    }
+    write_plain(w, s, n);
+}
+
+/* The board's console output, in any pieces. */
+static mph_status logw_feed(void *ctx, const char *s, size_t n) {
+    logw *w = ctx;
+    while (n) {
+        const char *nl = memchr(s, '\n', n);
+        size_t k = nl ? (size_t)(nl - s) + 1 : n;
+        if (nl && w->line.len == 0) {
+            logw_line(w, s, k);
+        } else {
+            if (cli_buffer_write(&w->line, s, k) != MPH_OK)
+                return MPH_ERR_NOMEM;
+            if (nl) {
+                logw_line(w, w->line.data, w->line.len);
+                w->line.len = 0;
+            }
+        }
+        s += k;
+        n -= k;
+    }
+    return w->io_errno ? MPH_ERR_IO : MPH_OK;
+}
+
+/* The board is quiet: a dump that is whole need not wait for the next line
+ * (which may never end: a ">>> " prompt). A row still arriving is not whole. */
+static void logw_idle(logw *w) {
+    if (w->in_dump)
+        flush_held(w, false);
+}
+
+/* End of the board's output. A dump cut short is left out (it would not parse). */
+static void logw_end(logw *w, bool cut) {
+    if (w->line.len) {
+        if (w->in_dump) {
+            if (cli_buffer_write(&w->held, w->line.data, w->line.len) != MPH_OK)
+                w->io_errno = ENOMEM;
+        } else {
+            write_plain(w, w->line.data, w->line.len);
+        }
+        w->line.len = 0;
+    }
+    if (w->in_dump && !flush_held(w, false)) {
+        if (!w->quiet || cut)
+            fprintf(stderr,
+                    "mpheap: %s: a dump was cut short after %zu bytes: left out of the log\n",
+                    w->name, w->held.len);
+        w->held.len = 0;
+        w->in_dump = false;
+    }
+    logw_sync(w);
+}
+
+/* ------------------------------------------------------------ raw mode */
+
+typedef struct capture {
+    const char *port;
+    const char *code;   /* --exec, or the --run file's text */
+    size_t code_len;
+    const char *what;   /* "exec" or the file name */
+    bool before, gc, soft_reset, listen, quiet;
+    long count;
+    double every, timeout;
+    const char *label;
+} capture;
+
+static int device_error(const char *name, const mph_error *err, mph_status st, const logw *w) {
+    cli_print_device_error(name, err);
+    if (w->dumps)
+        fprintf(stderr, "mpheap: %s: the %d snapshot%s taken before are in %s\n", name, w->dumps,
+                w->dumps == 1 ? "" : "s", w->name);
+    return cli_exit_code(st);
+}
+
+/* One snapshot through the raw REPL, written with its marker when whole. */
+static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *w, int index,
+                         int total, const char *label) {
+    const char *name = mph_transport_name(t);
+    char when[32];
+    cli_utc_now(when, sizeof when);
+    cli_buffer text = {0};
+    char marker[512];
+    int n = snprintf(marker, sizeof marker, "=== mpheap %d/%d: %s @ %s ===\n", index, total,
+                     label, when);
+    if (n < 0 || (size_t)n >= sizeof marker)
+        n = (int)sizeof marker - 1;
+    mph_sink sink = {cli_buffer_write, &text};
+    mph_error err = {0};
+    uint64_t in0, out0, in1, out1;
+    mph_transport_counts(t, &in0, &out0);
+    double t0 = mono_now();
+    mph_status st = cli_buffer_write(&text, marker, (size_t)n);
+    if (!st)
+        st = mph_repl_snapshot(r, c->gc, &sink, &err);
+    double ms = (mono_now() - t0) * 1000;
+    mph_transport_counts(t, &in1, &out1);
+    if (st) {
+        if (text.len > (size_t)n)
+            fprintf(stderr, "mpheap: %s: snapshot %d was cut short after %zu bytes: left out "
+                            "of the log\n",
+                    name, index, text.len - (size_t)n);
+        free(text.data);
+        if (st == MPH_ERR_RAISED) {
+            fprintf(stderr, "mpheap: %s: the snapshot code raised:\n%s\n", name,
+                    mph_repl_traceback(r));
+            return EXIT_DEVICE;
+        }
+        return device_error(name, &err, st, w);
+    }
+    long long used = 0;
+    unsigned bs = 0;
+    bool whole = dump_whole(w, text.data + n, text.len - (size_t)n, &used, &bs);
+    logw_write(w, text.data, text.len);
+    logw_sync(w);
+    free(text.data);
+    if (w->io_errno) {
+        fprintf(stderr, "mpheap: %s: error: %s\n", w->name, strerror(w->io_errno));
+        return EXIT_IO;
+    }
+    char what[600];
+    snprintf(what, sizeof what, "snapshot %d/%d \"%s\" (%.0f ms, %llu bytes from the board, %llu "
+                                "to it)",
+             index, total, label, ms, (unsigned long long)(in1 - in0),
+             (unsigned long long)(out1 - out0));
+    if (whole) {
+        note_dump(w, used, bs, what);
+    } else {
+        w->dumps++;
+        fprintf(stderr, "mpheap: %s: warning: snapshot %d does not parse cleanly (line noise?)\n",
+                name, index);
+    }
+    return EXIT_OK;
+}
+
+/* Run the user's code; its output goes to the log (dumps it prints included). */
+static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bool *raised) {
+    const char *name = mph_transport_name(t);
+    mph_error err = {0};
+    mph_status st = mph_repl_exec_start(r, c->code, c->code_len, &err);
+    mph_sink sink = {logw_feed, w};
+    if (!st) {
+        double idle = 0;
+        for (;;) {
+            uint64_t before, after;
+            mph_transport_counts(t, &before, NULL);
+            st = mph_repl_follow(r, &sink, 200, &err);
+            if (st != MPH_ERR_TIMEOUT)
+                break;
+            mph_transport_counts(t, &after, NULL);
+            logw_idle(w);
+            idle = after != before ? 0 : idle + 0.2;
+            if (stop_requested) {
+                // Ctrl-C on the host: pass it on, then collect the KeyboardInterrupt.
+                stop_requested = 0;
+                mph_error ignored;
+                if (mph_repl_interrupt(r, &ignored) != MPH_OK)
+                    break;
+            }
+            if (!c->listen && idle >= (c->timeout > 0 ? c->timeout : 10)) {
+                mph_error ignored;
+                if (mph_repl_interrupt(r, &ignored) == MPH_OK &&
+                    mph_repl_follow(r, &sink, 1000, &ignored) == MPH_ERR_TIMEOUT) {
+                }
+                snprintf(err.message, sizeof err.message,
+                         "%s printed nothing for %.0f s: interrupted (--timeout SECONDS allows "
+                         "more)",
+                         c->what, idle);
+                st = MPH_ERR_TIMEOUT;
+                break;
+            }
+            if (c->listen && c->timeout > 0 && idle >= c->timeout)
+                break;
+            if (c->listen && c->count > 0 && w->dumps >= c->count)
+                break;
+        }
+    }
+    logw_end(w, st != MPH_OK && st != MPH_ERR_RAISED && st != MPH_ERR_TIMEOUT);
+    if (st == MPH_ERR_RAISED) {
+        *raised = true;
+        fprintf(stderr, "mpheap: %s: %s raised:\n%s\n", name, c->what, mph_repl_traceback(r));
+        return EXIT_OK;
+    }
+    if (st == MPH_ERR_TIMEOUT && c->listen)
+        return EXIT_OK;
+    if (st)
+        return device_error(name, &err, st, w);
+    return w->io_errno ? EXIT_IO : EXIT_OK;
+}
+
+static void summary(const capture *c, const logw *w, const char *name, mph_transport *t,
+                    double seconds) {
+    if (c->quiet)
+        return;
+    uint64_t in, out;
+    mph_transport_counts(t, &in, &out);
+    fprintf(stderr, "mpheap: %s: %d snapshot%s appended to %s in %.1f s (%llu bytes from the "
+                    "board, %llu to it)\n",
+            name, w->dumps, w->dumps == 1 ? "" : "s", w->name, seconds, (unsigned long long)in,
+            (unsigned long long)out);
+    if (w->deltas && !c->listen) {
+        unsigned bs = w->block_size;
+        if (w->min_delta == w->max_delta)
+            fprintf(stderr,
+                    "mpheap: capture footprint: %+lld blocks (%+lld bytes) from one snapshot to "
+                    "the next, with no code of yours between%s\n",
+                    w->max_delta, w->max_delta * bs, c->gc ? " (--gc)" : " (the snapshot code's "
+                                                                         "own garbage; --gc "
+                                                                         "clears it)");
+        else
+            fprintf(stderr,
+                    "mpheap: capture footprint: %+lld to %+lld blocks from one snapshot to the "
+                    "next, with no code of yours between\n",
+                    w->min_delta, w->max_delta);
+    }
+}
+
+static int read_file(const char *path, cli_buffer *out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "mpheap: %s: error: %s\n", path, strerror(errno));
+        return EXIT_IO;
+    }
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (cli_buffer_write(out, chunk, n) != MPH_OK) {
+            fclose(f);
+            fprintf(stderr, "mpheap: %s: error: out of memory\n", path);
+            return EXIT_IO;
+        }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "mpheap: %s: error: read failed\n", path);
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}
+
+static bool parse_seconds(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || v < 0 || v > 1e7)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cmd_capture(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, OPT_PORT},
+        {"exec", required_argument, NULL, 'e'},
+        {"run", required_argument, NULL, 'r'},
+        {"before", no_argument, NULL, OPT_BEFORE},
+        {"gc", no_argument, NULL, OPT_GC},
+        {"count", required_argument, NULL, 'n'},
+        {"every", required_argument, NULL, OPT_EVERY},
+        {"label", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},
+        {"listen", no_argument, NULL, OPT_LISTEN},
+        {"soft-reset", no_argument, NULL, OPT_SOFT_RESET},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    capture c = {0};
+    c.port = "auto";
+    c.count = -1;
+    const char *exec_code = NULL, *run_file = NULL, *output = NULL;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "e:r:n:l:o:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_PORT: c.port = optarg; break;
+        case 'e': exec_code = optarg; break;
+        case 'r': run_file = optarg; break;
+        case OPT_BEFORE: c.before = true; break;
+        case OPT_GC: c.gc = true; break;
+        case 'n': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000000) {
+                fprintf(stderr, "mpheap: --count takes a number from 1, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            c.count = n;
+            break;
+        }
+        case OPT_EVERY:
+            if (!parse_seconds(optarg, &c.every)) {
+                fprintf(stderr, "mpheap: --every takes seconds, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'l': c.label = optarg; break;
+        case 'o': output = optarg; break;
+        case OPT_LISTEN: c.listen = true; break;
+        case OPT_SOFT_RESET: c.soft_reset = true; break;
+        case OPT_TIMEOUT:
+            if (!parse_seconds(optarg, &c.timeout) || c.timeout < 0.1) {
+                fprintf(stderr, "mpheap: --timeout takes seconds (at least 0.1), not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'q': c.quiet = true; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mpheap: capture takes no FILE ('%s'); -o LOG names the log\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (exec_code && run_file) {
+        fprintf(stderr, "mpheap: give --exec or --run, not both\n");
+        return EXIT_USAGE;
+    }
+    if (c.before && !exec_code && !run_file) {
+        fprintf(stderr, "mpheap: --before needs --exec or --run\n");
+        return EXIT_USAGE;
+    }
+    if (c.listen && (c.before || c.gc || c.every > 0)) {
+        fprintf(stderr, "mpheap: --listen takes only the dumps the program prints: --before, "
+                        "--gc and --every need the raw REPL\n");
+        return EXIT_USAGE;
+    }
+    cli_buffer file = {0};
+    if (run_file) {
+        int rc = read_file(run_file, &file);
+        if (rc)
+            return rc;
+        c.code = file.data ? file.data : "";
+        c.code_len = file.len;
+        const char *base = strrchr(run_file, '/');
+        c.what = base ? base + 1 : run_file;
+    } else if (exec_code) {
+        c.code = exec_code;
+        c.code_len = strlen(exec_code);
+        c.what = "the --exec code";
+    }
+    if (c.code && c.code_len == 0) {
+        fprintf(stderr, "mpheap: %s: error: no code to run\n", run_file ? run_file : "--exec");
+        free(file.data);
+        return EXIT_USAGE;
+    }
+    char default_label[300];
+    if (!c.label) {
+        if (run_file)
+            snprintf(default_label, sizeof default_label, "after %s", c.what);
+        else
+            snprintf(default_label, sizeof default_label, exec_code ? "after exec" : "snapshot");
+        c.label = default_label;
+    }
+    if (c.count < 0)
+        c.count = c.listen ? 0 : 1;
+
+    logw w = {0};
+    w.fd = STDOUT_FILENO;
+    w.name = output ? output : "<stdout>";
+    w.quiet = c.quiet;
+    w.last_used = -1;
+    if (output) {
+        w.fd = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (w.fd < 0) {
+            fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
+            free(file.data);
+            return EXIT_IO;
+        }
+        w.echo = true;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; // no SA_RESTART: a wait ends early and sees the flag
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); // a closed stdout is an error to report, not a silent death
+
+    double t_start = mono_now();
+    mph_transport *t = NULL;
+    mph_repl *r = NULL;
+    bool raised = false;
+    int rc = cli_open_board(c.port, &t);
+    if (rc)
+        goto done;
+    const char *name = mph_transport_name(t);
+    mph_repl_options ro;
+    cli_repl_options(c.port, c.listen ? 0 : c.timeout, &ro);
+    r = mph_repl_new(t, &ro);
+    if (!r) {
+        fprintf(stderr, "mpheap: error: out of memory\n");
+        rc = EXIT_IO;
+        goto done;
+    }
+    mph_error err = {0};
+    mph_status st;
+
+    if (c.listen && !c.code) {
+        // Only read: nothing is sent, so the program goes on undisturbed.
+        if (!c.quiet)
+            fprintf(stderr, "mpheap: %s: listening (Ctrl-C to stop)\n", name);
+        char buf[4096];
+        double idle = 0;
+        while (!stop_requested) {
+            size_t got;
+            st = mph_transport_read(t, buf, sizeof buf, &got, 200, &err);
+            if (st == MPH_ERR_TIMEOUT) {
+                logw_idle(&w);
+                idle += 0.2;
+                if ((c.timeout > 0 && idle >= c.timeout) || (c.count > 0 && w.dumps >= c.count))
+                    break;
+                continue;
+            }
+            if (st) {
+                logw_end(&w, true);
+                rc = device_error(name, &err, st, &w);
+                goto done;
+            }
+            idle = 0;
+            if (logw_feed(&w, buf, got) != MPH_OK)
+                break;
+            if (c.count > 0 && w.dumps >= c.count)
+                break;
+        }
+        logw_end(&w, false);
+        if (w.io_errno) {
+            fprintf(stderr, "mpheap: %s: error: %s\n", w.name, strerror(w.io_errno));
+            rc = EXIT_IO;
+        }
+        summary(&c, &w, name, t, mono_now() - t_start);
+        goto done;
+    }
+
+    if ((st = mph_repl_enter(r, c.soft_reset, &err))) {
+        rc = device_error(name, &err, st, &w);
+        goto done;
+    }
+    if (!c.quiet)
+        fprintf(stderr, "mpheap: %s: raw REPL (%s)\n", name,
+                c.soft_reset ? "soft reset: a fresh heap"
+                             : "a running program was stopped with Ctrl-C; no soft reset");
+    long total = c.count + (c.before ? 1 : 0);
+    int index = 0;
+    if (c.before) {
+        char label[320];
+        snprintf(label, sizeof label, "before %s", run_file ? c.what : "exec");
+        if ((rc = take_snapshot(&c, r, t, &w, ++index, (int)total, label)))
+            goto done;
+    }
+    if (c.code) {
+        if (c.listen && !c.quiet)
+            fprintf(stderr, "mpheap: %s: running %s and keeping the dumps it prints (Ctrl-C to "
+                            "stop)\n",
+                    name, c.what);
+        if ((rc = run_code(&c, r, t, &w, &raised)))
+            goto done;
+        if (mph_repl_saw_soft_reboot(r) && !c.quiet)
+            fprintf(stderr, "mpheap: %s: warning: the board soft-rebooted (sys.exit?): the heap "
+                            "is a fresh one\n",
+                    name);
+        // What changed across the user's code is not the capture's footprint.
+        w.code_between = !c.listen;
+    }
+    if (c.listen) {
+        if (w.io_errno)
+            rc = EXIT_IO;
+        summary(&c, &w, name, t, mono_now() - t_start);
+        goto done;
+    }
+    double first = mono_now();
+    for (long i = 0; i < c.count && !stop_requested; i++) {
+        if (i > 0)
+            sleep_until(first + c.every * (double)i);
+        if (stop_requested)
+            break;
+        if ((rc = take_snapshot(&c, r, t, &w, ++index, (int)total, c.label)))
+            goto done;
+    }
+    if (stop_requested && !c.quiet)
+        fprintf(stderr, "mpheap: %s: stopped after %d of %ld snapshots\n", name, w.dumps, total);
+    if ((st = mph_repl_leave(r, &err)) && !c.quiet)
+        fprintf(stderr, "mpheap: %s: warning: could not leave the raw REPL: %s\n", name,
+                err.message);
+    summary(&c, &w, name, t, mono_now() - t_start);
+    if (mph_repl_noise(r) && !c.quiet)
+        fprintf(stderr, "mpheap: %s: note: skipped %llu bytes of line noise\n", name,
+                (unsigned long long)mph_repl_noise(r));
+
+done:
+    mph_repl_free(r);
+    mph_transport_free(t);
+    free(w.line.data);
+    free(w.held.data);
+    free(file.data);
+    if (output && w.fd >= 0 && close(w.fd) != 0 && rc == EXIT_OK) {
+        fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
+        rc = EXIT_IO;
+    }
+    if (rc == EXIT_OK && raised)
+        rc = EXIT_CHECK_FAILED;
+    return rc;
+}

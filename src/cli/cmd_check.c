@@ -1,0 +1,221 @@
+/* mpheap check: a heap-health gate for CI. Exit 0 when every limit holds,
+ * 1 when one is broken (each broken limit printed), 2 on a usage error. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: mpheap check [limits] [options] [FILE|-]\n"
+    "A heap-health gate for CI: prints the limits a heap dump breaks and exits 1 when any\n"
+    "is broken, 0 when all hold. Sizes take K/M suffixes (4096, 4K, 1.5M).\n"
+    "\n"
+    "limits (at least one; each may be given several times):\n"
+    "      --min-largest-free SIZE the largest free run (the biggest allocation that can\n"
+    "                              succeed) is at least SIZE\n"
+    "      --max-fragmentation F   1 - largest free / total free is at most F (0.35 or 35%)\n"
+    "      --max-used SIZE|P%      used bytes, or share of the heap, is at most this\n"
+    "      --min-free SIZE         free bytes are at least SIZE\n"
+    "      --max-allocs N          at most N allocations\n"
+    "      --max-allocs-of TYPE=N  at most N allocations of TYPE (a map letter T L D S A F B\n"
+    "                              M h, or a name: tuple, list, dict, str, bytearray, ...)\n"
+    "      --fit SIZE=N            at least N buffers of SIZE bytes still fit\n"
+    "\n"
+    "options:\n"
+    "  -s, --snapshot N|LABEL|all  which dump of a log (default: the last; all: every\n"
+    "                              snapshot must pass)\n"
+    "      --json                  the results as JSON (schema mpheap/check/1)\n"
+    "  -q, --quiet                 print nothing; the exit status tells\n"
+    "      --block-size BYTES      block size when the dump cannot tell it\n"
+    "      --strict                treat every warning as an error\n"
+    "  -v, --verbose               also print the limits that hold\n"
+    "  -h, --help                  this text\n";
+
+enum { OPT_MIN_LARGEST = 256, OPT_MAX_FRAG, OPT_MAX_USED, OPT_MIN_FREE, OPT_MAX_ALLOCS,
+       OPT_MAX_ALLOCS_OF, OPT_FIT, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT };
+
+#define MAX_LIMITS 64
+
+static int bad(const char *option, const char *what, const char *arg) {
+    fprintf(stderr, "mpheap: %s takes %s, not '%s'\n", option, what, arg);
+    return EXIT_USAGE;
+}
+
+/* "A=B" split at the last '='. */
+static char *split_eq(char *s) {
+    char *eq = strrchr(s, '=');
+    if (!eq || eq == s || !eq[1])
+        return NULL;
+    *eq = '\0';
+    return eq + 1;
+}
+
+static int parse_limit(int opt, const char *arg, mph_check_limit *l) {
+    memset(l, 0, sizeof *l);
+    char buf[256];
+    switch (opt) {
+    case OPT_MIN_LARGEST:
+        l->kind = MPH_CHECK_MIN_LARGEST_FREE;
+        return cli_parse_size(arg, &l->value) ? EXIT_OK
+                                              : bad("--min-largest-free", "a size such as 4K", arg);
+    case OPT_MAX_FRAG:
+        l->kind = MPH_CHECK_MAX_FRAGMENTATION;
+        return cli_parse_fraction(arg, &l->fraction)
+                   ? EXIT_OK
+                   : bad("--max-fragmentation", "a fraction such as 0.35 or 35%", arg);
+    case OPT_MAX_USED:
+        if (arg[0] && arg[strlen(arg) - 1] == '%') {
+            l->kind = MPH_CHECK_MAX_USED_FRACTION;
+            return cli_parse_fraction(arg, &l->fraction)
+                       ? EXIT_OK
+                       : bad("--max-used", "a size such as 48K or a share such as 80%", arg);
+        }
+        l->kind = MPH_CHECK_MAX_USED;
+        return cli_parse_size(arg, &l->value)
+                   ? EXIT_OK
+                   : bad("--max-used", "a size such as 48K or a share such as 80%", arg);
+    case OPT_MIN_FREE:
+        l->kind = MPH_CHECK_MIN_FREE;
+        return cli_parse_size(arg, &l->value) ? EXIT_OK : bad("--min-free", "a size such as 16K", arg);
+    case OPT_MAX_ALLOCS:
+        l->kind = MPH_CHECK_MAX_ALLOCS;
+        return cli_parse_count(arg, &l->value) ? EXIT_OK : bad("--max-allocs", "a count", arg);
+    case OPT_MAX_ALLOCS_OF: {
+        l->kind = MPH_CHECK_MAX_ALLOCS_OF;
+        snprintf(buf, sizeof buf, "%s", arg);
+        char *n = split_eq(buf);
+        if (!n || !cli_parse_type(buf, &l->type) || !cli_parse_count(n, &l->value))
+            return bad("--max-allocs-of", "TYPE=N, e.g. L=100 or dict=20", arg);
+        return EXIT_OK;
+    }
+    case OPT_FIT: {
+        l->kind = MPH_CHECK_MIN_FIT;
+        snprintf(buf, sizeof buf, "%s", arg);
+        char *n = split_eq(buf);
+        if (!n || !cli_parse_size(buf, &l->size) || !l->size || !cli_parse_count(n, &l->value))
+            return bad("--fit", "SIZE=N, e.g. 4K=2", arg);
+        return EXIT_OK;
+    }
+    }
+    return EXIT_USAGE;
+}
+
+int cmd_check(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"min-largest-free", required_argument, NULL, OPT_MIN_LARGEST},
+        {"max-fragmentation", required_argument, NULL, OPT_MAX_FRAG},
+        {"max-used", required_argument, NULL, OPT_MAX_USED},
+        {"min-free", required_argument, NULL, OPT_MIN_FREE},
+        {"max-allocs", required_argument, NULL, OPT_MAX_ALLOCS},
+        {"max-allocs-of", required_argument, NULL, OPT_MAX_ALLOCS_OF},
+        {"fit", required_argument, NULL, OPT_FIT},
+        {"snapshot", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"quiet", no_argument, NULL, 'q'},
+        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    input_options in;
+    memset(&in, 0, sizeof in);
+    mph_check_limit limits[MAX_LIMITS];
+    size_t n_limits = 0;
+    const char *selector = NULL;
+    bool json = false, quiet = false;
+    mph_text_options o;
+    memset(&o, 0, sizeof o);
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:qvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_MIN_LARGEST:
+        case OPT_MAX_FRAG:
+        case OPT_MAX_USED:
+        case OPT_MIN_FREE:
+        case OPT_MAX_ALLOCS:
+        case OPT_MAX_ALLOCS_OF:
+        case OPT_FIT:
+            if (n_limits == MAX_LIMITS) {
+                fprintf(stderr, "mpheap: check: at most %d limits\n", MAX_LIMITS);
+                return EXIT_USAGE;
+            }
+            if ((rc = parse_limit(c, optarg, &limits[n_limits])))
+                return rc;
+            n_limits++;
+            break;
+        case 's': selector = optarg; break;
+        case OPT_JSON: json = true; break;
+        case 'q': quiet = true; break;
+        case OPT_BLOCK_SIZE: {
+            uint64_t v;
+            if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
+                fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            in.parse.block_size = (unsigned)v;
+            break;
+        }
+        case OPT_STRICT: in.parse.strict = true; break;
+        case 'v': o.verbose = true; in.verbose++; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (!n_limits) {
+        fputs("mpheap: check needs at least one limit (--min-largest-free, --max-fragmentation, "
+              "--max-used, ...)\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    if (argc - optind > 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *path = optind < argc ? argv[optind] : NULL;
+    mph_log *log = NULL;
+    if ((rc = cli_load(path, &in, &log)))
+        return rc;
+    size_t count = mph_log_snapshot_count(log), first = 0, last = count - 1;
+    if (!selector || strcmp(selector, "all") != 0) {
+        if ((rc = cli_pick_snapshot(log, selector, "--snapshot", &first))) {
+            mph_log_free(log);
+            return rc;
+        }
+        last = first;
+    }
+    mph_check_result results[MAX_LIMITS];
+    bool broken = false;
+    for (size_t i = first; i <= last; i++) {
+        mph_error err = {0};
+        size_t failed = 0;
+        char name[512];
+        o.name = cli_snapshot_name(name, sizeof name, path, &in, log, i);
+        mph_status st = mph_check_run(mph_log_snapshot(log, i), limits, n_limits, results,
+                                      &failed, &err);
+        if (st) {
+            cli_print_error(o.name, &err);
+            rc = cli_exit_code(st);
+            break;
+        }
+        broken |= failed > 0;
+        if (quiet)
+            continue;
+        mph_sink sink = cli_stdout_sink();
+        st = json ? mph_render_json_check(results, n_limits, &o, &sink, &err)
+                  : mph_render_text_check(results, n_limits, &o, &sink, &err);
+        if (st) {
+            cli_print_error("<stdout>", &err);
+            rc = cli_exit_code(st);
+            break;
+        }
+    }
+    mph_log_free(log);
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = EXIT_IO;
+    if (rc == EXIT_OK && broken)
+        rc = EXIT_CHECK_FAILED;
+    return rc;
+}

@@ -1,0 +1,185 @@
+/* mpheap diff: two snapshots compared block by block, as text, a map and JSON. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: mpheap diff [options] OLD NEW\n"
+    "       mpheap diff [options] [--from A] [--to B] LOG\n"
+    "Compare two heap dumps: areas aligned by base address (by order when the addresses\n"
+    "differ, as between two runs), blocks by offset. Each block is unchanged (free or\n"
+    "kept), allocated, freed or reused; each allocation (matched by offset, size and type)\n"
+    "is kept, new or gone. Conservative stack scanning can keep or drop a small object\n"
+    "between two runs of the same program: such noise is shown, not hidden.\n"
+    "\n"
+    "      --from N|LABEL          the OLD snapshot (default: the last of OLD; with one LOG,\n"
+    "                              the one before --to)\n"
+    "      --to N|LABEL            the NEW snapshot (default: the last)\n"
+    "      --changed-only          print only map lines with a change\n"
+    "      --no-map                leave out the map (and its legend)\n"
+    "      --list N|all            allocations listed per list (default 20)\n"
+    "      --json                  summary, block counts and lists as JSON (schema\n"
+    "                              mpheap/diff/1, docs/json-schema.md); no map\n"
+    "  -c, --columns N|auto        groups of 64 blocks per map line (default: fit the terminal)\n"
+    "      --collapse-free         print runs of lines free in both as \"(N lines all free)\"\n"
+    "      --color WHEN            auto (default; honours NO_COLOR), always or never\n"
+    "      --block-size BYTES      block size when the dumps cannot tell it\n"
+    "      --strict                treat every warning as an error\n"
+    "  -v, --verbose               also print notes (skipped lines)\n"
+    "  -h, --help                  this text\n";
+
+enum { OPT_FROM = 256, OPT_TO, OPT_CHANGED, OPT_NO_MAP, OPT_LIST, OPT_JSON, OPT_COLLAPSE,
+       OPT_COLOR, OPT_BLOCK_SIZE, OPT_STRICT };
+
+int cmd_diff(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"changed-only", no_argument, NULL, OPT_CHANGED},
+        {"no-map", no_argument, NULL, OPT_NO_MAP},
+        {"list", required_argument, NULL, OPT_LIST},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"columns", required_argument, NULL, 'c'},
+        {"collapse-free", no_argument, NULL, OPT_COLLAPSE},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"colour", required_argument, NULL, OPT_COLOR},
+        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    input_options in;
+    memset(&in, 0, sizeof in);
+    const char *from = NULL, *to = NULL, *color = "auto";
+    bool json = false, map = true, auto_columns = true;
+    mph_diff_map_options mo = {1, false, false, false};
+    mph_text_options to_opts;
+    memset(&to_opts, 0, sizeof to_opts);
+    to_opts.max_list = 20;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_FROM: from = optarg; break;
+        case OPT_TO: to = optarg; break;
+        case OPT_CHANGED: mo.changed_only = true; break;
+        case OPT_NO_MAP: map = false; break;
+        case OPT_LIST:
+            if (!cli_parse_list_limit(optarg, &to_opts.max_list)) {
+                fprintf(stderr, "mpheap: --list takes a number or all, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_JSON: json = true; break;
+        case 'c':
+            if (strcmp(optarg, "auto") == 0) {
+                auto_columns = true;
+            } else {
+                uint64_t n;
+                if (!cli_parse_count(optarg, &n) || n < 1 || n > 64) {
+                    fprintf(stderr, "mpheap: --columns takes 1 to 64 or auto, not '%s'\n", optarg);
+                    return EXIT_USAGE;
+                }
+                mo.columns = (unsigned)n;
+                auto_columns = false;
+            }
+            break;
+        case OPT_COLLAPSE: mo.collapse_free = true; break;
+        case OPT_COLOR: color = optarg; break;
+        case OPT_BLOCK_SIZE: {
+            uint64_t v;
+            if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
+                fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            in.parse.block_size = (unsigned)v;
+            break;
+        }
+        case OPT_STRICT: in.parse.strict = true; break;
+        case 'v': in.verbose++; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    int want_color = cli_color_choice(color, stdout);
+    if (want_color < 0) {
+        fprintf(stderr, "mpheap: --color takes auto, always or never, not '%s'\n", color);
+        return EXIT_USAGE;
+    }
+    mo.color = want_color;
+    int files = argc - optind;
+    if (files < 1 || files > 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *old_path = argv[optind], *new_path = files == 2 ? argv[optind + 1] : old_path;
+    if (files == 2 && strcmp(old_path, "-") == 0 && strcmp(new_path, "-") == 0) {
+        fputs("mpheap: standard input can be only one of OLD and NEW\n", stderr);
+        return EXIT_USAGE;
+    }
+    mph_log *old_log = NULL, *new_log = NULL;
+    mph_diff *d = NULL;
+    int rc = cli_load(old_path, &in, &old_log);
+    if (rc)
+        goto done;
+    if (files == 2 && (rc = cli_load(new_path, &in, &new_log)))
+        goto done;
+    const mph_log *nl = files == 2 ? new_log : old_log;
+    size_t oi, ni;
+    if ((rc = cli_pick_snapshot(nl, to, "--to", &ni)))
+        goto done;
+    if (files == 1 && !from) {
+        if (ni == 0) {
+            fprintf(stderr, "mpheap: %s: a diff of one log needs two snapshots (this one has %zu "
+                            "before --to); give OLD and NEW files or --from\n",
+                    old_path, ni);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        oi = ni - 1;
+    } else if ((rc = cli_pick_snapshot(old_log, from, "--from", &oi))) {
+        goto done;
+    }
+    mph_error err = {0};
+    mph_status st = mph_diff_compute(mph_log_snapshot(old_log, oi), mph_log_snapshot(nl, ni), &d,
+                                     &err);
+    if (st) {
+        cli_print_error("diff", &err);
+        rc = cli_exit_code(st);
+        goto done;
+    }
+    char old_name[512], new_name[512];
+    to_opts.old_name = cli_snapshot_name(old_name, sizeof old_name, old_path, &in, old_log, oi);
+    to_opts.new_name = cli_snapshot_name(new_name, sizeof new_name, new_path, &in, nl, ni);
+    mph_sink sink = cli_stdout_sink();
+    if (json) {
+        st = mph_render_json_diff(d, &to_opts, &sink, &err);
+    } else {
+        st = mph_render_text_diff(d, &to_opts, &sink, &err);
+        if (!st && map && mph_diff_pair_count(d)) {
+            if (auto_columns) {
+                unsigned width = cli_terminal_width(), gutter = 2 + 12 + 1;
+                unsigned cols = width > gutter ? (width - gutter) / 65 : 1;
+                mo.columns = cols ? cols : 1;
+            }
+            putchar('\n');
+            st = mph_render_ansi_diff_legend(d, &mo, &sink, &err);
+            if (!st)
+                st = mph_render_ansi_diff_map(d, &mo, &sink, &err);
+        }
+    }
+    if (st) {
+        cli_print_error("<stdout>", &err);
+        rc = cli_exit_code(st);
+    }
+done:
+    mph_diff_free(d);
+    mph_log_free(old_log);
+    mph_log_free(new_log);
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = EXIT_IO;
+    return rc;
+}

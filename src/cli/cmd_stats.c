@@ -1,0 +1,152 @@
+/* mpheap stats: the figures of one heap dump, as text or JSON. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: mpheap stats [options] [FILE|-]\n"
+    "The figures of a heap dump (micropython.mem_info(1)): blocks and bytes used and free\n"
+    "per area and in total, allocations per type, size histograms of allocations and free\n"
+    "runs, the largest free run and its address, fragmentation (1 - largest free / total\n"
+    "free), free space above the highest allocation, and how many buffers still fit.\n"
+    "\n"
+    "  -s, --snapshot N|LABEL|all  which dump of a log: number (1 = first, -1 = last),\n"
+    "                              label text, or all (text only) (default: the last)\n"
+    "      --fit SIZE[,SIZE...]    how many buffers of SIZE bytes (K/M suffixes) still fit,\n"
+    "                              each in one free run; repeatable, up to 16 sizes\n"
+    "      --json                  the same figures as JSON (schema mpheap/stats/1,\n"
+    "                              docs/json-schema.md)\n"
+    "      --block-size BYTES      block size when the dump cannot tell it\n"
+    "      --strict                treat every warning as an error\n"
+    "  -v, --verbose               also print notes (skipped lines)\n"
+    "  -h, --help                  this text\n";
+
+enum { OPT_FIT = 256, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT };
+
+static int add_fits(const char *list, uint64_t *fits, size_t *n) {
+    char *copy = strdup(list);
+    if (!copy)
+        return EXIT_IO;
+    int rc = EXIT_OK;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (!cli_parse_size(tok, &v) || v == 0) {
+            fprintf(stderr, "mpheap: --fit takes sizes such as 4096 or 4K, not '%s'\n", tok);
+            rc = EXIT_USAGE;
+            break;
+        }
+        if (*n == MPH_FIT_MAX) {
+            fprintf(stderr, "mpheap: --fit: at most %d sizes\n", MPH_FIT_MAX);
+            rc = EXIT_USAGE;
+            break;
+        }
+        fits[(*n)++] = v;
+    }
+    free(copy);
+    return rc;
+}
+
+static int stats_one(const mph_log *log, size_t index, const char *path, const input_options *in,
+                     const uint64_t *fits, size_t n_fit, bool json) {
+    const mph_snapshot *s = mph_log_snapshot(log, index);
+    mph_error err = {0};
+    mph_stats_report *r = NULL;
+    mph_status st = mph_stats_report_new(s, fits, n_fit, &r, &err);
+    if (st) {
+        cli_print_error("stats", &err);
+        return cli_exit_code(st);
+    }
+    char name[512];
+    mph_text_options o;
+    memset(&o, 0, sizeof o);
+    o.name = cli_snapshot_name(name, sizeof name, path, in, log, index);
+    mph_sink sink = cli_stdout_sink();
+    st = json ? mph_render_json_stats(r, &o, &sink, &err) : mph_render_text_stats(r, &o, &sink, &err);
+    mph_stats_report_free(r);
+    if (st) {
+        cli_print_error("<stdout>", &err);
+        return cli_exit_code(st);
+    }
+    return EXIT_OK;
+}
+
+int cmd_stats(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"snapshot", required_argument, NULL, 's'},
+        {"fit", required_argument, NULL, OPT_FIT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    input_options in;
+    memset(&in, 0, sizeof in);
+    const char *selector = NULL;
+    uint64_t fits[MPH_FIT_MAX];
+    size_t n_fit = 0;
+    bool json = false;
+    int c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's': selector = optarg; break;
+        case OPT_FIT:
+            if ((rc = add_fits(optarg, fits, &n_fit)))
+                return rc;
+            break;
+        case OPT_JSON: json = true; break;
+        case OPT_BLOCK_SIZE: {
+            uint64_t v;
+            if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
+                fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            in.parse.block_size = (unsigned)v;
+            break;
+        }
+        case OPT_STRICT: in.parse.strict = true; break;
+        case 'v': in.verbose++; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    bool all = selector && strcmp(selector, "all") == 0;
+    if (all && json) {
+        fputs("mpheap: stats --json takes one snapshot; `mpheap timeline --json` gives every one\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    const char *path = optind < argc ? argv[optind] : NULL;
+    mph_log *log = NULL;
+    if ((rc = cli_load(path, &in, &log)))
+        return rc;
+    size_t count = mph_log_snapshot_count(log), first = 0, last = count - 1;
+    if (!all) {
+        if ((rc = cli_pick_snapshot(log, selector, "--snapshot", &first))) {
+            mph_log_free(log);
+            return rc;
+        }
+        last = first;
+        if (!selector && count > 1)
+            fprintf(stderr, "mpheap: stats of snapshot %zu of %zu (--snapshot N|LABEL|all to "
+                            "choose)\n",
+                    count, count);
+    }
+    for (size_t i = first; i <= last && rc == EXIT_OK; i++) {
+        if (i > first)
+            putchar('\n');
+        rc = stats_one(log, i, path, &in, fits, n_fit, json);
+    }
+    mph_log_free(log);
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = EXIT_IO;
+    return rc;
+}

@@ -1,0 +1,156 @@
+/* mpheap timeline: one row per snapshot, charts over time, leak suspects. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: mpheap timeline [options] LOG|FILE...\n"
+    "One row per snapshot (every snapshot of every file, in order): used, free, largest\n"
+    "free, fragmentation and allocations per type, a chart of each over time, and leak\n"
+    "suspects: allocations that keep growing, types whose count or bytes keep growing, and\n"
+    "allocations that survive every snapshot from some point on.\n"
+    "\n"
+    "      --json                  rows and suspects as JSON (schema mpheap/timeline/1,\n"
+    "                              docs/json-schema.md)\n"
+    "      --csv                   the rows as CSV\n"
+    "      --ascii                 charts in ASCII (default when the locale is not UTF-8)\n"
+    "      --list N|all            largest survivors listed (default 10)\n"
+    "      --block-size BYTES      block size when the dumps cannot tell it\n"
+    "      --strict                treat every warning as an error\n"
+    "  -v, --verbose               also print notes (skipped lines)\n"
+    "  -h, --help                  this text\n";
+
+enum { OPT_JSON = 256, OPT_CSV, OPT_ASCII, OPT_LIST, OPT_BLOCK_SIZE, OPT_STRICT };
+
+int cmd_timeline(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"csv", no_argument, NULL, OPT_CSV},
+        {"ascii", no_argument, NULL, OPT_ASCII},
+        {"list", required_argument, NULL, OPT_LIST},
+        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    input_options in;
+    memset(&in, 0, sizeof in);
+    mph_text_options o;
+    memset(&o, 0, sizeof o);
+    o.max_list = 10;
+    o.ascii = !cli_utf8_output();
+    bool json = false, csv = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_JSON: json = true; break;
+        case OPT_CSV: csv = true; break;
+        case OPT_ASCII: o.ascii = true; break;
+        case OPT_LIST:
+            if (!cli_parse_list_limit(optarg, &o.max_list)) {
+                fprintf(stderr, "mpheap: --list takes a number or all, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_BLOCK_SIZE: {
+            uint64_t v;
+            if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
+                fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            in.parse.block_size = (unsigned)v;
+            break;
+        }
+        case OPT_STRICT: in.parse.strict = true; break;
+        case 'v': in.verbose++; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (json && csv) {
+        fputs("mpheap: --json or --csv, not both\n", stderr);
+        return EXIT_USAGE;
+    }
+    int files = argc - optind;
+    if (files < 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_OK;
+    mph_log **logs = calloc((size_t)files, sizeof *logs);
+    const mph_snapshot **snaps = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    mph_timeline *t = NULL;
+    if (!logs) {
+        fputs("mpheap: out of memory\n", stderr);
+        rc = EXIT_IO;
+        goto done;
+    }
+    for (int f = 0; f < files && rc == EXIT_OK; f++) {
+        if (strcmp(argv[optind + f], "-") == 0 && files > 1) {
+            fputs("mpheap: standard input cannot be one of several files\n", stderr);
+            rc = EXIT_USAGE;
+            break;
+        }
+        rc = cli_load(argv[optind + f], &in, &logs[f]);
+        if (rc == EXIT_OK)
+            n += mph_log_snapshot_count(logs[f]);
+    }
+    if (rc)
+        goto done;
+    snaps = calloc(n, sizeof *snaps);
+    names = calloc(n, sizeof *names);
+    if (!snaps || !names) {
+        fputs("mpheap: out of memory\n", stderr);
+        rc = EXIT_IO;
+        goto done;
+    }
+    size_t k = 0;
+    for (int f = 0; f < files; f++)
+        for (size_t i = 0; i < mph_log_snapshot_count(logs[f]); i++, k++) {
+            char buf[512];
+            snaps[k] = mph_log_snapshot(logs[f], i);
+            names[k] = strdup(cli_snapshot_name(buf, sizeof buf, argv[optind + f], &in, logs[f], i));
+            if (!names[k]) {
+                fputs("mpheap: out of memory\n", stderr);
+                rc = EXIT_IO;
+                goto done;
+            }
+        }
+    mph_error err = {0};
+    mph_status st = mph_timeline_compute(snaps, (const char *const *)names, n, &t, &err);
+    if (st) {
+        cli_print_error("timeline", &err);
+        rc = cli_exit_code(st);
+        goto done;
+    }
+    o.name = files == 1 ? argv[optind] : NULL;
+    mph_sink sink = cli_stdout_sink();
+    if (json)
+        st = mph_render_json_timeline(t, &o, &sink, &err);
+    else if (csv)
+        st = mph_render_csv_timeline(t, &sink, &err);
+    else
+        st = mph_render_text_timeline(t, &o, &sink, &err);
+    if (st) {
+        cli_print_error("<stdout>", &err);
+        rc = cli_exit_code(st);
+    }
+done:
+    mph_timeline_free(t);
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    free(snaps);
+    for (int f = 0; logs && f < files; f++)
+        mph_log_free(logs[f]);
+    free(logs);
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = EXIT_IO;
+    return rc;
+}

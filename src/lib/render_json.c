@@ -1,0 +1,591 @@
+/* JSON documents of the analyses, written by hand through the sink: output
+ * only, streamed, no tree in memory (a diff of a 16M-block heap can list
+ * millions of allocations). Schemas: docs/json-schema.md. */
+#include "analyses.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_DEPTH 16
+
+/* A streaming writer: containers are either one member per line (indented)
+ * or inline (all on one line, for short arrays and records in lists). */
+typedef struct jw {
+    mph_outbuf *out;
+    int depth;
+    bool first[JSON_DEPTH];
+    bool inline_[JSON_DEPTH];
+} jw;
+
+static void jw_string_body(jw *w, const char *s) {
+    mph__out_putc(w->out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': mph__out_puts(w->out, "\\\""); break;
+        case '\\': mph__out_puts(w->out, "\\\\"); break;
+        case '\n': mph__out_puts(w->out, "\\n"); break;
+        case '\r': mph__out_puts(w->out, "\\r"); break;
+        case '\t': mph__out_puts(w->out, "\\t"); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                mph__out_printf(w->out, "\\u%04x", *p);
+            else
+                mph__out_putc(w->out, (char)*p); // UTF-8 passes through
+        }
+    }
+    mph__out_putc(w->out, '"');
+}
+
+/* Separator, newline and indent before a member; then "key": when given. */
+static void jw_key(jw *w, const char *key) {
+    if (w->depth > 0) {
+        if (!w->first[w->depth])
+            mph__out_putc(w->out, ',');
+        if (w->inline_[w->depth]) {
+            if (!w->first[w->depth])
+                mph__out_putc(w->out, ' ');
+        } else {
+            mph__out_putc(w->out, '\n');
+            for (int i = 0; i < w->depth; i++)
+                mph__out_puts(w->out, "  ");
+        }
+        w->first[w->depth] = false;
+    }
+    if (key) {
+        jw_string_body(w, key);
+        mph__out_puts(w->out, ": ");
+    }
+}
+
+static void jw_open(jw *w, const char *key, char bracket, bool inl) {
+    jw_key(w, key);
+    mph__out_putc(w->out, bracket);
+    if (w->depth + 1 < JSON_DEPTH) {
+        w->depth++;
+        w->first[w->depth] = true;
+        w->inline_[w->depth] = inl || w->inline_[w->depth - 1];
+    }
+}
+
+static void jw_close(jw *w, char bracket) {
+    bool was_inline = w->inline_[w->depth], empty = w->first[w->depth];
+    w->depth--;
+    if (!was_inline && !empty) {
+        mph__out_putc(w->out, '\n');
+        for (int i = 0; i < w->depth; i++)
+            mph__out_puts(w->out, "  ");
+    }
+    mph__out_putc(w->out, bracket);
+}
+
+static void jw_u64(jw *w, const char *key, uint64_t v) {
+    jw_key(w, key);
+    mph__out_printf(w->out, "%llu", (unsigned long long)v);
+}
+
+/* Signed difference of two unsigned figures. */
+static void jw_delta(jw *w, const char *key, uint64_t now, uint64_t before) {
+    jw_key(w, key);
+    if (now >= before)
+        mph__out_printf(w->out, "%llu", (unsigned long long)(now - before));
+    else
+        mph__out_printf(w->out, "-%llu", (unsigned long long)(before - now));
+}
+
+static void jw_null(jw *w, const char *key) {
+    jw_key(w, key);
+    mph__out_puts(w->out, "null");
+}
+
+static void jw_bool(jw *w, const char *key, bool v) {
+    jw_key(w, key);
+    mph__out_puts(w->out, v ? "true" : "false");
+}
+
+static void jw_fraction(jw *w, const char *key, double v) {
+    jw_key(w, key);
+    if (isfinite(v))
+        mph__out_printf(w->out, "%.6f", v);
+    else
+        mph__out_puts(w->out, "null");
+}
+
+static void jw_str(jw *w, const char *key, const char *s) {
+    jw_key(w, key);
+    if (s)
+        jw_string_body(w, s);
+    else
+        mph__out_puts(w->out, "null");
+}
+
+/* Bytes of a block count, or null when the block size is unknown. */
+static void jw_bytes(jw *w, const char *key, uint64_t blocks, unsigned bpb) {
+    if (bpb)
+        jw_u64(w, key, blocks * bpb);
+    else
+        jw_null(w, key);
+}
+
+static void jw_address(jw *w, const char *key, uint64_t address) {
+    jw_key(w, key);
+    if (address)
+        mph__out_printf(w->out, "\"0x%llx\"", (unsigned long long)address);
+    else
+        mph__out_puts(w->out, "null");
+}
+
+static void jw_type_letter(jw *w, const char *key, mph_type t) {
+    char s[2] = {mph_type_letter(t), '\0'};
+    jw_str(w, key, s);
+}
+
+static mph_outbuf *begin(jw *w, mph_sink *sink, mph_error *err, const char *schema) {
+    mph_outbuf *o = sink ? malloc(sizeof *o) : NULL;
+    if (!o) {
+        mph__error_set(err, sink ? MPH_ERR_NOMEM : MPH_ERR_ARG, 0, 0,
+                       sink ? "out of memory" : "no sink");
+        return NULL;
+    }
+    mph__out_init(o, sink);
+    memset(w, 0, sizeof *w);
+    w->out = o;
+    jw_open(w, NULL, '{', false);
+    jw_str(w, "schema", schema);
+    jw_str(w, "mpheap_version", MPH_VERSION);
+    return o;
+}
+
+static mph_status end(jw *w, mph_error *err) {
+    jw_close(w, '}');
+    mph__out_putc(w->out, '\n');
+    mph_status rc = mph__out_finish(w->out, err);
+    free(w->out);
+    return rc;
+}
+
+static void snapshot_source(jw *w, const char *key, const char *name, const mph_snapshot *s) {
+    jw_open(w, key, '{', false);
+    jw_str(w, "name", name);
+    jw_str(w, "label", mph_snapshot_label(s));
+    jw_str(w, "time", mph_snapshot_time(s));
+    jw_u64(w, "line", mph_snapshot_first_line(s));
+    unsigned bpb = mph_snapshot_block_size(s);
+    if (bpb)
+        jw_u64(w, "block_size", bpb);
+    else
+        jw_null(w, "block_size");
+    jw_u64(w, "areas", mph_snapshot_area_count(s));
+    jw_u64(w, "blocks", mph_snapshot_block_count(s));
+    jw_close(w, '}');
+}
+
+/* An allocation as one inline record. */
+static void alloc_record(jw *w, const mph_alloc *a, unsigned bpb) {
+    jw_open(w, NULL, '{', true);
+    jw_address(w, "address", a->address);
+    jw_u64(w, "area", a->area + 1);
+    jw_u64(w, "block", a->block);
+    jw_type_letter(w, "type", a->type);
+    jw_u64(w, "blocks", a->n_blocks);
+    jw_bytes(w, "bytes", a->n_blocks, bpb);
+    jw_close(w, '}');
+}
+
+static void blocks_and_bytes(jw *w, const char *key, uint64_t blocks, unsigned bpb) {
+    jw_open(w, key, '{', true);
+    jw_u64(w, "blocks", blocks);
+    jw_bytes(w, "bytes", blocks, bpb);
+    jw_close(w, '}');
+}
+
+/* ------------------------------------------------------------------ stats */
+
+static void histogram(jw *w, const char *key, const char *what, const uint64_t *counts,
+                      const uint64_t *blocks, unsigned bpb) {
+    jw_open(w, key, '[', false);
+    for (unsigned k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
+        if (!counts[k])
+            continue;
+        uint64_t hi = mph_histogram_bucket_max(k);
+        jw_open(w, NULL, '{', true);
+        jw_u64(w, "min_blocks", mph_histogram_bucket_min(k));
+        if (hi == UINT64_MAX)
+            jw_null(w, "max_blocks");
+        else
+            jw_u64(w, "max_blocks", hi);
+        jw_bytes(w, "min_bytes", mph_histogram_bucket_min(k), bpb);
+        if (hi == UINT64_MAX)
+            jw_null(w, "max_bytes");
+        else
+            jw_bytes(w, "max_bytes", hi, bpb);
+        jw_u64(w, what, counts[k]);
+        jw_u64(w, "blocks", blocks[k]);
+        jw_bytes(w, "bytes", blocks[k], bpb);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+static void stats_part(jw *w, const mph_stats_report *r, const mph_stats_part *p) {
+    const mph_stats *st = &p->stats;
+    unsigned bpb = r->block_size;
+    blocks_and_bytes(w, "total", st->total_blocks, bpb);
+    blocks_and_bytes(w, "used", st->used_blocks, bpb);
+    blocks_and_bytes(w, "free", st->free_blocks, bpb);
+    jw_u64(w, "allocations", st->allocs);
+    jw_u64(w, "orphan_tails", st->orphan_tails);
+    jw_u64(w, "one_block_allocations", st->n_1block);
+    jw_u64(w, "two_block_allocations", st->n_2block);
+    blocks_and_bytes(w, "largest_allocation", st->max_alloc_blocks, bpb);
+    jw_u64(w, "free_runs", st->free_runs);
+    jw_open(w, "largest_free", '{', true);
+    jw_u64(w, "blocks", st->largest_free_blocks);
+    jw_bytes(w, "bytes", st->largest_free_blocks, bpb);
+    jw_address(w, "address", st->largest_free_address);
+    if (st->largest_free_blocks) {
+        jw_u64(w, "area", st->largest_free_area + 1);
+        jw_u64(w, "block", st->largest_free_block);
+    } else {
+        jw_null(w, "area");
+        jw_null(w, "block");
+    }
+    jw_close(w, '}');
+    blocks_and_bytes(w, "free_above_top", st->free_above_top_blocks, bpb);
+    jw_fraction(w, "fragmentation", st->fragmentation);
+    jw_open(w, "types", '{', false);
+    for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+        char letter[2] = {mph_type_letter((mph_type)t), '\0'};
+        jw_open(w, letter, '{', true);
+        jw_str(w, "name", mph_type_name((mph_type)t));
+        jw_u64(w, "allocations", st->by_type[t].allocs);
+        jw_u64(w, "blocks", st->by_type[t].blocks);
+        jw_bytes(w, "bytes", st->by_type[t].blocks, bpb);
+        jw_close(w, '}');
+    }
+    jw_close(w, '}');
+    histogram(w, "allocation_sizes", "allocations", st->alloc_histogram, p->alloc_histogram_blocks,
+              bpb);
+    histogram(w, "free_run_sizes", "runs", st->free_histogram, p->free_histogram_blocks, bpb);
+    jw_open(w, "fit", '[', false);
+    for (size_t f = 0; f < r->n_fit; f++) {
+        jw_open(w, NULL, '{', true);
+        jw_u64(w, "bytes", r->fit_bytes[f]);
+        if (bpb) {
+            jw_u64(w, "blocks", r->fit_blocks[f]);
+            jw_u64(w, "count", p->fit_count[f]);
+        } else {
+            jw_null(w, "blocks");
+            jw_null(w, "count");
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+mph_status mph_render_json_stats(const mph_stats_report *r, const mph_text_options *opt,
+                                 mph_sink *sink, mph_error *err) {
+    if (!r || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no report or options");
+        return MPH_ERR_ARG;
+    }
+    jw w;
+    if (!begin(&w, sink, err, MPH_JSON_STATS_SCHEMA))
+        return err ? err->code : MPH_ERR_NOMEM;
+    snapshot_source(&w, "source", opt->name, r->snapshot);
+    if (r->block_size)
+        jw_u64(&w, "block_size", r->block_size);
+    else
+        jw_null(&w, "block_size");
+    jw_open(&w, "whole", '{', false);
+    stats_part(&w, r, &r->total);
+    jw_close(&w, '}');
+    jw_open(&w, "areas", '[', false);
+    for (size_t i = 0; i < r->n_areas; i++) {
+        const mph_area *a = mph_snapshot_area(r->snapshot, i);
+        jw_open(&w, NULL, '{', false);
+        jw_u64(&w, "index", i + 1);
+        if (a->has_base)
+            jw_address(&w, "base", a->base);
+        else
+            jw_null(&w, "base");
+        jw_u64(&w, "first_block", a->first_block);
+        stats_part(&w, r, &r->areas[i]);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    return end(&w, err);
+}
+
+/* ------------------------------------------------------------------- diff */
+
+static void diff_type(jw *w, const char *key, const mph_diff_type *x, unsigned bpb,
+                      bool aligned) {
+    jw_open(w, key, '{', true);
+    if (aligned) {
+        jw_u64(w, "kept", x->kept);
+        jw_u64(w, "new", x->new_count);
+        jw_bytes(w, "new_bytes", x->new_blocks, bpb);
+        jw_u64(w, "gone", x->gone_count);
+        jw_bytes(w, "gone_bytes", x->gone_blocks, bpb);
+        jw_delta(w, "net", x->new_count, x->gone_count);
+        if (bpb)
+            jw_delta(w, "net_bytes", x->new_blocks * bpb, x->gone_blocks * bpb);
+        else
+            jw_null(w, "net_bytes");
+    }
+    jw_u64(w, "old_total", x->old_count);
+    jw_u64(w, "new_total", x->new_total_count);
+    jw_u64(w, "old_total_blocks", x->old_blocks);
+    jw_u64(w, "new_total_blocks", x->new_total_blocks);
+    jw_close(w, '}');
+}
+
+mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *opt, mph_sink *sink,
+                                mph_error *err) {
+    if (!d || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no diff or options");
+        return MPH_ERR_ARG;
+    }
+    jw w;
+    if (!begin(&w, sink, err, MPH_JSON_DIFF_SCHEMA))
+        return err ? err->code : MPH_ERR_NOMEM;
+    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
+    bool aligned = sum->alignment != MPH_ALIGN_NONE;
+    unsigned bpb = sum->new_block_size ? sum->new_block_size : sum->old_block_size;
+    snapshot_source(&w, "old", opt->old_name, O);
+    snapshot_source(&w, "new", opt->new_name, N);
+    static const char *const how[] = {"address", "order", "none"};
+    jw_str(&w, "alignment", how[sum->alignment]);
+    jw_open(&w, "notes", '[', false);
+    for (size_t i = 0; i < mph_diff_note_count(d); i++)
+        jw_str(&w, NULL, mph_diff_note_at(d, i));
+    jw_close(&w, ']');
+    jw_open(&w, "area_pairs", '[', false);
+    for (size_t i = 0; i < mph_diff_pair_count(d); i++) {
+        const mph_area_pair *p = mph_diff_pair_at(d, i);
+        jw_open(&w, NULL, '{', true);
+        if (p->old_area >= 0) {
+            jw_u64(&w, "old_area", (uint64_t)p->old_area + 1);
+            jw_address(&w, "old_base", mph_snapshot_area(O, (size_t)p->old_area)->base);
+        } else {
+            jw_null(&w, "old_area");
+            jw_null(&w, "old_base");
+        }
+        if (p->new_area >= 0) {
+            jw_u64(&w, "new_area", (uint64_t)p->new_area + 1);
+            jw_address(&w, "new_base", mph_snapshot_area(N, (size_t)p->new_area)->base);
+        } else {
+            jw_null(&w, "new_area");
+            jw_null(&w, "new_base");
+        }
+        jw_u64(&w, "blocks", p->n_blocks);
+        jw_u64(&w, "common_blocks", p->common_blocks);
+        for (int c = 0; c < MPH_DIFF_CLASS_COUNT; c++)
+            jw_u64(&w, mph_diff_class_name((mph_diff_class)c), p->blocks[c]);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_open(&w, "blocks", '{', true);
+    if (aligned) {
+        jw_u64(&w, "unchanged", sum->blocks[MPH_DIFF_FREE] + sum->blocks[MPH_DIFF_KEPT]);
+        for (int c = 0; c < MPH_DIFF_CLASS_COUNT; c++)
+            jw_u64(&w, mph_diff_class_name((mph_diff_class)c), sum->blocks[c]);
+    }
+    jw_close(&w, '}');
+    jw_open(&w, "types", '{', false);
+    for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+        char letter[2] = {mph_type_letter((mph_type)t), '\0'};
+        diff_type(&w, letter, &sum->by_type[t], bpb, aligned);
+    }
+    jw_close(&w, '}');
+    diff_type(&w, "total", &sum->total, bpb, aligned);
+    jw_open(&w, "new_allocations", '[', false);
+    for (size_t i = 0; i < mph_diff_new_count(d); i++)
+        alloc_record(&w, mph_diff_new_at(d, i), sum->new_block_size);
+    jw_close(&w, ']');
+    jw_open(&w, "gone_allocations", '[', false);
+    for (size_t i = 0; i < mph_diff_gone_count(d); i++)
+        alloc_record(&w, mph_diff_gone_at(d, i), sum->old_block_size);
+    jw_close(&w, ']');
+    return end(&w, err);
+}
+
+/* --------------------------------------------------------------- timeline */
+
+mph_status mph_render_json_timeline(const mph_timeline *t, const mph_text_options *opt,
+                                    mph_sink *sink, mph_error *err) {
+    if (!t || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no timeline or options");
+        return MPH_ERR_ARG;
+    }
+    jw w;
+    if (!begin(&w, sink, err, MPH_JSON_TIMELINE_SCHEMA))
+        return err ? err->code : MPH_ERR_NOMEM;
+    unsigned bpb = mph_timeline_block_size(t);
+    size_t n = mph_timeline_row_count(t);
+    jw_str(&w, "name", opt->name);
+    if (bpb)
+        jw_u64(&w, "block_size", bpb);
+    else
+        jw_null(&w, "block_size");
+    jw_open(&w, "rows", '[', false);
+    for (size_t i = 0; i < n; i++) {
+        const mph_timeline_row *r = mph_timeline_row_at(t, i);
+        const mph_stats *st = &r->stats;
+        jw_open(&w, NULL, '{', true);
+        jw_u64(&w, "index", i + 1);
+        jw_str(&w, "label", r->label);
+        jw_str(&w, "time", r->time);
+        jw_bytes(&w, "total_bytes", st->total_blocks, bpb);
+        jw_bytes(&w, "used_bytes", st->used_blocks, bpb);
+        jw_bytes(&w, "free_bytes", st->free_blocks, bpb);
+        jw_bytes(&w, "largest_free_bytes", st->largest_free_blocks, bpb);
+        jw_u64(&w, "used_blocks", st->used_blocks);
+        jw_u64(&w, "free_blocks", st->free_blocks);
+        jw_u64(&w, "largest_free_blocks", st->largest_free_blocks);
+        jw_fraction(&w, "fragmentation", st->fragmentation);
+        jw_u64(&w, "allocations", st->allocs);
+        jw_open(&w, "types", '{', true);
+        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+            char letter[2] = {mph_type_letter((mph_type)ty), '\0'};
+            jw_open(&w, letter, '[', true);
+            jw_u64(&w, NULL, st->by_type[ty].allocs);
+            jw_u64(&w, NULL, st->by_type[ty].blocks);
+            jw_close(&w, ']');
+        }
+        jw_close(&w, '}');
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_open(&w, "notes", '[', false);
+    for (size_t i = 0; i < mph_timeline_note_count(t); i++)
+        jw_str(&w, NULL, mph_timeline_note_at(t, i));
+    jw_close(&w, ']');
+    jw_open(&w, "suspects", '{', false);
+    jw_open(&w, "growing_allocations", '[', false);
+    for (size_t i = 0; i < mph_timeline_leak_alloc_count(t); i++) {
+        const mph_leak_alloc *l = mph_timeline_leak_alloc_at(t, i);
+        jw_open(&w, NULL, '{', true);
+        jw_address(&w, "address", l->now.address);
+        jw_u64(&w, "area", l->now.area + 1);
+        jw_u64(&w, "block", l->now.block);
+        jw_type_letter(&w, "type", l->now.type);
+        jw_u64(&w, "blocks", l->now.n_blocks);
+        jw_bytes(&w, "bytes", l->now.n_blocks, bpb);
+        jw_u64(&w, "since", l->since + 1);
+        jw_open(&w, "history_blocks", '[', true);
+        for (size_t k = 0; k + l->since < n; k++)
+            jw_u64(&w, NULL, l->blocks[k]);
+        jw_close(&w, ']');
+        jw_u64(&w, "grew", l->grew);
+        jw_u64(&w, "moved", l->moved);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_open(&w, "growing_types", '[', false);
+    for (size_t i = 0; i < mph_timeline_leak_type_count(t); i++) {
+        const mph_leak_type *l = mph_timeline_leak_type_at(t, i);
+        jw_open(&w, NULL, '{', true);
+        jw_type_letter(&w, "type", l->type);
+        jw_str(&w, "name", mph_type_name(l->type));
+        jw_u64(&w, "first_count", l->first_count);
+        jw_u64(&w, "last_count", l->last_count);
+        jw_u64(&w, "first_blocks", l->first_blocks);
+        jw_u64(&w, "last_blocks", l->last_blocks);
+        jw_bytes(&w, "first_bytes", l->first_blocks, bpb);
+        jw_bytes(&w, "last_bytes", l->last_blocks, bpb);
+        jw_bool(&w, "count_grows", l->count_grows);
+        jw_bool(&w, "blocks_grow", l->blocks_grow);
+        jw_u64(&w, "count_steps_up", l->count_steps_up);
+        jw_u64(&w, "block_steps_up", l->block_steps_up);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_open(&w, "survivor_groups", '[', false);
+    for (size_t i = 0; i < mph_timeline_group_count(t); i++) {
+        const mph_leak_group *g = mph_timeline_group_at(t, i);
+        jw_open(&w, NULL, '{', true);
+        jw_u64(&w, "since", g->since + 1);
+        jw_u64(&w, "count", g->count);
+        jw_u64(&w, "blocks", g->blocks);
+        jw_bytes(&w, "bytes", g->blocks, bpb);
+        jw_open(&w, "types", '{', true);
+        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+            if (!g->type_count[ty])
+                continue;
+            char letter[2] = {mph_type_letter((mph_type)ty), '\0'};
+            jw_open(&w, letter, '[', true);
+            jw_u64(&w, NULL, g->type_count[ty]);
+            jw_u64(&w, NULL, g->type_blocks[ty]);
+            jw_close(&w, ']');
+        }
+        jw_close(&w, '}');
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_open(&w, "survivors", '[', false);
+    for (size_t i = 0; i < mph_timeline_survivor_count(t); i++) {
+        const mph_leak_survivor *sv = mph_timeline_survivor_at(t, i);
+        jw_open(&w, NULL, '{', true);
+        jw_u64(&w, "since", sv->since + 1);
+        jw_address(&w, "address", sv->alloc.address);
+        jw_u64(&w, "area", sv->alloc.area + 1);
+        jw_u64(&w, "block", sv->alloc.block);
+        jw_type_letter(&w, "type", sv->alloc.type);
+        jw_u64(&w, "blocks", sv->alloc.n_blocks);
+        jw_bytes(&w, "bytes", sv->alloc.n_blocks, bpb);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    jw_close(&w, '}');
+    return end(&w, err);
+}
+
+/* ------------------------------------------------------------------ check */
+
+mph_status mph_render_json_check(const mph_check_result *res, size_t n, const mph_text_options *opt,
+                                 mph_sink *sink, mph_error *err) {
+    if ((n && !res) || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no results or options");
+        return MPH_ERR_ARG;
+    }
+    static const char *const kinds[] = {"min_largest_free", "max_fragmentation", "max_used",
+                                        "max_used_fraction", "min_free", "max_allocs",
+                                        "max_allocs_of", "min_fit"};
+    jw w;
+    if (!begin(&w, sink, err, MPH_JSON_CHECK_SCHEMA))
+        return err ? err->code : MPH_ERR_NOMEM;
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++)
+        failed += !res[i].ok;
+    jw_str(&w, "name", opt->name);
+    jw_bool(&w, "ok", failed == 0);
+    jw_u64(&w, "failed", failed);
+    jw_open(&w, "limits", '[', false);
+    for (size_t i = 0; i < n; i++) {
+        const mph_check_result *r = &res[i];
+        const mph_check_limit *l = &r->limit;
+        bool fraction = l->kind == MPH_CHECK_MAX_FRAGMENTATION ||
+                        l->kind == MPH_CHECK_MAX_USED_FRACTION;
+        jw_open(&w, NULL, '{', true);
+        jw_str(&w, "kind", (unsigned)l->kind < 8 ? kinds[l->kind] : "?");
+        jw_bool(&w, "ok", r->ok);
+        if (fraction) {
+            jw_fraction(&w, "limit", l->fraction);
+            jw_fraction(&w, "measured", r->measured_fraction);
+        } else {
+            jw_u64(&w, "limit", l->value);
+            jw_u64(&w, "measured", r->measured);
+        }
+        if (l->kind == MPH_CHECK_MAX_ALLOCS_OF)
+            jw_type_letter(&w, "type", l->type);
+        if (l->kind == MPH_CHECK_MIN_FIT)
+            jw_u64(&w, "size", l->size);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    return end(&w, err);
+}

@@ -1,0 +1,666 @@
+/* Plain-text reports of the analyses: stats, diff, timeline (with charts)
+ * and checks. Every figure comes from the structs the JSON renderer reads. */
+#include "analyses.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static mph_outbuf *out_new(mph_sink *sink, mph_error *err) {
+    mph_outbuf *o = sink ? malloc(sizeof *o) : NULL;
+    if (!o) {
+        mph__error_set(err, sink ? MPH_ERR_NOMEM : MPH_ERR_ARG, 0, 0,
+                       sink ? "out of memory" : "no sink");
+        return NULL;
+    }
+    mph__out_init(o, sink);
+    return o;
+}
+
+static mph_status out_done(mph_outbuf *o, mph_error *err) {
+    mph_status rc = mph__out_finish(o, err);
+    free(o);
+    return rc;
+}
+
+static double pct(uint64_t part, uint64_t whole) {
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* "259,072" or, from 1 KiB on, "259,072 (253.0 KiB)". */
+static const char *bytes_text(char buf[64], uint64_t bytes) {
+    char a[32], b[32];
+    if (bytes < 1024)
+        snprintf(buf, 64, "%s", mph__fmt_count(a, bytes));
+    else
+        snprintf(buf, 64, "%s (%s)", mph__fmt_count(a, bytes), mph__fmt_size(b, bytes));
+    return buf;
+}
+
+static void put_label(mph_outbuf *o, const char *s, size_t width) {
+    size_t n = strlen(s);
+    if (n > width) {
+        mph__out_write(o, s, width - 3);
+        mph__out_puts(o, "...");
+    } else {
+        mph__out_puts(o, s);
+        for (size_t i = n; i < width; i++)
+            mph__out_putc(o, ' ');
+    }
+}
+
+/* ------------------------------------------------------------------ stats */
+
+static void size_row(mph_outbuf *o, const char *what, uint64_t blocks, unsigned bpb,
+                     const char *tail) {
+    char a[32], b[64];
+    mph__out_printf(o, "%-20s %12s", what, mph__fmt_count(a, blocks));
+    const char *bytes = bpb ? bytes_text(b, blocks * bpb) : "?";
+    if (tail)
+        mph__out_printf(o, "  %-24s %s\n", bytes, tail);
+    else
+        mph__out_printf(o, "  %s\n", bytes);
+}
+
+static void range_text(char buf[64], unsigned k, unsigned bpb, bool bytes) {
+    uint64_t lo = mph_histogram_bucket_min(k), hi = mph_histogram_bucket_max(k);
+    uint64_t mul = bytes ? bpb : 1;
+    if (hi == UINT64_MAX)
+        snprintf(buf, 64, "%llu+", (unsigned long long)(lo * mul));
+    else if (lo == hi)
+        snprintf(buf, 64, "%llu", (unsigned long long)(lo * mul));
+    else
+        snprintf(buf, 64, "%llu-%llu", (unsigned long long)(lo * mul),
+                 (unsigned long long)(hi * mul));
+}
+
+static void histogram(mph_outbuf *o, const char *title, const char *what, const uint64_t *counts,
+                      const uint64_t *blocks, unsigned bpb) {
+    char a[32], b[32], c[32], r1[64], r2[64];
+    mph__out_printf(o, "\n%s\n  %-12s %-18s %10s %10s %14s\n", title, "blocks", bpb ? "bytes" : "",
+                    what, "blocks", bpb ? "bytes" : "");
+    for (unsigned k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
+        if (!counts[k])
+            continue;
+        range_text(r1, k, bpb, false);
+        if (bpb)
+            range_text(r2, k, bpb, true);
+        else
+            r2[0] = '\0';
+        mph__out_printf(o, "  %-12s %-18s %10s %10s %14s\n", r1, r2, mph__fmt_count(a, counts[k]),
+                        mph__fmt_count(b, blocks[k]),
+                        bpb ? mph__fmt_count(c, blocks[k] * bpb) : "");
+    }
+}
+
+static void where(char buf[96], const mph_stats_report *r, const mph_stats *st) {
+    if (st->largest_free_address)
+        snprintf(buf, 96, "at 0x%llx", (unsigned long long)st->largest_free_address);
+    else
+        snprintf(buf, 96, "at block %zu", st->largest_free_block);
+    if (r->n_areas > 1) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, 96 - n, " (area %zu)", st->largest_free_area + 1);
+    }
+}
+
+mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_options *opt,
+                                 mph_sink *sink, mph_error *err) {
+    if (!r || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no report or options");
+        return MPH_ERR_ARG;
+    }
+    mph_outbuf *o = out_new(sink, err);
+    if (!o)
+        return err ? err->code : MPH_ERR_NOMEM;
+    const mph_snapshot *s = r->snapshot;
+    const mph_stats *st = &r->total.stats;
+    unsigned bpb = r->block_size;
+    char a[32], b[32], c[32], d[96], e[64];
+    const char *label = mph_snapshot_label(s);
+    mph__out_printf(o, "%s%s%s%s\n", opt->name ? opt->name : "heap", label ? ": \"" : "",
+                    label ? label : "", label ? "\"" : "");
+    if (bpb)
+        mph__out_printf(o, "%zu area%s, blocks of %u bytes\n\n", r->n_areas,
+                        r->n_areas == 1 ? "" : "s", bpb);
+    else
+        mph__out_printf(o, "%zu area%s, block size unknown (give --block-size for bytes)\n\n",
+                        r->n_areas, r->n_areas == 1 ? "" : "s");
+    mph__out_printf(o, "%-20s %12s  %s\n", "", "blocks", "bytes");
+    size_row(o, "heap", st->total_blocks, bpb, NULL);
+    snprintf(d, sizeof d, "%5.1f%%", pct(st->used_blocks, st->total_blocks));
+    size_row(o, "used", st->used_blocks, bpb, d);
+    snprintf(d, sizeof d, "%5.1f%%", pct(st->free_blocks, st->total_blocks));
+    size_row(o, "free", st->free_blocks, bpb, d);
+    if (st->largest_free_blocks) {
+        where(d, r, st);
+        size_row(o, "largest free run", st->largest_free_blocks, bpb, d);
+    } else {
+        size_row(o, "largest free run", 0, bpb, "none: the heap is full");
+    }
+    size_row(o, "free above the top", st->free_above_top_blocks, bpb,
+             r->n_areas > 1 ? "after each area's last allocation" : "after the last allocation");
+    mph__out_printf(o, "%-20s %11.1f%%  (1 - largest free / total free)\n", "fragmentation",
+                    100.0 * st->fragmentation);
+    mph__out_printf(o, "%-20s %12s\n", "free runs", mph__fmt_count(a, st->free_runs));
+    mph__out_printf(o, "%-20s %12s  (1 block: %s, 2 blocks: %s, largest: %s)\n", "allocations",
+                    mph__fmt_count(a, st->allocs), mph__fmt_count(b, st->n_1block),
+                    mph__fmt_count(c, st->n_2block),
+                    mph__fmt_blocks(d, st->max_alloc_blocks, bpb));
+    if (st->orphan_tails)
+        mph__out_printf(o, "%-20s %12s  (tails with no head: a damaged dump)\n", "orphan tails",
+                        mph__fmt_count(a, st->orphan_tails));
+
+    mph__out_printf(o, "\n%-20s %10s %10s %14s %7s\n", "by type", "allocs", "blocks",
+                    bpb ? "bytes" : "", "share");
+    for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+        const mph_type_stats *ts = &st->by_type[t];
+        if (!ts->allocs)
+            continue;
+        snprintf(d, sizeof d, "%c %s", mph_type_letter((mph_type)t), mph_type_name((mph_type)t));
+        mph__out_printf(o, "  %-18s %10s %10s %14s %6.1f%%\n", d, mph__fmt_count(a, ts->allocs),
+                        mph__fmt_count(b, ts->blocks),
+                        bpb ? mph__fmt_count(c, ts->blocks * bpb) : "",
+                        pct(ts->blocks, st->used_blocks));
+    }
+    mph__out_printf(o, "  %-18s %10s %10s %14s\n", "total", mph__fmt_count(a, st->allocs),
+                    mph__fmt_count(b, st->used_blocks),
+                    bpb ? mph__fmt_count(c, st->used_blocks * bpb) : "");
+
+    histogram(o, "allocation sizes (power-of-two buckets)", "allocs", st->alloc_histogram,
+              r->total.alloc_histogram_blocks, bpb);
+    histogram(o, "free run sizes", "runs", st->free_histogram, r->total.free_histogram_blocks, bpb);
+
+    if (r->n_fit) {
+        mph__out_puts(o, "\nbuffers that still fit (each in one free run)\n");
+        for (size_t f = 0; f < r->n_fit; f++) {
+            if (!bpb)
+                mph__out_printf(o, "  %s bytes: unknown (no block size)\n",
+                                mph__fmt_count(a, r->fit_bytes[f]));
+            else
+                mph__out_printf(o, "  %10s bytes (%s block%s): %s\n",
+                                mph__fmt_count(a, r->fit_bytes[f]),
+                                mph__fmt_count(b, r->fit_blocks[f]),
+                                r->fit_blocks[f] == 1 ? "" : "s",
+                                mph__fmt_count(c, r->total.fit_count[f]));
+        }
+    }
+
+    if (r->n_areas > 1) {
+        mph__out_printf(o, "\n%-6s %-18s %10s %8s %8s %14s %7s %8s\n", "areas", "base", "blocks",
+                        "used", "free", "largest free", "frag", "allocs");
+        for (size_t i = 0; i < r->n_areas; i++) {
+            const mph_stats *x = &r->areas[i].stats;
+            const mph_area *ar = mph_snapshot_area(s, i);
+            if (ar->has_base)
+                snprintf(d, sizeof d, "0x%llx", (unsigned long long)ar->base);
+            else
+                snprintf(d, sizeof d, "?");
+            mph__out_printf(o, "  %-4zu %-18s %10s %7.1f%% %7.1f%% %14s %6.1f%% %8s\n", i + 1, d,
+                            mph__fmt_count(a, x->total_blocks), pct(x->used_blocks, x->total_blocks),
+                            pct(x->free_blocks, x->total_blocks),
+                            mph__fmt_blocks(e, x->largest_free_blocks, bpb),
+                            100.0 * x->fragmentation, mph__fmt_count(b, x->allocs));
+        }
+    }
+    return out_done(o, err);
+}
+
+/* ------------------------------------------------------------------- diff */
+
+static const char *side_name(const mph_text_options *opt, bool old) {
+    const char *n = old ? opt->old_name : opt->new_name;
+    return n ? n : old ? "OLD" : "NEW";
+}
+
+static void put_side(mph_outbuf *o, const char *tag, const char *name, const mph_snapshot *s) {
+    const char *label = mph_snapshot_label(s);
+    mph__out_printf(o, "%s  %s", tag, name);
+    if (label)
+        mph__out_printf(o, ": \"%s\"", label);
+    mph__out_putc(o, '\n');
+}
+
+/* "+3 +1,024" style signed figures. */
+static const char *signed_count(char buf[40], uint64_t plus, uint64_t minus) {
+    char a[32];
+    if (plus >= minus)
+        snprintf(buf, 40, "%s%s", plus > minus ? "+" : "", mph__fmt_count(a, plus - minus));
+    else
+        snprintf(buf, 40, "-%s", mph__fmt_count(a, minus - plus));
+    return buf;
+}
+
+static void alloc_line(mph_outbuf *o, const mph_alloc *x, const mph_snapshot *s, unsigned bpb) {
+    char a[32], b[48], addr[40];
+    if (x->address)
+        snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)x->address);
+    else if (mph_snapshot_area_count(s) > 1)
+        snprintf(addr, sizeof addr, "area %zu block %zu", x->area + 1, x->block);
+    else
+        snprintf(addr, sizeof addr, "block %zu", x->block);
+    mph__out_printf(o, "  %-18s %c %-16s %8s block%s", addr, mph_type_letter(x->type),
+                    mph_type_name(x->type), mph__fmt_count(a, x->n_blocks),
+                    x->n_blocks == 1 ? " " : "s");
+    if (bpb)
+        mph__out_printf(o, " %12s bytes", mph__fmt_count(b, x->n_blocks * bpb));
+    mph__out_putc(o, '\n');
+}
+
+static void alloc_list(mph_outbuf *o, const char *title, const mph_diff *d, bool gone,
+                       size_t max_list) {
+    size_t n = gone ? mph_diff_gone_count(d) : mph_diff_new_count(d);
+    const mph_snapshot *s = gone ? mph_diff_old_snapshot(d) : mph_diff_new_snapshot(d);
+    char a[32];
+    mph__out_printf(o, "\n%s (%s)%s\n", title, mph__fmt_count(a, n), n ? "" : ": none");
+    size_t shown = max_list && max_list < n ? max_list : n;
+    for (size_t i = 0; i < shown; i++)
+        alloc_line(o, gone ? mph_diff_gone_at(d, i) : mph_diff_new_at(d, i), s,
+                   mph_snapshot_block_size(s));
+    if (shown < n)
+        mph__out_printf(o, "  ... and %s more (--list all shows them)\n",
+                        mph__fmt_count(a, n - shown));
+}
+
+mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, mph_sink *sink,
+                                mph_error *err) {
+    if (!d || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no diff or options");
+        return MPH_ERR_ARG;
+    }
+    mph_outbuf *o = out_new(sink, err);
+    if (!o)
+        return err ? err->code : MPH_ERR_NOMEM;
+    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    unsigned ob = sum->old_block_size, nb = sum->new_block_size;
+    char a[32], b[32], c[40], e[40], f[40], g[40], h[40], k[40], m[40];
+    put_side(o, "OLD", side_name(opt, true), mph_diff_old_snapshot(d));
+    put_side(o, "NEW", side_name(opt, false), mph_diff_new_snapshot(d));
+    for (size_t i = 0; i < mph_diff_note_count(d); i++)
+        mph__out_printf(o, "%s %s\n", i ? "         " : "aligned ", mph_diff_note_at(d, i));
+    const mph_diff_type *tot = &sum->total;
+    if (sum->alignment == MPH_ALIGN_NONE) {
+        mph__out_printf(o, "\n%-20s %10s %10s %10s   %s\n", "allocations by type", "OLD", "NEW",
+                        "net", "bytes OLD -> NEW");
+        for (int t = 0; t <= MPH_TYPE_COUNT; t++) {
+            const mph_diff_type *x = t < MPH_TYPE_COUNT ? &sum->by_type[t] : tot;
+            if (t < MPH_TYPE_COUNT && !x->old_count && !x->new_total_count)
+                continue;
+            if (t < MPH_TYPE_COUNT)
+                snprintf(k, sizeof k, "%c %s", mph_type_letter((mph_type)t),
+                         mph_type_name((mph_type)t));
+            else
+                snprintf(k, sizeof k, "total");
+            mph__out_printf(o, "  %-18s %10s %10s %10s   %s -> %s\n", k,
+                            mph__fmt_count(a, x->old_count), mph__fmt_count(b, x->new_total_count),
+                            signed_count(c, x->new_total_count, x->old_count),
+                            mph__fmt_count(e, x->old_blocks * ob),
+                            mph__fmt_count(f, x->new_total_blocks * nb));
+        }
+        return out_done(o, err);
+    }
+    unsigned bpb = nb ? nb : ob;
+    const uint64_t *bl = sum->blocks;
+    mph__out_printf(o, "\nblocks       unchanged %s (free %s, kept %s), allocated %s, freed %s, "
+                       "reused %s\n",
+                    mph__fmt_count(a, bl[MPH_DIFF_FREE] + bl[MPH_DIFF_KEPT]),
+                    mph__fmt_count(b, bl[MPH_DIFF_FREE]), mph__fmt_count(c, bl[MPH_DIFF_KEPT]),
+                    mph__fmt_count(e, bl[MPH_DIFF_ALLOCATED]), mph__fmt_count(f, bl[MPH_DIFF_FREED]),
+                    mph__fmt_count(g, bl[MPH_DIFF_REUSED]));
+    mph__out_printf(o, "allocations  kept %s, new %s, gone %s, net %s", mph__fmt_count(a, tot->kept),
+                    mph__fmt_count(b, tot->new_count), mph__fmt_count(c, tot->gone_count),
+                    signed_count(e, tot->new_count, tot->gone_count));
+    if (bpb)
+        mph__out_printf(o, " (%s bytes)", signed_count(f, tot->new_blocks * bpb,
+                                                       tot->gone_blocks * bpb));
+    mph__out_putc(o, '\n');
+
+    const char *unit = bpb ? "bytes" : "blocks";
+    uint64_t mul = bpb ? bpb : 1;
+    mph__out_printf(o, "\n%-20s %8s %12s %8s %12s %8s %12s\n", "by type", "new", unit, "gone",
+                    unit, "net", unit);
+    for (int t = 0; t <= MPH_TYPE_COUNT; t++) {
+        const mph_diff_type *x = t < MPH_TYPE_COUNT ? &sum->by_type[t] : tot;
+        if (t < MPH_TYPE_COUNT && !x->new_count && !x->gone_count)
+            continue;
+        if (t < MPH_TYPE_COUNT)
+            snprintf(k, sizeof k, "%c %s", mph_type_letter((mph_type)t), mph_type_name((mph_type)t));
+        else
+            snprintf(k, sizeof k, "total");
+        snprintf(c, sizeof c, "+%s", mph__fmt_count(a, x->new_count));
+        snprintf(e, sizeof e, "+%s", mph__fmt_count(a, x->new_blocks * mul));
+        snprintf(f, sizeof f, "-%s", mph__fmt_count(a, x->gone_count));
+        snprintf(g, sizeof g, "-%s", mph__fmt_count(a, x->gone_blocks * mul));
+        mph__out_printf(o, "  %-18s %8s %12s %8s %12s %8s %12s\n", k, c, e, f, g,
+                        signed_count(h, x->new_count, x->gone_count),
+                        signed_count(m, x->new_blocks * mul, x->gone_blocks * mul));
+    }
+    alloc_list(o, "new allocations", d, false, opt->max_list);
+    alloc_list(o, "gone allocations", d, true, opt->max_list);
+    return out_done(o, err);
+}
+
+/* --------------------------------------------------------------- timeline */
+
+static const char *const spark_utf8[8] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+                                          "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+                                          "\xe2\x96\x87", "\xe2\x96\x88"};
+static const char spark_ascii[8] = {'_', '.', '-', '~', '=', '+', '*', '#'};
+
+#define SPARK_MAX 72
+
+/* One character per row (rows sampled down to SPARK_MAX columns), scaled
+ * from the series' minimum to its maximum. */
+static void sparkline(mph_outbuf *o, const double *v, size_t n, bool ascii) {
+    double lo = v[0], hi = v[0];
+    for (size_t i = 1; i < n; i++) {
+        if (v[i] < lo)
+            lo = v[i];
+        if (v[i] > hi)
+            hi = v[i];
+    }
+    size_t cols = n < SPARK_MAX ? n : SPARK_MAX;
+    for (size_t c = 0; c < cols; c++) {
+        size_t i = cols == n ? c : (c + 1) * n / cols - 1;
+        int level = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
+        if (ascii)
+            mph__out_putc(o, spark_ascii[level]);
+        else
+            mph__out_puts(o, spark_utf8[level]);
+    }
+    for (size_t c = cols; c < 12; c++)
+        mph__out_putc(o, ' ');
+}
+
+typedef enum series { S_USED, S_FREE, S_LARGEST, S_FRAG, S_ALLOCS } series;
+
+static double series_value(const mph_timeline_row *r, int which, unsigned bpb) {
+    const mph_stats *st = &r->stats;
+    double mul = bpb ? bpb : 1;
+    switch (which) {
+    case S_USED: return (double)st->used_blocks * mul;
+    case S_FREE: return (double)st->free_blocks * mul;
+    case S_LARGEST: return (double)st->largest_free_blocks * mul;
+    case S_FRAG: return st->fragmentation;
+    case S_ALLOCS: return (double)st->allocs;
+    }
+    return 0;
+}
+
+static void value_text(char buf[48], double v, int which, unsigned bpb) {
+    char a[32];
+    if (which == S_FRAG)
+        snprintf(buf, 48, "%.1f%%", 100.0 * v);
+    else if (which == S_ALLOCS || !bpb)
+        snprintf(buf, 48, "%s", mph__fmt_count(a, (uint64_t)v));
+    else
+        mph__fmt_blocks(buf, (uint64_t)v / bpb, bpb);
+}
+
+static void chart_row(mph_outbuf *o, const char *title, const double *v, size_t n, int which,
+                      unsigned bpb, bool ascii) {
+    char a[48], b[48], lo[48], hi[48];
+    double mn = v[0], mx = v[0];
+    for (size_t i = 1; i < n; i++) {
+        mn = v[i] < mn ? v[i] : mn;
+        mx = v[i] > mx ? v[i] : mx;
+    }
+    mph__out_printf(o, "  %-20s ", title);
+    sparkline(o, v, n, ascii);
+    value_text(a, v[0], which, bpb);
+    value_text(b, v[n - 1], which, bpb);
+    value_text(lo, mn, which, bpb);
+    value_text(hi, mx, which, bpb);
+    mph__out_printf(o, "  %s %s %s  (min %s, max %s)\n", a, ascii ? "->" : "\xe2\x86\x92", b, lo,
+                    hi);
+}
+
+mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_options *opt,
+                                    mph_sink *sink, mph_error *err) {
+    if (!t || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no timeline or options");
+        return MPH_ERR_ARG;
+    }
+    size_t n = mph_timeline_row_count(t);
+    double *v = malloc(n * sizeof *v);
+    mph_outbuf *o = v ? out_new(sink, err) : NULL;
+    if (!o) {
+        free(v);
+        if (!v)
+            mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        return err ? err->code : MPH_ERR_NOMEM;
+    }
+    unsigned bpb = mph_timeline_block_size(t);
+    const char *arrow = opt->ascii ? "->" : "\xe2\x86\x92";
+    char a[48], b[48], c[48], e[48], f[48];
+    bool type_used[MPH_TYPE_COUNT] = {false};
+    for (size_t i = 0; i < n; i++)
+        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++)
+            type_used[ty] |= mph_timeline_row_at(t, i)->stats.by_type[ty].allocs > 0;
+
+    mph__out_printf(o, "timeline of %zu snapshot%s", n, n == 1 ? "" : "s");
+    if (bpb)
+        mph__out_printf(o, ", blocks of %u bytes", bpb);
+    mph__out_puts(o, "\n\n");
+    mph__out_printf(o, "%4s  %-30s %11s %11s %13s %6s %9s", "#", "label", "used", "free",
+                    "largest free", "frag", "allocs");
+    for (int ty = 0; ty < MPH_TYPE_COUNT; ty++)
+        if (type_used[ty])
+            mph__out_printf(o, " %7c", mph_type_letter((mph_type)ty));
+    mph__out_putc(o, '\n');
+    for (size_t i = 0; i < n; i++) {
+        const mph_timeline_row *r = mph_timeline_row_at(t, i);
+        const mph_stats *st = &r->stats;
+        mph__out_printf(o, "%4zu  ", i + 1);
+        put_label(o, r->label, 30);
+        mph__out_printf(o, " %11s %11s %13s %5.1f%% %9s",
+                        mph__fmt_blocks(a, st->used_blocks, bpb),
+                        mph__fmt_blocks(b, st->free_blocks, bpb),
+                        mph__fmt_blocks(c, st->largest_free_blocks, bpb), 100.0 * st->fragmentation,
+                        mph__fmt_count(e, st->allocs));
+        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++)
+            if (type_used[ty])
+                mph__out_printf(o, " %7s", mph__fmt_count(f, st->by_type[ty].allocs));
+        mph__out_putc(o, '\n');
+    }
+
+    if (n >= 2) {
+        mph__out_puts(o, "\nover time\n");
+        static const char *const titles[] = {"used", "free", "largest free", "fragmentation",
+                                             "allocations"};
+        for (int which = S_USED; which <= S_ALLOCS; which++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = series_value(mph_timeline_row_at(t, i), which, bpb);
+            chart_row(o, titles[which], v, n, which, bpb, opt->ascii);
+        }
+        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+            if (!type_used[ty])
+                continue;
+            for (size_t i = 0; i < n; i++)
+                v[i] = (double)mph_timeline_row_at(t, i)->stats.by_type[ty].allocs;
+            snprintf(a, sizeof a, "  %c %s", mph_type_letter((mph_type)ty),
+                     mph_type_name((mph_type)ty));
+            chart_row(o, a, v, n, S_ALLOCS, bpb, opt->ascii);
+        }
+    }
+
+    for (size_t i = 0; i < mph_timeline_note_count(t); i++)
+        mph__out_printf(o, "\nnote: %s", mph_timeline_note_at(t, i));
+    if (mph_timeline_note_count(t))
+        mph__out_putc(o, '\n');
+
+    size_t n_alloc = mph_timeline_leak_alloc_count(t), n_type = mph_timeline_leak_type_count(t);
+    mph__out_puts(o, "\nleak suspects, most specific first\n");
+    if (n < 2)
+        mph__out_puts(o, "  none: one snapshot shows no growth\n");
+    else if (!n_alloc && !n_type)
+        mph__out_puts(o, "  none: no type grows and no allocation keeps growing\n");
+    size_t rank = 0;
+    for (size_t i = 0; i < n_alloc; i++) {
+        const mph_leak_alloc *l = mph_timeline_leak_alloc_at(t, i);
+        size_t len = n - l->since;
+        mph__out_printf(o, "  %zu. allocation %c %s at ", ++rank, mph_type_letter(l->now.type),
+                        mph_type_name(l->now.type));
+        if (l->now.address)
+            mph__out_printf(o, "0x%llx", (unsigned long long)l->now.address);
+        else
+            mph__out_printf(o, "area %zu block %zu", l->now.area + 1, l->now.block);
+        mph__out_printf(o, " keeps growing: ");
+        for (size_t k = 0; k < len; k++)
+            mph__out_printf(o, "%s%llu", k ? " " : "", (unsigned long long)l->blocks[k]);
+        mph__out_printf(o, " blocks (%s %s %s) from snapshot %zu; grew %u time%s, moved %u\n",
+                        mph__fmt_blocks(a, l->blocks[0], bpb), arrow,
+                        mph__fmt_blocks(b, l->now.n_blocks, bpb), l->since + 1, l->grew,
+                        l->grew == 1 ? "" : "s", l->moved);
+    }
+    for (size_t i = 0; i < n_type; i++) {
+        const mph_leak_type *l = mph_timeline_leak_type_at(t, i);
+        mph__out_printf(o, "  %zu. type %c %s grows: %s %s %s allocations, %s %s %s; rose in %u of "
+                           "%zu steps\n",
+                        ++rank, mph_type_letter(l->type), mph_type_name(l->type),
+                        mph__fmt_count(a, l->first_count), arrow, mph__fmt_count(b, l->last_count),
+                        mph__fmt_blocks(c, l->first_blocks, bpb), arrow,
+                        mph__fmt_blocks(e, l->last_blocks, bpb),
+                        l->blocks_grow ? l->block_steps_up : l->count_steps_up, n - 1);
+    }
+    size_t n_group = mph_timeline_group_count(t);
+    if (n >= 3) {
+        mph__out_printf(o, "\nsurvivors: allocations that appeared after snapshot 1 and are in every "
+                           "later snapshot%s\n",
+                        n_group ? "" : ": none");
+        for (size_t i = 0; i < n_group; i++) {
+            const mph_leak_group *g = mph_timeline_group_at(t, i);
+            mph__out_printf(o, "  since snapshot %zu: %s allocation%s, %s (", g->since + 1,
+                            mph__fmt_count(a, g->count), g->count == 1 ? "" : "s",
+                            mph__fmt_blocks(b, g->blocks, bpb));
+            bool first = true;
+            for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+                if (!g->type_count[ty])
+                    continue;
+                mph__out_printf(o, "%s%c %s", first ? "" : ", ", mph_type_letter((mph_type)ty),
+                                mph__fmt_count(a, g->type_count[ty]));
+                first = false;
+            }
+            mph__out_puts(o, ")\n");
+        }
+        size_t n_surv = mph_timeline_survivor_count(t);
+        size_t shown = opt->max_list && opt->max_list < n_surv ? opt->max_list : n_surv;
+        if (n_surv) {
+            // The largest first: they are what a user looks at.
+            size_t *idx = malloc(n_surv * sizeof *idx);
+            if (idx) {
+                for (size_t i = 0; i < n_surv; i++)
+                    idx[i] = i;
+                for (size_t i = 0; i < shown; i++) {
+                    size_t best = i;
+                    for (size_t j = i + 1; j < n_surv; j++)
+                        if (mph_timeline_survivor_at(t, idx[j])->alloc.n_blocks >
+                            mph_timeline_survivor_at(t, idx[best])->alloc.n_blocks)
+                            best = j;
+                    size_t x = idx[i];
+                    idx[i] = idx[best];
+                    idx[best] = x;
+                }
+                mph__out_printf(o, "  the largest %zu of them:\n", shown);
+                for (size_t i = 0; i < shown; i++) {
+                    const mph_leak_survivor *sv = mph_timeline_survivor_at(t, idx[i]);
+                    mph__out_printf(o, "  since %-4zu", sv->since + 1);
+                    if (sv->alloc.address)
+                        mph__out_printf(o, "0x%-16llx", (unsigned long long)sv->alloc.address);
+                    else
+                        mph__out_printf(o, "block %-12zu", sv->alloc.block);
+                    mph__out_printf(o, " %c %-16s %s\n", mph_type_letter(sv->alloc.type),
+                                    mph_type_name(sv->alloc.type),
+                                    mph__fmt_blocks(a, sv->alloc.n_blocks, bpb));
+                }
+                free(idx);
+            }
+        }
+    }
+    free(v);
+    return out_done(o, err);
+}
+
+/* ------------------------------------------------------------------ check */
+
+static const char *check_name(mph_check_kind k) {
+    switch (k) {
+    case MPH_CHECK_MIN_LARGEST_FREE: return "min-largest-free";
+    case MPH_CHECK_MAX_FRAGMENTATION: return "max-fragmentation";
+    case MPH_CHECK_MAX_USED: return "max-used";
+    case MPH_CHECK_MAX_USED_FRACTION: return "max-used";
+    case MPH_CHECK_MIN_FREE: return "min-free";
+    case MPH_CHECK_MAX_ALLOCS: return "max-allocs";
+    case MPH_CHECK_MAX_ALLOCS_OF: return "max-allocs-of";
+    case MPH_CHECK_MIN_FIT: return "fit";
+    }
+    return "?";
+}
+
+mph_status mph_render_text_check(const mph_check_result *res, size_t n, const mph_text_options *opt,
+                                 mph_sink *sink, mph_error *err) {
+    if ((n && !res) || !opt) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no results or options");
+        return MPH_ERR_ARG;
+    }
+    mph_outbuf *o = out_new(sink, err);
+    if (!o)
+        return err ? err->code : MPH_ERR_NOMEM;
+    size_t failed = 0;
+    char a[64], b[64], c[32];
+    for (size_t i = 0; i < n; i++) {
+        const mph_check_result *r = &res[i];
+        const mph_check_limit *l = &r->limit;
+        failed += !r->ok;
+        if (r->ok && !opt->verbose)
+            continue;
+        mph__out_printf(o, "%-4s %s: ", r->ok ? "ok" : "FAIL", check_name(l->kind));
+        switch (l->kind) {
+        case MPH_CHECK_MIN_LARGEST_FREE:
+            mph__out_printf(o, "largest free run %s bytes, %s at least %s\n",
+                            bytes_text(a, r->measured), r->ok ? "is" : "should be",
+                            bytes_text(b, l->value));
+            break;
+        case MPH_CHECK_MIN_FREE:
+            mph__out_printf(o, "free %s bytes, %s at least %s\n", bytes_text(a, r->measured),
+                            r->ok ? "is" : "should be", bytes_text(b, l->value));
+            break;
+        case MPH_CHECK_MAX_USED:
+            mph__out_printf(o, "used %s bytes, %s at most %s\n", bytes_text(a, r->measured),
+                            r->ok ? "is" : "should be", bytes_text(b, l->value));
+            break;
+        case MPH_CHECK_MAX_USED_FRACTION:
+            mph__out_printf(o, "used %.1f%% of the heap, %s at most %.1f%%\n",
+                            100.0 * r->measured_fraction, r->ok ? "is" : "should be",
+                            100.0 * l->fraction);
+            break;
+        case MPH_CHECK_MAX_FRAGMENTATION:
+            mph__out_printf(o, "fragmentation %.1f%%, %s at most %.1f%%\n",
+                            100.0 * r->measured_fraction, r->ok ? "is" : "should be",
+                            100.0 * l->fraction);
+            break;
+        case MPH_CHECK_MAX_ALLOCS:
+            mph__out_printf(o, "%s allocations, %s at most %s\n", mph__fmt_count(a, r->measured),
+                            r->ok ? "is" : "should be", mph__fmt_count(b, l->value));
+            break;
+        case MPH_CHECK_MAX_ALLOCS_OF:
+            mph__out_printf(o, "%s allocations of type %c (%s), %s at most %s\n",
+                            mph__fmt_count(a, r->measured), mph_type_letter(l->type),
+                            mph_type_name(l->type), r->ok ? "is" : "should be",
+                            mph__fmt_count(b, l->value));
+            break;
+        case MPH_CHECK_MIN_FIT:
+            mph__out_printf(o, "%s buffers of %s bytes fit, %s at least %s\n",
+                            mph__fmt_count(a, r->measured), mph__fmt_count(b, l->size),
+                            r->ok ? "is" : "should be", mph__fmt_count(c, l->value));
+            break;
+        }
+    }
+    if (failed)
+        mph__out_printf(o, "%s: %zu of %zu limit%s broken\n", opt->name ? opt->name : "check",
+                        failed, n, n == 1 ? "" : "s");
+    else
+        mph__out_printf(o, "%s: ok, %zu limit%s hold%s\n", opt->name ? opt->name : "check", n,
+                        n == 1 ? "" : "s", n == 1 ? "s" : "");
+    return out_done(o, err);
+}

@@ -1,0 +1,528 @@
+/* A sequence of snapshots: one row of figures each, and leak suspects.
+ * Consecutive snapshots are compared with mph_diff_compute; what each
+ * allocation inherits from the one it continues (the row it first appeared
+ * in, the growth chain it belongs to) is carried along in address-sorted
+ * arrays, so memory stays proportional to the allocations of two rows. */
+#include "analyses.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    size_t area, block, n_blocks;
+    size_t since; /* row of first appearance (continuous presence) */
+    long chain;   /* growth chain, or -1 */
+    mph_type type;
+    bool linked;  /* target of a growth link in this step */
+    bool gone;    /* gone in this step (OLD side) */
+} entry;
+
+typedef struct entries {
+    entry *v;
+    size_t n, cap;
+} entries;
+
+typedef struct chain {
+    size_t since;
+    uint64_t *blocks;
+    size_t n, cap;
+    unsigned grew, moved;
+    bool alive;
+    long at; /* index of its allocation in the current row's entries */
+} chain;
+
+struct mph_timeline {
+    size_t n_rows;
+    mph_timeline_row *rows;
+    unsigned block_size;
+    size_t n_types;
+    mph_leak_type types[MPH_TYPE_COUNT];
+    size_t n_leaks;
+    mph_leak_alloc *leaks;
+    size_t n_survivors;
+    mph_leak_survivor *survivors;
+    size_t n_groups;
+    mph_leak_group *groups;
+    size_t n_notes;
+    char **notes;
+    /* work state */
+    size_t n_chains, cap_chains;
+    chain *chains;
+};
+
+static bool push_entry(entries *e, const entry *x) {
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 256;
+        entry *v = realloc(e->v, cap * sizeof *v);
+        if (!v)
+            return false;
+        e->v = v;
+        e->cap = cap;
+    }
+    e->v[e->n++] = *x;
+    return true;
+}
+
+static long find_entry(const entries *e, size_t area, size_t block) {
+    size_t lo = 0, hi = e->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const entry *x = &e->v[mid];
+        if (x->area < area || (x->area == area && x->block < block))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < e->n && e->v[lo].area == area && e->v[lo].block == block)
+        return (long)lo;
+    return -1;
+}
+
+static MPH_PRINTF(2, 3) bool add_note(mph_timeline *t, const char *fmt, ...) {
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **v = realloc(t->notes, (t->n_notes + 1) * sizeof *v);
+    if (!v)
+        return false;
+    t->notes = v;
+    if (!(v[t->n_notes] = mph__strndup(buf, strlen(buf))))
+        return false;
+    t->n_notes++;
+    return true;
+}
+
+static bool chain_push(chain *c, uint64_t blocks) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        uint64_t *v = realloc(c->blocks, cap * sizeof *v);
+        if (!v)
+            return false;
+        c->blocks = v;
+        c->cap = cap;
+    }
+    c->blocks[c->n++] = blocks;
+    return true;
+}
+
+/* An entry's size and index, to sort by size without global state. */
+typedef struct sized {
+    size_t n_blocks, index;
+} sized;
+
+/* Largest first; ties in address order. */
+static int by_size_desc(const void *x, const void *y) {
+    const sized *a = x, *b = y;
+    if (a->n_blocks != b->n_blocks)
+        return a->n_blocks > b->n_blocks ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* All allocations of s, each new at `row`. */
+static bool collect(const mph_snapshot *s, size_t row, entries *out) {
+    mph_alloc_iter it;
+    mph_alloc a;
+    out->n = 0;
+    mph_alloc_iter_init(&it, s);
+    while (mph_alloc_iter_next(&it, &a)) {
+        entry e = {a.area, a.block, a.n_blocks, row, -1, a.type, false, false};
+        if (!push_entry(out, &e))
+            return false;
+    }
+    return true;
+}
+
+/* Continue `from` (a row-1 entry) into `to` (a row entry) that grew. */
+static bool link_growth(mph_timeline *t, entry *from, entry *to, size_t row, bool moved) {
+    long c = from->chain;
+    if (c < 0) {
+        if (t->n_chains == t->cap_chains) {
+            size_t cap = t->cap_chains ? t->cap_chains * 2 : 16;
+            chain *v = realloc(t->chains, cap * sizeof *v);
+            if (!v)
+                return false;
+            t->chains = v;
+            t->cap_chains = cap;
+        }
+        c = (long)t->n_chains++;
+        chain *ch = &t->chains[c];
+        memset(ch, 0, sizeof *ch);
+        ch->since = from->since;
+        ch->alive = true;
+        // Its size so far: unchanged since it appeared.
+        for (size_t r = from->since; r < row; r++)
+            if (!chain_push(ch, from->n_blocks))
+                return false;
+    }
+    chain *ch = &t->chains[c];
+    if (!chain_push(ch, to->n_blocks))
+        return false;
+    ch->grew++;
+    ch->moved += moved;
+    to->chain = c;
+    to->linked = true;
+    return true;
+}
+
+/* One step: prev holds row-1's entries, cur receives row's. */
+static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, size_t row,
+                 entries *prev, entries *cur, mph_error *err, mph_status *rc) {
+    mph_diff *d = NULL;
+    *rc = mph_diff_compute(o, n, &d, err);
+    if (*rc)
+        return false;
+    *rc = MPH_ERR_NOMEM;
+    bool ok = false;
+    long *pair_of_old = NULL;
+    sized *gone_idx = NULL, *new_idx = NULL;
+    if (!collect(n, row, cur))
+        goto done;
+    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    if (sum->alignment == MPH_ALIGN_NONE) {
+        // Nothing carries over: every chain ends, every allocation is new.
+        for (size_t c = 0; c < t->n_chains; c++)
+            t->chains[c].alive = false;
+        ok = add_note(t, "rows %zu and %zu cannot be aligned (%s): survivors and growing "
+                         "allocations start again at row %zu",
+                      row, row + 1, mph_diff_note_at(d, 0), row + 1);
+        goto done;
+    }
+    if (sum->alignment == MPH_ALIGN_ORDER && !add_note(t, "rows %zu and %zu: %s", row, row + 1,
+                                                       mph_diff_note_at(d, 0)))
+        goto done;
+    pair_of_old = malloc((o->n_areas ? o->n_areas : 1) * sizeof *pair_of_old);
+    if (!pair_of_old)
+        goto done;
+    for (size_t i = 0; i < o->n_areas; i++)
+        pair_of_old[i] = -1;
+    for (size_t i = 0; i < mph_diff_pair_count(d); i++) {
+        const mph_area_pair *p = mph_diff_pair_at(d, i);
+        if (p->old_area >= 0)
+            pair_of_old[p->old_area] = (long)i;
+    }
+    for (size_t c = 0; c < t->n_chains; c++)
+        t->chains[c].at = -1;
+    // Kept allocations carry their history over.
+    for (size_t k = 0; k < cur->n; k++) {
+        entry *e = &cur->v[k];
+        long pi = mph__diff_pair_of_new(d, e->area);
+        if (pi < 0)
+            continue;
+        const mph_area_pair *p = mph_diff_pair_at(d, (size_t)pi);
+        if (p->old_area < 0 || e->block >= p->common_blocks || p->classes[e->block] != MPH_DIFF_KEPT)
+            continue;
+        long j = find_entry(prev, (size_t)p->old_area, e->block);
+        if (j < 0)
+            continue; // cannot happen: a kept block starts the same allocation in OLD
+        e->since = prev->v[j].since;
+        e->chain = prev->v[j].chain;
+        if (e->chain >= 0) {
+            chain *ch = &t->chains[e->chain];
+            if (!chain_push(ch, e->n_blocks))
+                goto done;
+            ch->at = (long)k;
+        }
+    }
+    // Growth in place: a gone allocation whose offset now starts a larger one of its type.
+    for (size_t g = 0; g < mph_diff_gone_count(d); g++) {
+        const mph_alloc *a = mph_diff_gone_at(d, g);
+        long j = find_entry(prev, a->area, a->block);
+        if (j < 0)
+            continue;
+        entry *from = &prev->v[j];
+        from->gone = true;
+        long pi = pair_of_old[a->area];
+        const mph_area_pair *p = pi >= 0 ? mph_diff_pair_at(d, (size_t)pi) : NULL;
+        long k = p && p->new_area >= 0 ? find_entry(cur, (size_t)p->new_area, a->block) : -1;
+        if (k >= 0 && cur->v[k].type == a->type && cur->v[k].n_blocks > a->n_blocks &&
+            cur->v[k].since == row && !cur->v[k].linked) {
+            if (!link_growth(t, from, &cur->v[k], row, false))
+                goto done;
+            t->chains[cur->v[k].chain].at = k;
+            from->gone = false;
+        }
+    }
+    // Growth by moving, per type: what went away and what came, largest first.
+    // Equal sizes cancel (code re-compiled each step, a buffer made anew);
+    // then the largest that went away continues as the largest that came,
+    // if that is larger. One link per type and step: a heuristic.
+    gone_idx = malloc((prev->n ? prev->n : 1) * sizeof *gone_idx);
+    new_idx = malloc((cur->n ? cur->n : 1) * sizeof *new_idx);
+    if (!gone_idx || !new_idx)
+        goto done;
+    for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+        size_t ng = 0, nn = 0;
+        for (size_t j = 0; j < prev->n; j++)
+            if (prev->v[j].gone && prev->v[j].type == (mph_type)ty)
+                gone_idx[ng++] = (sized){prev->v[j].n_blocks, j};
+        for (size_t k = 0; k < cur->n; k++)
+            if (cur->v[k].since == row && !cur->v[k].linked && cur->v[k].type == (mph_type)ty)
+                new_idx[nn++] = (sized){cur->v[k].n_blocks, k};
+        if (!ng || !nn)
+            continue;
+        qsort(gone_idx, ng, sizeof *gone_idx, by_size_desc);
+        qsort(new_idx, nn, sizeof *new_idx, by_size_desc);
+        // Cancel equal sizes as multisets; the first left on each side is its largest.
+        size_t gi = 0, ni = 0;
+        long from_j = -1, to_k = -1;
+        while (gi < ng || ni < nn) {
+            size_t gs = gi < ng ? gone_idx[gi].n_blocks : 0, ns = ni < nn ? new_idx[ni].n_blocks : 0;
+            if (gi < ng && ni < nn && gs == ns) {
+                gi++, ni++;
+            } else if (gi < ng && gs > ns) {
+                if (from_j < 0)
+                    from_j = (long)gone_idx[gi].index;
+                gi++;
+            } else {
+                if (to_k < 0)
+                    to_k = (long)new_idx[ni].index;
+                ni++;
+            }
+        }
+        if (from_j < 0 || to_k < 0 || cur->v[to_k].n_blocks <= prev->v[from_j].n_blocks)
+            continue;
+        entry *from = &prev->v[from_j], *to = &cur->v[to_k];
+        if (!link_growth(t, from, to, row, true))
+            goto done;
+        t->chains[to->chain].at = to_k;
+        from->gone = false;
+    }
+    // A chain whose allocation went nowhere ends here.
+    for (size_t c = 0; c < t->n_chains; c++)
+        if (t->chains[c].at < 0)
+            t->chains[c].alive = false;
+    ok = true;
+done:
+    free(pair_of_old);
+    free(gone_idx);
+    free(new_idx);
+    mph_diff_free(d);
+    if (ok)
+        *rc = MPH_OK;
+    else if (*rc == MPH_ERR_NOMEM)
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    return ok;
+}
+
+static int cmp_leak_type(const void *x, const void *y) {
+    const mph_leak_type *a = x, *b = y;
+    int64_t ga = (int64_t)a->last_blocks - (int64_t)a->first_blocks;
+    int64_t gb = (int64_t)b->last_blocks - (int64_t)b->first_blocks;
+    if (ga != gb)
+        return ga > gb ? -1 : 1;
+    int64_t ca = (int64_t)a->last_count - (int64_t)a->first_count;
+    int64_t cb = (int64_t)b->last_count - (int64_t)b->first_count;
+    if (ca != cb)
+        return ca > cb ? -1 : 1;
+    return (int)a->type - (int)b->type;
+}
+
+static int cmp_leak_alloc(const void *x, const void *y) {
+    const mph_leak_alloc *a = x, *b = y;
+    uint64_t ga = a->now.n_blocks - a->blocks[0], gb = b->now.n_blocks - b->blocks[0];
+    if (ga != gb)
+        return ga > gb ? -1 : 1;
+    if (a->now.n_blocks != b->now.n_blocks)
+        return a->now.n_blocks > b->now.n_blocks ? -1 : 1;
+    return a->now.address < b->now.address ? -1 : a->now.address > b->now.address;
+}
+
+static void growing_types(mph_timeline *t) {
+    if (t->n_rows < 2)
+        return;
+    for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+        mph_leak_type lt;
+        memset(&lt, 0, sizeof lt);
+        lt.type = (mph_type)ty;
+        bool count_monotone = true, blocks_monotone = true;
+        for (size_t r = 1; r < t->n_rows; r++) {
+            const mph_type_stats *a = &t->rows[r - 1].stats.by_type[ty];
+            const mph_type_stats *b = &t->rows[r].stats.by_type[ty];
+            count_monotone &= b->allocs >= a->allocs;
+            blocks_monotone &= b->blocks >= a->blocks;
+            lt.count_steps_up += b->allocs > a->allocs;
+            lt.block_steps_up += b->blocks > a->blocks;
+        }
+        lt.first_count = t->rows[0].stats.by_type[ty].allocs;
+        lt.first_blocks = t->rows[0].stats.by_type[ty].blocks;
+        lt.last_count = t->rows[t->n_rows - 1].stats.by_type[ty].allocs;
+        lt.last_blocks = t->rows[t->n_rows - 1].stats.by_type[ty].blocks;
+        lt.count_grows = count_monotone && lt.last_count > lt.first_count;
+        lt.blocks_grow = blocks_monotone && lt.last_blocks > lt.first_blocks;
+        if (lt.count_grows || lt.blocks_grow)
+            t->types[t->n_types++] = lt;
+    }
+    qsort(t->types, t->n_types, sizeof *t->types, cmp_leak_type);
+}
+
+static bool finish(mph_timeline *t, const mph_snapshot *last, const entries *cur) {
+    size_t n = t->n_rows;
+    // Survivors: present from row `since` (not the first, not the last) to the end.
+    size_t count = 0;
+    for (size_t k = 0; k < cur->n; k++)
+        count += cur->v[k].since >= 1 && cur->v[k].since + 2 <= n;
+    t->survivors = calloc(count ? count : 1, sizeof *t->survivors);
+    t->groups = calloc(n, sizeof *t->groups);
+    if (!t->survivors || !t->groups)
+        return false;
+    for (size_t since = 1; since + 2 <= n; since++) {
+        mph_leak_group *g = &t->groups[t->n_groups];
+        memset(g, 0, sizeof *g);
+        g->since = since;
+        for (size_t k = 0; k < cur->n; k++) {
+            const entry *e = &cur->v[k];
+            if (e->since != since)
+                continue;
+            mph_leak_survivor *sv = &t->survivors[t->n_survivors++];
+            sv->since = since;
+            sv->alloc.area = e->area;
+            sv->alloc.block = e->block;
+            sv->alloc.n_blocks = e->n_blocks;
+            sv->alloc.address = mph_snapshot_block_address(last, e->area, e->block);
+            sv->alloc.type = e->type;
+            sv->alloc.orphan = false;
+            g->count++;
+            g->blocks += e->n_blocks;
+            g->type_count[e->type]++;
+            g->type_blocks[e->type] += e->n_blocks;
+        }
+        if (g->count)
+            t->n_groups++;
+    }
+    // Growing allocations: chains alive at the end that grew at least twice.
+    size_t n_leaks = 0;
+    for (size_t c = 0; c < t->n_chains; c++)
+        n_leaks += t->chains[c].alive && t->chains[c].grew >= 2;
+    t->leaks = calloc(n_leaks ? n_leaks : 1, sizeof *t->leaks);
+    if (!t->leaks)
+        return false;
+    for (size_t c = 0; c < t->n_chains; c++) {
+        const chain *ch = &t->chains[c];
+        if (!ch->alive || ch->grew < 2 || ch->at < 0)
+            continue;
+        const entry *e = &cur->v[ch->at];
+        mph_leak_alloc *l = &t->leaks[t->n_leaks++];
+        l->now.area = e->area;
+        l->now.block = e->block;
+        l->now.n_blocks = e->n_blocks;
+        l->now.address = mph_snapshot_block_address(last, e->area, e->block);
+        l->now.type = e->type;
+        l->now.orphan = false;
+        l->since = ch->since;
+        l->blocks = ch->blocks;
+        l->grew = ch->grew;
+        l->moved = ch->moved;
+    }
+    qsort(t->leaks, t->n_leaks, sizeof *t->leaks, cmp_leak_alloc);
+    growing_types(t);
+    return true;
+}
+
+mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char *const *names,
+                                size_t n, mph_timeline **out, mph_error *err) {
+    if (!snapshots || !n || !out) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "a timeline needs at least one snapshot");
+        return MPH_ERR_ARG;
+    }
+    mph_status rc = MPH_ERR_NOMEM;
+    entries a = {0}, b = {0};
+    entries *prev = &a, *cur = &b;
+    mph_timeline *t = calloc(1, sizeof *t);
+    if (!t || !(t->rows = calloc(n, sizeof *t->rows)))
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const mph_snapshot *s = snapshots[i];
+        mph_timeline_row *r = &t->rows[i];
+        const char *label = s->label ? s->label : names && names[i] ? names[i] : NULL;
+        char fallback[40];
+        if (!label) {
+            snprintf(fallback, sizeof fallback, "snapshot %zu", i + 1);
+            label = fallback;
+        }
+        if (!(r->label = mph__strndup(label, strlen(label))))
+            goto fail;
+        if (s->time && !(r->time = mph__strndup(s->time, strlen(s->time))))
+            goto fail;
+        t->n_rows = i + 1;
+        rc = mph_stats_compute(s, MPH_ALL_AREAS, &r->stats, err);
+        if (rc)
+            goto fail;
+        rc = MPH_ERR_NOMEM;
+        if (i == 0) {
+            if (!collect(s, 0, cur))
+                goto fail;
+        } else {
+            entries *x = prev;
+            prev = cur;
+            cur = x;
+            for (size_t k = 0; k < prev->n; k++)
+                prev->v[k].linked = prev->v[k].gone = false;
+            if (!step(t, snapshots[i - 1], s, i, prev, cur, err, &rc))
+                goto fail;
+        }
+    }
+    t->block_size = snapshots[n - 1]->block_size;
+    if (!finish(t, snapshots[n - 1], cur))
+        goto fail;
+    free(a.v);
+    free(b.v);
+    *out = t;
+    return MPH_OK;
+fail:
+    free(a.v);
+    free(b.v);
+    mph_timeline_free(t);
+    if (rc == MPH_ERR_NOMEM)
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    return rc;
+}
+
+void mph_timeline_free(mph_timeline *t) {
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_rows; i++) {
+        free((char *)t->rows[i].label);
+        free((char *)t->rows[i].time);
+    }
+    free(t->rows);
+    for (size_t c = 0; c < t->n_chains; c++)
+        free(t->chains[c].blocks);
+    free(t->chains);
+    free(t->leaks);
+    free(t->survivors);
+    free(t->groups);
+    for (size_t i = 0; i < t->n_notes; i++)
+        free(t->notes[i]);
+    free(t->notes);
+    free(t);
+}
+
+unsigned mph_timeline_block_size(const mph_timeline *t) { return t->block_size; }
+size_t mph_timeline_row_count(const mph_timeline *t) { return t->n_rows; }
+const mph_timeline_row *mph_timeline_row_at(const mph_timeline *t, size_t i) {
+    return i < t->n_rows ? &t->rows[i] : NULL;
+}
+size_t mph_timeline_leak_type_count(const mph_timeline *t) { return t->n_types; }
+const mph_leak_type *mph_timeline_leak_type_at(const mph_timeline *t, size_t i) {
+    return i < t->n_types ? &t->types[i] : NULL;
+}
+size_t mph_timeline_leak_alloc_count(const mph_timeline *t) { return t->n_leaks; }
+const mph_leak_alloc *mph_timeline_leak_alloc_at(const mph_timeline *t, size_t i) {
+    return i < t->n_leaks ? &t->leaks[i] : NULL;
+}
+size_t mph_timeline_survivor_count(const mph_timeline *t) { return t->n_survivors; }
+const mph_leak_survivor *mph_timeline_survivor_at(const mph_timeline *t, size_t i) {
+    return i < t->n_survivors ? &t->survivors[i] : NULL;
+}
+size_t mph_timeline_group_count(const mph_timeline *t) { return t->n_groups; }
+const mph_leak_group *mph_timeline_group_at(const mph_timeline *t, size_t i) {
+    return i < t->n_groups ? &t->groups[i] : NULL;
+}
+size_t mph_timeline_note_count(const mph_timeline *t) { return t->n_notes; }
+const char *mph_timeline_note_at(const mph_timeline *t, size_t i) {
+    return i < t->n_notes ? t->notes[i] : NULL;
+}

@@ -1,0 +1,315 @@
+/* The transport interface, poll()+read()/write() with deadlines on file
+ * descriptors, and opening a board by the user's word (mph_port_open). */
+#include "transport.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct mph_transport {
+    mph_transport_ops ops;
+    void *ctx;
+    uint64_t bytes_in, bytes_out;
+    char name[256];
+};
+
+int64_t mph__now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int mph__ms_left(int64_t deadline) {
+    int64_t left = deadline - mph__now_ms();
+    if (left < 0)
+        return 0;
+    return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+mph_transport *mph_transport_new(const mph_transport_ops *ops, void *ctx, const char *name) {
+    if (!ops || !ops->read || !ops->write)
+        return NULL;
+    mph_transport *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->ops = *ops;
+    t->ctx = ctx;
+    snprintf(t->name, sizeof t->name, "%s", name ? name : "board");
+    return t;
+}
+
+mph_status mph_transport_read(mph_transport *t, void *buf, size_t cap, size_t *got,
+                              int timeout_ms, mph_error *err) {
+    if (!t || !buf || !cap || !got) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "mph_transport_read: bad argument");
+        return MPH_ERR_ARG;
+    }
+    size_t n = 0;
+    mph_status st = t->ops.read(t->ctx, buf, cap, &n, timeout_ms < 0 ? 0 : timeout_ms, err);
+    if (st == MPH_OK) {
+        t->bytes_in += n;
+        *got = n;
+    }
+    return st;
+}
+
+mph_status mph_transport_write(mph_transport *t, const void *buf, size_t len, int timeout_ms,
+                               mph_error *err) {
+    if (!t || (!buf && len)) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "mph_transport_write: bad argument");
+        return MPH_ERR_ARG;
+    }
+    if (len == 0)
+        return MPH_OK;
+    mph_status st = t->ops.write(t->ctx, buf, len, timeout_ms < 0 ? 0 : timeout_ms, err);
+    if (st == MPH_OK)
+        t->bytes_out += len;
+    return st;
+}
+
+void mph_transport_counts(const mph_transport *t, uint64_t *bytes_in, uint64_t *bytes_out) {
+    if (bytes_in)
+        *bytes_in = t ? t->bytes_in : 0;
+    if (bytes_out)
+        *bytes_out = t ? t->bytes_out : 0;
+}
+
+const char *mph_transport_name(const mph_transport *t) { return t ? t->name : ""; }
+
+void *mph__transport_ctx(mph_transport *t) { return t ? t->ctx : NULL; }
+
+void mph_transport_free(mph_transport *t) {
+    if (!t)
+        return;
+    if (t->ops.close)
+        t->ops.close(t->ctx);
+    free(t);
+}
+
+/* ------------------------------------------------------- file descriptors */
+
+mph_status mph__fd_read(int fd, void *buf, size_t cap, size_t *got, int timeout_ms,
+                        const char *name, mph_error *err) {
+    int64_t deadline = mph__now_ms() + timeout_ms;
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, mph__ms_left(deadline));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            mph__error_set(err, MPH_ERR_IO, 0, 0, "%s: poll: %s", name, strerror(errno));
+            return MPH_ERR_IO;
+        }
+        if (n == 0) {
+            mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0, "%s: no answer in %d ms", name,
+                           timeout_ms);
+            return MPH_ERR_TIMEOUT;
+        }
+        if (p.revents & POLLNVAL) {
+            mph__error_set(err, MPH_ERR_IO, 0, 0, "%s: the descriptor is closed", name);
+            return MPH_ERR_IO;
+        }
+        // Read even on POLLHUP: what the board sent before going away comes first.
+        ssize_t r = read(fd, buf, cap);
+        if (r > 0) {
+            *got = (size_t)r;
+            return MPH_OK;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !(p.revents & (POLLHUP | POLLERR)))
+            continue;
+        if (r == 0 || errno == EIO || errno == ENXIO || errno == ENODEV || errno == EAGAIN ||
+            errno == EWOULDBLOCK) {
+            mph__error_set(err, MPH_ERR_GONE, 0, 0, "%s: the device went away (hang-up)", name);
+            return MPH_ERR_GONE;
+        }
+        mph__error_set(err, MPH_ERR_IO, 0, 0, "%s: read: %s", name, strerror(errno));
+        return MPH_ERR_IO;
+    }
+}
+
+mph_status mph__fd_write(int fd, const void *buf, size_t len, int timeout_ms, const char *name,
+                         mph_error *err) {
+    // A pipe whose reader died raises SIGPIPE: hold it off for this call and
+    // swallow a pending one, so that the caller sees MPH_ERR_GONE instead.
+    sigset_t pipe_set, old_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+    sigprocmask(SIG_BLOCK, &pipe_set, &old_set);
+
+    mph_status st = MPH_OK;
+    const char *p = buf;
+    int64_t deadline = mph__now_ms() + timeout_ms;
+    while (len > 0) {
+        struct pollfd pf = {fd, POLLOUT, 0};
+        int n = poll(&pf, 1, mph__ms_left(deadline));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            mph__error_set(err, MPH_ERR_IO, 0, 0, "%s: poll: %s", name, strerror(errno));
+            st = MPH_ERR_IO;
+            break;
+        }
+        if (n == 0) {
+            mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0,
+                           "%s: the board took no data for %d ms", name, timeout_ms);
+            st = MPH_ERR_TIMEOUT;
+            break;
+        }
+        ssize_t w = write(fd, p, len);
+        if (w > 0) {
+            p += w;
+            len -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (pf.revents & (POLLHUP | POLLERR)) {
+                mph__error_set(err, MPH_ERR_GONE, 0, 0, "%s: the device went away (hang-up)",
+                               name);
+                st = MPH_ERR_GONE;
+                break;
+            }
+            continue;
+        }
+        if (w < 0 && (errno == EIO || errno == EPIPE || errno == ENXIO || errno == ENODEV)) {
+            mph__error_set(err, MPH_ERR_GONE, 0, 0, "%s: the device went away (hang-up)", name);
+            st = MPH_ERR_GONE;
+        } else {
+            mph__error_set(err, MPH_ERR_IO, 0, 0, "%s: write: %s", name,
+                           w < 0 ? strerror(errno) : "wrote nothing");
+            st = MPH_ERR_IO;
+        }
+        break;
+    }
+    if (!was_pending) {
+        struct timespec zero = {0, 0};
+        sigset_t now;
+        sigpending(&now);
+        if (sigismember(&now, SIGPIPE) == 1)
+            sigtimedwait(&pipe_set, NULL, &zero);
+    }
+    sigprocmask(SIG_SETMASK, &old_set, NULL);
+    return st;
+}
+
+/* ------------------------------------------------------------ port words */
+
+static bool has_prefix(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static mph_status open_sim(const char *heap, const mph_port_options *o, mph_transport **out,
+                           mph_error *err) {
+    if (!o || !o->board_script) {
+        mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
+                       "sim: the virtual board (board/virtual-board.mjs) was not found");
+        return MPH_ERR_DEVICE;
+    }
+    if (heap && (!*heap || heap[0] == '-')) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "sim:HEAP takes a heap size such as 64K, not '%s'",
+                       heap);
+        return MPH_ERR_ARG;
+    }
+    const char *argv[] = {o->node ? o->node : "node", o->board_script, "--heap",
+                          heap ? heap : "1M", NULL};
+    mph_status st = mph_exec_open(argv, false, out, err);
+    if (st == MPH_ERR_DEVICE && err)
+        // Say which program was missing: the usual cause is no Node.js.
+        if (strstr(err->message, "cannot run"))
+            mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
+                           "sim: cannot run '%s' (the virtual board needs Node.js 20+ and "
+                           "`npm ci --prefix board`)",
+                           argv[0]);
+    return st;
+}
+
+static mph_status open_auto(const mph_port_options *o, const char *serial, mph_transport **out,
+                            mph_error *err) {
+    mph_port_info *ports = NULL;
+    size_t n = 0;
+    mph_status st = mph_ports_list(o ? o->sysfs_root : NULL, &ports, &n, err);
+    if (st)
+        return st;
+    char tried[200] = "";
+    size_t usb = 0;
+    mph_status last = MPH_ERR_DEVICE;
+    for (size_t i = 0; i < n; i++) {
+        if (!ports[i].usb)
+            continue;
+        if (serial && strcmp(ports[i].serial, serial) != 0)
+            continue;
+        usb++;
+        mph_error e = {0};
+        st = mph_serial_open(ports[i].path, out, &e);
+        if (st == MPH_OK) {
+            mph_ports_free(ports);
+            return MPH_OK;
+        }
+        // A busy port belongs to another program (or another mpheap): try the next.
+        last = st;
+        size_t used = strlen(tried);
+        snprintf(tried + used, sizeof tried - used, "%s%s (%s)", used ? ", " : "",
+                 ports[i].path, mph_status_name(st));
+    }
+    mph_ports_free(ports);
+    if (serial)
+        mph__error_set(err, usb ? last : MPH_ERR_DEVICE, 0, 0,
+                       usb ? "id:%s: the port could not be opened: %s"
+                           : "id:%s: no USB serial port has that serial number%s",
+                       serial, tried);
+    else if (usb)
+        mph__error_set(err, last, 0, 0, "no board could be opened: %s", tried);
+    else
+        mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
+                       "no board found (no USB serial port; `mpheap devs` lists the ports, "
+                       "--port sim uses the virtual board)");
+    return usb ? last : MPH_ERR_DEVICE;
+}
+
+mph_status mph_port_open(const char *spec, const mph_port_options *o, mph_transport **out,
+                         mph_error *err) {
+    if (!spec || !*spec || !out) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no port given");
+        return MPH_ERR_ARG;
+    }
+    char path[64];
+    if (strcmp(spec, "auto") == 0)
+        return open_auto(o, NULL, out, err);
+    if (has_prefix(spec, "id:"))
+        return open_auto(o, spec + 3, out, err);
+    if (strcmp(spec, "sim") == 0)
+        return open_sim(NULL, o, out, err);
+    if (has_prefix(spec, "sim:"))
+        return open_sim(spec + 4, o, out, err);
+    if (has_prefix(spec, "exec:") || has_prefix(spec, "pipe:")) {
+        const char *argv[] = {"/bin/sh", "-c", spec + 5, NULL};
+        if (!spec[5]) {
+            mph__error_set(err, MPH_ERR_ARG, 0, 0, "%.5s needs a command", spec);
+            return MPH_ERR_ARG;
+        }
+        return mph_exec_open(argv, spec[0] == 'p', out, err);
+    }
+    if (has_prefix(spec, "port:"))
+        spec += 5;
+    const char *shortcut = mph__port_shortcut(spec, path, sizeof path);
+    if (shortcut)
+        return mph_serial_open(shortcut, out, err);
+    if (!strchr(spec, '/')) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0,
+                       "unknown port '%s' (auto, a device path, a0..a3, u0..u3, id:SERIAL, sim, "
+                       "exec:CMD)",
+                       spec);
+        return MPH_ERR_ARG;
+    }
+    return mph_serial_open(spec, out, err);
+}

@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# CLI tests of mpheap stats, diff, timeline and check.
+#  - every figure of `stats --json` against stats-ref.awk, an independent
+#    recomputation from the dump text (and the text report against the JSON);
+#  - diffs and timelines of real snapshot pairs and sequences made at test time
+#    by the WebAssembly MicroPython (board/, scripts in tests/data/mpy/) with
+#    known actions between them, and of the shared samples;
+#  - check's exit codes, with limits taken from stats' own figures.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+S=../shared/samples
+MPY=tests/data/mpy
+
+flat() { awk -f tests/cli/json-flat.awk "$@"; }
+# get FLATFILE PATH: the value at PATH ("" when absent)
+get() { awk -v p="$2" '$1 == p { sub(/^[^ ]* /, ""); print; exit }' "$1"; }
+# count FLATFILE REGEX: how many paths match
+count() { awk -v r="$2" '$1 ~ r' "$1" | wc -l | tr -d ' '; }
+# ceil(a / b)
+ceil_div() { echo $((($1 + $2 - 1) / $2)); }
+
+if [ ! -x "$MPHEAP" ]; then
+    not_ok analyses-binary "$MPHEAP is not built"
+    exit 0
+fi
+
+# ----------------------------------------------------- stats vs awk reference
+
+stats_against_reference() { # NAME FILE SNAPSHOT
+    local name=$1 file=$2 k=$3
+    if ! "$MPHEAP" stats --json --fit 4096,1000,16 -s "$k" "$file" >"$T/s.json" 2>"$T/s.err"; then
+        not_ok "$name" "mpheap stats failed: $(cat "$T/s.err")"
+        return
+    fi
+    flat "$T/s.json" >"$T/got"
+    awk -v snap="$k" -v fits=4096,1000,16 -f tests/cli/stats-ref.awk "$file" >"$T/want"
+    if awk -f tests/cli/compare-figures.awk "$T/want" "$T/got" >"$T/cmp"; then
+        ok "$name"
+    else
+        not_ok "$name" "$(head -n 5 "$T/cmp" | tr '\n' ';')"
+    fi
+    # The text report shows the same figures as the JSON.
+    "$MPHEAP" stats --fit 4096,1000,16 -s "$k" "$file" >"$T/s.txt" 2>/dev/null
+    awk '
+        function num(s) { gsub(/,/, "", s); return s + 0 }
+        /^heap /            { print "whole.total.blocks", num($2) }
+        $1 == "used" && NF >= 2 { print "whole.used.blocks", num($2) }
+        $1 == "free" && $2 ~ /^[0-9,]+$/ { print "whole.free.blocks", num($2) }
+        /^largest free run/ { print "whole.largest_free.blocks", num($4)
+                              if (match($0, /at 0x[0-9a-f]+/)) print "whole.largest_free.address", substr($0, RSTART + 3, RLENGTH - 3) }
+        /^fragmentation /   { sub(/%/, "", $2); print "frag_percent", $2 }
+        /^free runs /       { print "whole.free_runs", num($3) }
+        /^allocations  /    { print "whole.allocations", num($2) }
+        /^  [TLDSAFBMhm] [a-z]/ { print "whole.types." $1 ".allocations", num($3); print "whole.types." $1 ".blocks", num($4) }
+        /bytes \([0-9,]+ blocks?\): / { n = $NF; print "fit." fit++ ".count", num(n) }
+    ' "$T/s.txt" >"$T/text"
+    local mismatch
+    mismatch=$(awk '
+        FNR == NR { v[$1] = $2; next }
+        $1 == "frag_percent" { f = v["whole.fragmentation"] * 100; d = f - $2; if (d < -0.05 || d > 0.05) print "fragmentation " $2 "% vs " f; n++; next }
+        $1 ~ /^fit\./ { p = "whole." $1 } $1 !~ /^fit\./ { p = $1 }
+        { n++; if (!(p in v) || (v[p] != $2 && v[p] != "0x" $2)) print p ": text " $2 ", json " v[p] }
+        END { if (n < 8) print "only " n " figures found in the text" }
+    ' "$T/got" "$T/text")
+    if [ -z "$mismatch" ]; then ok "$name-text"; else not_ok "$name-text" "$mismatch"; fi
+}
+
+if [ -d "$S" ]; then
+    for f in "$S"/*.txt; do
+        n=$(grep -c 'GC: total' "$f")
+        for k in $(seq 1 "$n"); do
+            stats_against_reference "stats-ref-$(basename "$f" .txt)-$k" "$f" "$k"
+        done
+    done
+else
+    skip stats-ref-samples "$S is not here"
+fi
+
+# ----------------------------------------------------------- stats options
+
+if [ -d "$S" ]; then
+    L=$S/seq-leak-5snapshots.txt
+    n=$("$MPHEAP" stats -s all "$L" 2>/dev/null | grep -c '^largest free run')
+    expect stats-all-snapshots test "$n" = "$(grep -c 'GC: total' "$L")"
+    "$MPHEAP" stats --json -s all "$L" >/dev/null 2>&1
+    expect stats-json-all-refused test $? = 2
+    "$MPHEAP" stats --fit 4Q "$L" >/dev/null 2>&1
+    expect stats-bad-fit test $? = 2
+    "$MPHEAP" stats -s 'no such label' "$L" >/dev/null 2>&1
+    expect stats-bad-snapshot test $? = 2
+    "$MPHEAP" stats "$T/missing.txt" >/dev/null 2>&1
+    expect stats-missing-file test $? = 4
+    # The label selects the same snapshot as its number.
+    "$MPHEAP" stats --json -s 'leak list len 180' "$L" | flat >"$T/a"
+    "$MPHEAP" stats --json -s 3 "$L" | flat >"$T/b"
+    expect stats-select-by-label cmp -s "$T/a" "$T/b"
+    expect stats-schema test "$(get "$T/a" schema)" = mpheap/stats/1
+fi
+
+# -------------------------------------------------------------- diff (samples)
+
+if [ -d "$S" ]; then
+    L=$S/seq-leak-5snapshots.txt
+    # A snapshot against itself: nothing changes.
+    "$MPHEAP" diff --json --from 2 --to 2 "$L" | flat >"$T/d"
+    expect diff-self-nothing-new test "$(get "$T/d" total.new)" = 0 -a "$(get "$T/d" total.gone)" = 0
+    expect diff-self-all-unchanged test "$(get "$T/d" blocks.unchanged)" = "$(get "$T/d" old.blocks)"
+
+    # --from/--to of one log equals the same two snapshots as two files.
+    awk '/^=== SNAPSHOT 2\/5/ {on = 1} /^=== SNAPSHOT 3\/5/ {on = 0} on' "$L" >"$T/two.txt"
+    awk '/^=== SNAPSHOT 3\/5/ {on = 1} /^=== SNAPSHOT 4\/5/ {on = 0} on' "$L" >"$T/three.txt"
+    # (Only the sources' names and line numbers may differ.)
+    "$MPHEAP" diff --json --from 2 --to 3 "$L" | flat | grep -v '\.name \|\.line ' >"$T/a"
+    "$MPHEAP" diff --json "$T/two.txt" "$T/three.txt" | flat | grep -v '\.name \|\.line ' >"$T/b"
+    expect diff-log-equals-files cmp -s "$T/a" "$T/b"
+    # One log without --from: the last two snapshots.
+    "$MPHEAP" diff --json "$L" | flat >"$T/c"
+    "$MPHEAP" diff --json --from 4 --to 5 "$L" | flat >"$T/e"
+    expect diff-log-default-last-two cmp -s "$T/c" "$T/e"
+
+    # The text says what the JSON says.
+    "$MPHEAP" diff --color never --no-map --from 2 --to 3 "$L" >"$T/d.txt"
+    line=$(grep '^allocations  kept' "$T/d.txt" | sed 's/\([0-9]\),\([0-9]\)/\1\2/g')
+    want="allocations  kept $(get "$T/a" total.kept), new $(get "$T/a" total.new), gone $(get "$T/a" total.gone)"
+    expect diff-text-matches-json test "${line%%, net*}" = "$want"
+    expect diff-json-lists-every-new test "$(count "$T/a" '^new_allocations\.[0-9]+\.type$')" = "$(get "$T/a" total.new)"
+    expect diff-json-lists-every-gone test "$(count "$T/a" '^gone_allocations\.[0-9]+\.type$')" = "$(get "$T/a" total.gone)"
+
+    # --changed-only: fewer lines, and each map line it prints has a change.
+    "$MPHEAP" diff --color never -c 1 --from 2 --to 3 "$L" >"$T/full.txt"
+    "$MPHEAP" diff --color never -c 1 --changed-only --from 2 --to 3 "$L" >"$T/changed.txt"
+    rows_full=$(grep -c '^0x[0-9a-f]* ' "$T/full.txt")
+    rows_changed=$(grep -c '^0x[0-9a-f]* ' "$T/changed.txt")
+    unchanged_rows=$(grep '^0x[0-9a-f]* ' "$T/changed.txt" | grep -vc '[-+~]')
+    expect diff-changed-only-fewer test "$rows_changed" -lt "$rows_full" -a "$rows_changed" -gt 0
+    expect diff-changed-only-all-changed test "$unchanged_rows" = 0
+    # Mono map: the glyph counts are the class counts.
+    plus=$(grep '^0x[0-9a-f]* ' "$T/full.txt" | cut -d' ' -f2- | tr -cd '+' | wc -c)
+    minus=$(grep '^0x[0-9a-f]* ' "$T/full.txt" | cut -d' ' -f2- | tr -cd '-' | wc -c)
+    expect diff-map-allocated-cells test "$plus" = "$(get "$T/a" blocks.allocated)"
+    expect diff-map-freed-cells test "$minus" = "$(get "$T/a" blocks.freed)"
+    expect diff-legend test "$(grep -c '^legend .*allocated.*freed.*reused' "$T/full.txt")" = 1
+
+    # Another run of the same program: another base address, same offsets.
+    sed 's/from 7f2e6844fc00:/from 7f0012340000:/' "$T/two.txt" >"$T/two-moved.txt"
+    "$MPHEAP" diff --json "$T/two.txt" "$T/two-moved.txt" | flat >"$T/m"
+    expect diff-other-run-by-order test "$(get "$T/m" alignment)" = order
+    expect diff-other-run-nothing-new test "$(get "$T/m" total.new)" = 0 -a "$(get "$T/m" total.gone)" = 0
+    # Free lines written out instead of "(N lines all free)": other text positions, same heap.
+    awk 'function hex(h, i, v) { v = 0; for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; return v }
+         /^[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]: / { if (prev != "" && step == 0) step = hex(substr($0, 1, 8)) - prev; prev = hex(substr($0, 1, 8)) }
+         /lines all free\)/ { k = $0; sub(/^ *\(/, "", k); sub(/ .*/, "", k)
+             for (i = 1; i <= k + 0; i++) printf "%08x: %s\n", prev + i * step, "................................................................"
+             prev += k * step; next }
+         { print }' "$T/two.txt" >"$T/two-expanded.txt"
+    if grep -q 'lines all free' "$T/two.txt"; then
+        "$MPHEAP" diff --json "$T/two.txt" "$T/two-expanded.txt" 2>/dev/null | flat >"$T/x"
+        expect diff-not-by-text-position test "$(get "$T/x" total.new)" = 0 -a "$(get "$T/x" total.gone)" = 0 -a "$(get "$T/x" blocks.unchanged)" = "$(get "$T/x" old.blocks)"
+    else
+        skip diff-not-by-text-position "snapshot 2 of the leak sample has no collapsed free lines"
+    fi
+
+    # Different block sizes: said so, only the totals.
+    "$MPHEAP" diff --color never "$S/u32-frag-256k.txt" "$S/u64-objects-256k.txt" >"$T/bs.txt"
+    expect diff-block-sizes-differ grep -q 'cannot align the blocks: OLD has blocks of 16 bytes, NEW of 32' "$T/bs.txt"
+    "$MPHEAP" diff "$L" "$L" "$L" >/dev/null 2>&1
+    expect diff-usage test $? = 2
+fi
+
+# ---------------------------------------------------------- timeline (sample)
+
+if [ -d "$S" ]; then
+    L=$S/seq-leak-5snapshots.txt
+    "$MPHEAP" timeline --json "$L" | flat >"$T/t"
+    expect timeline-schema test "$(get "$T/t" schema)" = mpheap/timeline/1
+    # The growing list is the top suspect: its item array (h) holds at least
+    # `len` 8-byte pointers in every snapshot, len read from the labels.
+    since=$(get "$T/t" suspects.growing_allocations.0.since)
+    okay=$([ "$(get "$T/t" suspects.growing_allocations.0.type)" = h ] && echo yes || echo no)
+    k=0
+    while [ -n "$since" ] && [ $((since + k)) -le 5 ]; do
+        blocks=$(get "$T/t" "suspects.growing_allocations.0.history_blocks.$k")
+        len=$(get "$T/t" "rows.$((since + k - 1)).label" | sed -n 's/.*leak list len \([0-9]*\).*/\1/p')
+        [ -n "$blocks" ] && [ -n "$len" ] && [ $((blocks * 32)) -ge $((len * 8)) ] || okay=no
+        k=$((k + 1))
+    done
+    expect timeline-leak-top-suspect-is-the-list test "$okay" = yes -a "$k" -ge 2
+    "$MPHEAP" timeline --ascii "$L" >"$T/t.txt"
+    expect timeline-text-first-suspect grep -q '^  1\. allocation h other at 0x' "$T/t.txt"
+    expect timeline-text-ascii-chart grep -Eq '^  used +[_.~=+*#-]{5} ' "$T/t.txt"
+    # Each row's figures are stats' figures of that snapshot.
+    bad=0
+    for k in 1 2 3 4 5; do
+        "$MPHEAP" stats --json -s "$k" "$L" | flat >"$T/sk"
+        [ "$(get "$T/t" "rows.$((k - 1)).used_bytes")" = "$(get "$T/sk" whole.used.bytes)" ] || bad=1
+        [ "$(get "$T/t" "rows.$((k - 1)).largest_free_bytes")" = "$(get "$T/sk" whole.largest_free.bytes)" ] || bad=1
+        [ "$(get "$T/t" "rows.$((k - 1)).types.D.0")" = "$(get "$T/sk" whole.types.D.allocations)" ] || bad=1
+    done
+    expect timeline-rows-equal-stats test "$bad" = 0
+    # CSV: a header and one line per snapshot, the same used bytes as the JSON.
+    "$MPHEAP" timeline --csv "$L" | tr -d '\r' >"$T/t.csv"
+    expect timeline-csv-lines test "$(wc -l <"$T/t.csv")" = 6
+    col=$(head -n 1 "$T/t.csv" | tr ',' '\n' | grep -nx used_bytes | cut -d: -f1)
+    csv_used=$(sed -n 4p "$T/t.csv" | cut -d, -f"$col")
+    expect timeline-csv-equals-json test -n "$col" -a "$csv_used" = "$(get "$T/t" rows.2.used_bytes)"
+    # Several files: one row each, in order.
+    "$MPHEAP" timeline --json "$S/u64-objects-256k.txt" "$S/u32-frag-256k.txt" | flat >"$T/t2"
+    expect timeline-files test "$(count "$T/t2" '^rows\.[0-9]+\.index$')" = 2 -a "$(get "$T/t2" rows.1.label)" = "objects allocated: 2560 kept: 1280"
+fi
+
+# ------------------------------------------------------------------- check
+
+if [ -d "$S" ]; then
+    F=$S/u32-frag-256k.txt
+    "$MPHEAP" stats --json --fit 4096 "$F" | flat >"$T/f"
+    largest=$(get "$T/f" whole.largest_free.bytes)
+    used=$(get "$T/f" whole.used.bytes)
+    frag=$(get "$T/f" whole.fragmentation)
+    fits=$(get "$T/f" whole.fit.0.count)
+    strs=$(get "$T/f" whole.types.S.allocations)
+    "$MPHEAP" check --min-largest-free "$largest" --max-used "$used" --fit "4096=$fits" \
+        --max-allocs-of "S=$strs" --max-allocs-of "str=$strs" "$F" >"$T/c.txt"
+    expect check-at-the-limits-pass test $? = 0
+    expect check-pass-says-ok grep -q ': ok, 5 limits hold' "$T/c.txt"
+    "$MPHEAP" check --min-largest-free $((largest + 1)) --fit "4096=$((fits + 1))" "$F" >"$T/c.txt"
+    expect check-beyond-fails test $? = 1
+    expect check-names-broken-limits test "$(grep -c '^FAIL min-largest-free\|^FAIL fit' "$T/c.txt")" = 2
+    # K suffix: the largest free run rounded down to KiB passes, up fails.
+    kib=$((largest / 1024))
+    "$MPHEAP" check --min-largest-free "${kib}K" -q "$F"
+    expect check-size-suffix-pass test $? = 0
+    "$MPHEAP" check --min-largest-free "$((kib + 1))K" -q "$F"
+    expect check-size-suffix-fail test $? = 1
+    # Fragmentation as a fraction or a percentage, either side of the figure.
+    below=$(awk -v f="$frag" 'BEGIN { printf "%.4f", f - 0.0001 }')
+    above_pct=$(awk -v f="$frag" 'BEGIN { printf "%.2f%%", f * 100 + 0.01 }')
+    "$MPHEAP" check --max-fragmentation "$below" -q "$F"
+    expect check-fragmentation-fraction test $? = 1
+    "$MPHEAP" check --max-fragmentation "$above_pct" -q "$F"
+    expect check-fragmentation-percent test $? = 0
+    "$MPHEAP" check --max-fragmentation 35 "$F" >/dev/null 2>&1
+    expect check-ambiguous-fraction-refused test $? = 2
+    "$MPHEAP" check "$F" >/dev/null 2>&1
+    expect check-needs-a-limit test $? = 2
+    "$MPHEAP" check --max-used 0% --json "$F" | flat >"$T/cj"
+    expect check-json test "$(get "$T/cj" schema)" = mpheap/check/1 -a "$(get "$T/cj" ok)" = false -a "$(get "$T/cj" limits.0.kind)" = max_used_fraction
+    # Every snapshot of a log: one broken one is enough.
+    L=$S/seq-leak-5snapshots.txt
+    "$MPHEAP" stats --json -s 1 "$L" | flat >"$T/l1"
+    "$MPHEAP" check -s all --max-used "$(get "$T/l1" whole.used.bytes)" -q "$L"
+    expect check-all-snapshots test $? = 1
+    "$MPHEAP" check -s 1 --max-used "$(get "$T/l1" whole.used.bytes)" -q "$L"
+    expect check-first-snapshot test $? = 0
+fi
+
+# ------------------------------------- real MicroPython (WebAssembly board)
+
+if ! command -v node >/dev/null 2>&1; then
+    skip board-analyses "node is not installed (the WebAssembly board needs Node.js >= 20)"
+    exit 0
+fi
+if [ ! -d board/node_modules ]; then
+    skip board-analyses "board/node_modules is missing (run: npm ci --prefix board)"
+    exit 0
+fi
+run_board() { # OUT ARGS... : run MicroPython steps, output into OUT
+    local out=$1
+    shift
+    if ! node board/run-script.mjs "$@" >"$out" 2>"$out.err"; then
+        not_ok "board-run" "node board/run-script.mjs $*: $(head -c 300 "$out.err")"
+        return 1
+    fi
+}
+
+# One bytearray of N bytes: exactly one new A (the object, one block) and its
+# buffer (h, ceil(N / 16) blocks); nothing gone, nothing freed or reused.
+for n in 100 1000 5000; do
+    run_board "$T/ba.txt" --heap 64K -c "N = $n" "$MPY/alloc-bytearray.py" || continue
+    stats_against_reference "board-stats-ref-bytearray-$n" "$T/ba.txt" 2
+    "$MPHEAP" diff --json "$T/ba.txt" | flat >"$T/ba"
+    buf=$(ceil_div "$n" 16)
+    a_blocks=$(awk '$1 ~ /^new_allocations\.[0-9]+\.type$/ && $2 == "A" { sub(/type$/, "blocks", $1); print $1 }' "$T/ba")
+    h_blocks=$(awk '$1 ~ /^new_allocations\.[0-9]+\.type$/ && $2 == "h" { sub(/type$/, "blocks", $1); print $1 }' "$T/ba")
+    expect "board-bytearray-$n-two-new" test "$(get "$T/ba" total.new)" = 2 -a "$(get "$T/ba" total.gone)" = 0
+    expect "board-bytearray-$n-one-A" test "$(get "$T/ba" types.A.new)" = 1 -a -n "$a_blocks" -a "$(get "$T/ba" "$a_blocks")" = 1
+    expect "board-bytearray-$n-buffer" test -n "$h_blocks" -a "$(get "$T/ba" "$h_blocks")" = "$buf"
+    expect "board-bytearray-$n-blocks" test "$(get "$T/ba" blocks.allocated)" = $((buf + 1)) -a "$(get "$T/ba" blocks.freed)" = 0 -a "$(get "$T/ba" blocks.reused)" = 0
+done
+
+# Delete a list of 200 strings and collect: exactly the list (L and its item
+# array of 200 4-byte pointers = 50 blocks) and the strings (200 S, each with
+# its data, h) are gone. Documented noise: the snapshot step's own code (a few
+# small h) can move into the freed blocks: as many small h new as gone beyond
+# the list's, none larger than 2 blocks.
+run_board "$T/drop.txt" --heap 64K "$MPY/make-list.py" -c "gc.collect()" "$MPY/snap.py" \
+    "$MPY/drop-list.py" "$MPY/snap.py" && {
+    "$MPHEAP" diff --json "$T/drop.txt" | flat >"$T/dr"
+    expect board-drop-list-strings test "$(get "$T/dr" types.S.gone)" = 200 -a "$(get "$T/dr" types.S.new)" = 0
+    expect board-drop-list-list test "$(get "$T/dr" types.L.gone)" = 1 -a "$(get "$T/dr" types.L.new)" = 0
+    items=$(awk '$1 ~ /^gone_allocations\.[0-9]+\.type$/ && $2 == "h" { sub(/type$/, "blocks", $1); print $1 }' "$T/dr" |
+        while read -r p; do get "$T/dr" "$p"; done | grep -cx 50)
+    expect board-drop-list-item-array test "$items" = 1
+    noise_new=$(get "$T/dr" types.h.new)
+    noise_gone=$(($(get "$T/dr" types.h.gone) - 201))
+    big_new=$(awk '$1 ~ /^new_allocations\.[0-9]+\.blocks$/ && $2 > 2' "$T/dr" | wc -l)
+    expect board-drop-list-noise test "$noise_new" = "$noise_gone" -a "$noise_new" -le 4 -a "$big_new" = 0 -a "$(get "$T/dr" total.new)" = "$noise_new"
+    other_types=$(awk '$1 ~ /^types\.[TDAFBMm]\.(new|gone)$/ && $2 != 0' "$T/dr" | wc -l)
+    expect board-drop-list-nothing-else test "$other_types" = 0
+}
+
+# The heap grows a new area: the diff says so and counts that area's used
+# blocks as allocated.
+run_board "$T/grow.txt" --heap 16K "$MPY/grow-heap.py" && {
+    "$MPHEAP" diff --json "$T/grow.txt" | flat >"$T/g"
+    "$MPHEAP" stats --json -s 2 "$T/grow.txt" | flat >"$T/gs"
+    pair=$(awk '$1 ~ /^area_pairs\.[0-9]+\.old_area$/ && $2 == "null" { sub(/\.old_area$/, "", $1); print $1 }' "$T/g")
+    new_area=$(get "$T/g" "$pair.new_area")
+    expect board-new-area-paired test -n "$pair" -a "$(get "$T/gs" areas.1.index)" = 2 -a "$new_area" = 2
+    expect board-new-area-allocated test "$(get "$T/g" "$pair.allocated")" = "$(get "$T/gs" areas.1.used.blocks)"
+    expect board-new-area-note grep -q 'the heap grew a new area' "$T/g"
+    expect board-new-area-bytearrays test "$(get "$T/g" types.A.new)" = 24
+}
+
+# A list that grows over six rounds (25 records each): its item array is the
+# top suspect, with room for `len` 4-byte pointers at every snapshot (len from
+# the labels), and the records (dicts) are growing types and survivors.
+args=("$MPY/leak-setup.py" -c "gc.collect()" -c "snap()")
+for k in 1 2 3 4 5 6; do args+=(-c "work(25); gc.collect()" -c "snap()"); done
+run_board "$T/leak.txt" --heap 64K "${args[@]}" && {
+    "$MPHEAP" timeline --json "$T/leak.txt" | flat >"$T/lt"
+    rows=$(count "$T/lt" '^rows\.[0-9]+\.index$')
+    since=$(get "$T/lt" suspects.growing_allocations.0.since)
+    okay=$([ "$(get "$T/lt" suspects.growing_allocations.0.type)" = h ] && echo yes || echo no)
+    k=0
+    while [ -n "$since" ] && [ $((since + k)) -le "$rows" ]; do
+        blocks=$(get "$T/lt" "suspects.growing_allocations.0.history_blocks.$k")
+        len=$(get "$T/lt" "rows.$((since + k - 1)).label" | sed -n 's/SNAPSHOT len \([0-9]*\)/\1/p')
+        [ -n "$blocks" ] && [ -n "$len" ] && [ $((blocks * 16)) -ge $((len * 4)) ] || okay=no
+        k=$((k + 1))
+    done
+    expect board-leak-rows test "$rows" = 7
+    expect board-leak-top-suspect-is-the-list test "$okay" = yes -a "$k" -ge 3 -a "$(get "$T/lt" suspects.growing_allocations.0.grew)" -ge 2
+    dict=$(awk '$1 ~ /^suspects\.growing_types\.[0-9]+\.type$/ && $2 == "D"' "$T/lt" | wc -l)
+    expect board-leak-dicts-grow test "$dict" = 1
+    # 25 dicts per round survive from the round that made them.
+    g=$(awk '$1 ~ /^suspects\.survivor_groups\.[0-9]+\.since$/ && $2 == 3 { sub(/since$/, "types.D.0", $1); print $1 }' "$T/lt")
+    expect board-leak-survivors test -n "$g" -a "$(get "$T/lt" "$g")" = 25
+    stats_against_reference board-stats-ref-leak-last "$T/leak.txt" 7
+}
+exit 0

@@ -1,0 +1,521 @@
+/* The raw REPL client against the byte vectors of shared/docs/repl-protocol.md
+ * (sections 1.2-1.5), over an in-memory transport that plays a script: each
+ * step names the exact bytes the host must have written, then the board's
+ * reply becomes readable (a few bytes per read, to exercise reassembly). */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct step {
+    const char *expect; /* what the host writes (exact) before the reply; NULL ends */
+    size_t expect_len;
+    const char *reply;
+    size_t reply_len;
+    mph_status then; /* after the reply is read: MPH_OK, or MPH_ERR_GONE (hang-up) */
+} step;
+
+#define S(e, r) {e, sizeof e - 1, r, sizeof r - 1, MPH_OK}
+#define S_GONE(e, r) {e, sizeof e - 1, r, sizeof r - 1, MPH_ERR_GONE} /* then the board hangs up */
+
+typedef struct script {
+    const step *steps;
+    size_t n, at;           /* current step */
+    char written[8192];     /* what the host wrote since the current step began */
+    size_t written_len;
+    const char *pending;    /* reply bytes not read yet */
+    size_t pending_len;
+    mph_status after_reply; /* what reads return once the reply is read and nothing is next */
+    bool mismatch;
+    bool any_writes;        /* accept anything (a board that never answers) */
+    char all[16384];        /* every byte written, for checks */
+    size_t all_len;
+    size_t chunk;           /* bytes per read */
+} script;
+
+static void advance(script *s) {
+    // The current step's expected bytes are all written: release its reply.
+    while (s->at < s->n && !s->pending_len && s->written_len >= s->steps[s->at].expect_len) {
+        const step *st = &s->steps[s->at];
+        if (memcmp(s->written, st->expect, st->expect_len) != 0) {
+            s->mismatch = true;
+            return;
+        }
+        memmove(s->written, s->written + st->expect_len, s->written_len - st->expect_len);
+        s->written_len -= st->expect_len;
+        s->pending = st->reply;
+        s->pending_len = st->reply_len;
+        s->after_reply = st->then;
+        s->at++;
+    }
+}
+
+static mph_status script_read(void *ctx, void *buf, size_t cap, size_t *got, int timeout_ms,
+                              mph_error *err) {
+    (void)timeout_ms;
+    script *s = ctx;
+    advance(s);
+    if (!s->pending_len) {
+        mph_status st = s->after_reply == MPH_ERR_GONE ? MPH_ERR_GONE : MPH_ERR_TIMEOUT;
+        if (err) {
+            err->code = st;
+            snprintf(err->message, sizeof err->message, "script: %s", mph_status_name(st));
+        }
+        return st;
+    }
+    size_t n = s->pending_len < cap ? s->pending_len : cap;
+    if (s->chunk && n > s->chunk)
+        n = s->chunk;
+    memcpy(buf, s->pending, n);
+    s->pending += n;
+    s->pending_len -= n;
+    *got = n;
+    return MPH_OK;
+}
+
+static mph_status script_write(void *ctx, const void *buf, size_t len, int timeout_ms,
+                               mph_error *err) {
+    (void)timeout_ms;
+    (void)err;
+    script *s = ctx;
+    if (s->all_len + len <= sizeof s->all) {
+        memcpy(s->all + s->all_len, buf, len);
+        s->all_len += len;
+    }
+    if (s->any_writes)
+        return MPH_OK;
+    if (s->written_len + len > sizeof s->written) {
+        s->mismatch = true;
+        return MPH_ERR_IO;
+    }
+    memcpy(s->written + s->written_len, buf, len);
+    s->written_len += len;
+    // Written bytes must stay a prefix of what the current step expects.
+    if (s->at < s->n) {
+        const step *st = &s->steps[s->at];
+        size_t k = s->written_len < st->expect_len ? s->written_len : st->expect_len;
+        if (memcmp(s->written, st->expect, k) != 0)
+            s->mismatch = true;
+    } else {
+        s->mismatch = true;
+    }
+    return MPH_OK;
+}
+
+static mph_transport *script_open(script *s, const step *steps, size_t n) {
+    memset(s, 0, sizeof *s);
+    s->steps = steps;
+    s->n = n;
+    s->chunk = 3;
+    static const mph_transport_ops ops = {script_read, script_write, NULL};
+    return mph_transport_new(&ops, s, "script");
+}
+
+static mph_status collect(void *ctx, const char *buf, size_t len) {
+    char *out = ctx;
+    size_t have = strlen(out);
+    if (have + len >= 4096)
+        return MPH_ERR_IO;
+    memcpy(out + have, buf, len);
+    out[have + len] = '\0';
+    return MPH_OK;
+}
+
+/* The opening every session starts with (1.2): \r\x03\x03, quiet, \r\x01, the banner. */
+#define ENTER                                                                                     \
+    S("\r\x03\x03", "\r\n>>> \r\n>>> "), S("\r\x01", "\r\nraw REPL; CTRL-B to exit\r\n>")
+
+static const mph_repl_options quick = {1000, 1000, 0, false};
+
+TEST(repl_enter_and_print_123) {
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00"),                  // raw-paste: understood, not supported
+        S("print(123)\x04", "OK123\r\n\x04\x04>"), // 1.4 row 1
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_raw_paste(r), -1);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_exec(r, "print(123)", 10, &sink, &err), MPH_OK);
+    CHECK_STR(out, "123\r\n");
+    CHECK_EQ(mph_repl_raw_paste(r), 0);
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 4);
+    uint64_t in, outb;
+    mph_transport_counts(t, &in, &outb);
+    CHECK_EQ(outb, 3 + 2 + 3 + 11);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_exceptions_carry_the_traceback) {
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00"),
+        S("1/0\x04", "OK\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, "
+                     "in <module>\r\nZeroDivisionError: divide by zero\r\n\x04>"),
+        // The '>' above is read before the next run; raw-paste is not asked again.
+        S("def\x04", "OK\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 1\r\n"
+                     "SyntaxError: invalid syntax\r\n\x04>"),
+        S("print('after')\x04", "OKafter\r\n\x04\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 6);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec(r, "1/0", 3, NULL, &err), MPH_ERR_RAISED);
+    CHECK_EQ(err.code, MPH_ERR_RAISED);
+    CHECK(strstr(err.message, "ZeroDivisionError: divide by zero") != NULL);
+    CHECK(strchr(err.message, '\r') == NULL);
+    CHECK_STR(mph_repl_traceback(r), "Traceback (most recent call last):\n  File \"<stdin>\", "
+                                     "line 1, in <module>\nZeroDivisionError: divide by zero");
+    CHECK_EQ(mph_repl_exec(r, "def", 3, NULL, &err), MPH_ERR_RAISED);
+    CHECK(strstr(err.message, "SyntaxError: invalid syntax") != NULL);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_exec(r, "print('after')", 14, &sink, &err), MPH_OK);
+    CHECK_STR(out, "after\r\n");
+    CHECK_STR(mph_repl_traceback(r), "");
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 6);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_raw_paste_flow_control) {
+    // 300 bytes of code: the board grants 128 (W) + 128 (the \x01 it sends at
+    // once); the host must wait for another \x01 before the last 44 bytes.
+    static char code[301];
+    memset(code, '#', 300);
+    code[300] = '\0';
+    static char rest[64];
+    memset(rest, '#', 44);
+    memcpy(rest + 44, "\x04", 2);
+    step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x01\x80\x00\x01"),
+        {code, 256, "\x01", 1, MPH_OK},
+        {rest, 45, "\x04" "done\r\n\x04\x04>", 11, MPH_OK}, // \x04 echo, then the usual framing
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 5);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_exec(r, code, 300, &sink, &err), MPH_OK);
+    CHECK_STR(out, "done\r\n");
+    CHECK_EQ(mph_repl_raw_paste(r), 1);
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 5);
+    // The docs' own example, from the board's side: R\x01, window 128, one \x01, the \x04 echo.
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_raw_paste_docs_example) {
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x01\x80\x00\x01"),
+        S("print(123)\x04", "\x04" "123\r\n\x04\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_exec(r, "print(123)", 10, &sink, &err), MPH_OK);
+    CHECK_STR(out, "123\r\n");
+    CHECK(!s.mismatch);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_raw_paste_abort) {
+    // The board stops reading (SyntaxError while streaming): it sends \x04, the
+    // host answers \x04 and stops sending, then the error comes framed.
+    static char code[201];
+    memset(code, 'x', 200);
+    code[200] = '\0';
+    step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x01\x80\x00"),
+        {code, 128, "\x04", 1, MPH_OK},
+        S("\x04", "\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 1\r\n"
+                  "SyntaxError: invalid syntax\r\n\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 5);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec(r, code, 200, NULL, &err), MPH_ERR_RAISED);
+    CHECK(strstr(err.message, "SyntaxError") != NULL);
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 5);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_raw_paste_pre_1_14) {
+    // Firmware older than v1.14 takes the \x01 as "reset the raw REPL".
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "raw REPL; CTRL-B to exit\r\n>"),
+        S("print(123)\x04", "OK123\r\n\x04\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_exec(r, "print(123)", 10, &sink, &err), MPH_OK);
+    CHECK_STR(out, "123\r\n");
+    CHECK_EQ(mph_repl_raw_paste(r), 0);
+    CHECK(!s.mismatch);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_raw_paste_unsupported_with_prompt) {
+    // pyexec.c prints "R\x00" then '>' for a raw-paste command it does not know.
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00>"),
+        S("print(123)\x04", "OK123\r\n\x04\x04>"),
+        S("print(4)\x04", "OK4\r\n\x04\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 5);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_exec(r, "print(123)", 10, &sink, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec(r, "print(4)", 8, &sink, &err), MPH_OK);
+    CHECK_STR(out, "123\r\n4\r\n");
+    CHECK(!s.mismatch);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_soft_reset_and_system_exit) {
+    static const step steps[] = {
+        ENTER,
+        // 1.4: \x04 on an empty line: OK, then the soft reset (1.1), back in raw mode.
+        S("\x04", "OK\r\nMPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>"),
+        S("\x05" "A\x01", "R\x00"),
+        // raise SystemExit: OK\x04\x04, then a soft reset, no '>' first.
+        S("raise SystemExit\x04", "OK\x04\x04MPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>"),
+        S("print(1)\x04", "OK1\r\n\x04\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 6);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, true, &err), MPH_OK);
+    CHECK(mph_repl_saw_soft_reboot(r));
+    CHECK_EQ(mph_repl_exec(r, "raise SystemExit", 16, NULL, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec(r, "print(1)", 8, NULL, &err), MPH_OK);
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 6);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_enter_retries_a_board_that_was_booting) {
+    // First try: the board is still booting and prints noise, no banner. Second try works.
+    static const step steps[] = {
+        S("\r\x03\x03", "ets Jun  8 2016 00:22:57\r\n\xff\xfe rst:0x1"),
+        S("\r\x01", ""),
+        S("\r\x03\x03", "\r\n>>> "),
+        S("\r\x01", "\r\nraw REPL; CTRL-B to exit\r\n>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl_options o = {50, 3000, 0, false};
+    mph_repl *r = mph_repl_new(t, &o);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 4);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_board_that_never_answers) {
+    script s;
+    mph_transport *t = script_open(&s, NULL, 0);
+    s.any_writes = true;
+    mph_repl_options o = {20, 60, 0, false};
+    mph_repl *r = mph_repl_new(t, &o);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_ERR_TIMEOUT);
+    CHECK_EQ(err.code, MPH_ERR_TIMEOUT);
+    CHECK(strstr(err.message, "did not answer") != NULL);
+    // Every try began with Ctrl-C twice, then Ctrl-A.
+    CHECK(s.all_len >= 5 && memcmp(s.all, "\r\x03\x03\r\x01", 5) == 0);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_line_noise_is_skipped) {
+    static const step steps[] = {
+        S("\r\x03\x03", "\x80\x81"),
+        S("\r\x01", "\xf0\r\nraw \xeeREPL; CTRL-B to exit\r\n\xfe>"),
+        S("\x05" "A\x01", "\xffR\x00"),
+        S("print(5)\x04", "\x99\x98OK5\r\n\x04\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_exec(r, "print(5)", 8, &sink, &err), MPH_OK);
+    CHECK_STR(out, "5\r\n");
+    CHECK_EQ(mph_repl_noise(r), 6); // the 2 bytes drained before \r\x01 are not counted
+    CHECK(!s.mismatch);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_hang_up_mid_output) {
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00"),
+        S_GONE("import micropython;micropython.mem_info(1)\x04",
+               "OKstack: 464 out of 32768\r\nGC: total: 64000"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_snapshot(r, false, &sink, &err), MPH_ERR_GONE);
+    CHECK_EQ(err.code, MPH_ERR_GONE);
+    CHECK_STR(out, "stack: 464 out of 32768\r\nGC: total: 64000"); // what came is delivered
+    CHECK(!s.mismatch);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_snapshot_with_gc_runs_two_steps) {
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00"),
+        S("import gc;gc.collect()\x04", "OK\x04\x04>"),
+        S("import gc;gc.collect();import micropython;micropython.mem_info(1)\x04",
+          "OKGC: total: 64000\r\n\x04\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 5);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_snapshot(r, true, &sink, &err), MPH_OK);
+    CHECK_STR(out, "GC: total: 64000\r\n");
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 5);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_follow_resumes_after_a_quiet_spell) {
+    // A program that prints, then goes quiet until the host's Ctrl-C interrupts it.
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00"),
+        S("run()\x04", "OKtick\n"),
+        S("\x03", "\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+                  "<module>\r\nKeyboardInterrupt: \r\n\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 5);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec_start(r, "run()", 5, &err), MPH_OK);
+    char out[4096] = "";
+    mph_sink sink = {collect, out};
+    CHECK_EQ(mph_repl_follow(r, &sink, 0, &err), MPH_ERR_TIMEOUT); // still running
+    CHECK_STR(out, "tick\n");
+    CHECK_EQ(mph_repl_interrupt(r, &err), MPH_OK);
+    CHECK_EQ(mph_repl_follow(r, &sink, 0, &err), MPH_ERR_RAISED);
+    CHECK(strstr(err.message, "KeyboardInterrupt") != NULL);
+    CHECK_STR(out, "tick\n");
+    CHECK_EQ(mph_repl_follow(r, &sink, 0, &err), MPH_ERR_ARG); // nothing runs any more
+    CHECK(!s.mismatch);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_refuses_control_bytes_and_empty_code) {
+    static const step steps[] = {ENTER};
+    script s;
+    mph_transport *t = script_open(&s, steps, 2);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec_start(r, "a\x04" "b", 3, &err), MPH_ERR_ARG);
+    CHECK(strstr(err.message, "0x04") != NULL);
+    CHECK_EQ(mph_repl_exec_start(r, "", 0, &err), MPH_ERR_ARG);
+    CHECK(!s.mismatch);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_long_traceback_keeps_its_end) {
+    static char reply[2000];
+    size_t n = (size_t)snprintf(reply, sizeof reply, "OK\x04Traceback (most recent call last):\r\n");
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(reply + n, sizeof reply - n,
+                              "  File \"deep.py\", line %d, in f%d\r\n", i + 1, i);
+    n += (size_t)snprintf(reply + n, sizeof reply - n, "MemoryError: memory allocation failed, "
+                                                       "allocating 4096 bytes\r\n\x04>");
+    step steps[] = {ENTER, S("\x05" "A\x01", "R\x00"), {"f()\x04", 4, reply, n, MPH_OK}};
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    s.chunk = 0;
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec(r, "f()", 3, NULL, &err), MPH_ERR_RAISED);
+    CHECK(strstr(err.message, "MemoryError: memory allocation failed") != NULL);
+    CHECK(strncmp(err.message, "...\n", 4) == 0);
+    CHECK(strstr(mph_repl_traceback(r), "line 1, in f0") != NULL); // the full text is kept
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_interrupt_and_leave_bytes) {
+    static const step steps[] = {ENTER, S("\x03", ""), S("\r\x02", "\r\nMicroPython v1.27.0\r\n>>> ")};
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_interrupt(r, &err), MPH_OK);
+    CHECK_EQ(mph_repl_leave(r, &err), MPH_OK);
+    CHECK(!s.mismatch);
+    CHECK(s.all_len >= 3 && memcmp(s.all + s.all_len - 3, "\x03\r\x02", 3) == 0);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
