@@ -68,7 +68,8 @@ fuzz:
 		build-fuzz/libmpheap.a $(LDLIBS)
 	mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 \
-		-dict=fuzz/mpheap.dict -print_final_stats=1 build-fuzz/corpus fuzz/corpus
+		-dict=fuzz/mpheap.dict -artifact_prefix=build-fuzz/ -print_final_stats=1 \
+		build-fuzz/corpus fuzz/corpus
 
 # The main job on the default virtual board: real MicroPython runs examples/fragmenter.py,
 # mpheap captures snapshots before and after over the serial code path and shows the last.

@@ -1,41 +1,35 @@
-# One fill step for the virtual board (run.sh runs it several times after
-# `-c HEAP=<bytes>`): allocate small objects of mixed kinds and sizes until
-# the heap holds ~85% of HEAP. Objects are stored in `keep`, allocated once
-# (a growing list would leave big holes and could force a new heap area).
+# Fill the virtual board's heap to ~85% with small objects of mixed kinds and
+# sizes (run after `-c HEAP=<bytes>`, before wasm_drop.py). The objects are
+# kept in `keep`, allocated once: a growing list would leave big holes and
+# could make this port add a heap area.
 #
-# On this port garbage is collected only between steps, and gc.mem_alloc()
-# walks the whole heap, so each step allocates at most HEAP/12 bytes (its
-# temporaries are collected before the next) and checks the level rarely.
+# No temporaries: this port collects garbage only between steps, and holes
+# made while filling would make MicroPython's first-fit allocator scan them
+# for every multi-block allocation (minutes instead of seconds).
+# gc.mem_alloc() walks the whole heap (~50 ms at 64 MB): check it rarely.
 import gc
-
 import random
 
-try:
-    keep
-except NameError:
-    keep = [None] * (HEAP // 80)
-    n_keep = 0
-    random.seed(12345)  # deterministic objects; bigint-free (wasm small ints are 31 bits)
+random.seed(12345)  # deterministic; getrandbits keeps to small ints (no bigints)
+STR_FORMATS = ("%d", "item-%08d", "request %d was here", "%040d", "key-%-60d|", "%-120d|")
+keep = [None] * (HEAP // 48)
+n_keep = 0
 
 
-def fill_step():
+def fill():
     global n_keep
     rnd = random.getrandbits
-    start = gc.mem_alloc()
     limit = HEAP * 85 // 100
-    if start >= limit:
-        return
-    stop = min(limit, start + HEAP // 12)
-    i = n_keep
-    while i + 4096 <= len(keep):
-        for _ in range(4096):
+    i = 0
+    while i + 16384 <= len(keep) and gc.mem_alloc() < limit:
+        for _ in range(16384):
             r = rnd(16)
             k = r & 7
             r >>= 3
             if k == 0:
                 o = [i, i + 1, i + 2]
             elif k == 1:
-                o = "item-%d" % i * (1 + r % 6)
+                o = STR_FORMATS[r % 6] % i  # one allocation
             elif k == 2:
                 o = bytearray(16 + (r % 13) * 16)
             elif k == 3:
@@ -50,10 +44,7 @@ def fill_step():
                 o = [None] * (1 + r % 40)
             keep[i] = o
             i += 1
-        if gc.mem_alloc() > stop:
-            break
     n_keep = i
 
 
-fill_step()
-gc.collect()
+fill()

@@ -168,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     // Chunked feeding gives the whole text's result.
     parse_digest whole = digest_parse(text, len, &o, NULL, 0);
     uint32_t seed = 2654435761u * (opt + 1u) ^ (uint32_t)len;
-    size_t cuts[16], k = 1 + (opt >> 4);
+    size_t cuts[16] = {0}, k = 1 + (opt >> 4);
     for (size_t i = 0; i < k; i++)
         cuts[i] = len ? next_rand(&seed) % (len + 1) : 0;
     qsort(cuts, k, sizeof *cuts, cmp_size);

@@ -27,13 +27,14 @@ static const char usage[] =
     "                              snapshot must pass)\n"
     "      --json                  the results as JSON (schema mpheap/check/1)\n"
     "  -q, --quiet                 print nothing; the exit status tells\n"
+    CLI_PORT_HELP
     "      --block-size BYTES      block size when the dump cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print the limits that hold\n"
     "  -h, --help                  this text\n";
 
 enum { OPT_MIN_LARGEST = 256, OPT_MAX_FRAG, OPT_MAX_USED, OPT_MIN_FREE, OPT_MAX_ALLOCS,
-       OPT_MAX_ALLOCS_OF, OPT_FIT, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT };
+       OPT_MAX_ALLOCS_OF, OPT_FIT, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT, OPT_PORT };
 
 #define MAX_LIMITS 64
 
@@ -115,6 +116,7 @@ int cmd_check(int argc, char **argv) {
         {"quiet", no_argument, NULL, 'q'},
         {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
         {"strict", no_argument, NULL, OPT_STRICT},
+        {"port", required_argument, NULL, OPT_PORT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -159,6 +161,7 @@ int cmd_check(int argc, char **argv) {
             break;
         }
         case OPT_STRICT: in.parse.strict = true; break;
+        case OPT_PORT: in.port = optarg; break;
         case 'v': o.verbose = true; in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;

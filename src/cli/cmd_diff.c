@@ -8,6 +8,7 @@
 static const char usage[] =
     "usage: mpheap diff [options] OLD NEW\n"
     "       mpheap diff [options] [--from A] [--to B] LOG\n"
+    "       mpheap diff [options] --port P OLD   (NEW is taken live from the board)\n"
     "Compare two heap dumps: areas aligned by base address (by order when the addresses\n"
     "differ, as between two runs), blocks by offset. Each block is unchanged (free or\n"
     "kept), allocated, freed or reused; each allocation (matched by offset, size and type)\n"
@@ -25,13 +26,14 @@ static const char usage[] =
     "  -c, --columns N|auto        groups of 64 blocks per map line (default: fit the terminal)\n"
     "      --collapse-free         print runs of lines free in both as \"(N lines all free)\"\n"
     "      --color WHEN            auto (default; honours NO_COLOR), always or never\n"
+    "      --port P                take NEW live from a board (see mpheap capture --help)\n"
     "      --block-size BYTES      block size when the dumps cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
 enum { OPT_FROM = 256, OPT_TO, OPT_CHANGED, OPT_NO_MAP, OPT_LIST, OPT_JSON, OPT_COLLAPSE,
-       OPT_COLOR, OPT_BLOCK_SIZE, OPT_STRICT };
+       OPT_COLOR, OPT_BLOCK_SIZE, OPT_STRICT, OPT_PORT };
 
 int cmd_diff(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -47,12 +49,13 @@ int cmd_diff(int argc, char **argv) {
         {"colour", required_argument, NULL, OPT_COLOR},
         {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
         {"strict", no_argument, NULL, OPT_STRICT},
+        {"port", required_argument, NULL, OPT_PORT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     input_options in;
     memset(&in, 0, sizeof in);
-    const char *from = NULL, *to = NULL, *color = "auto";
+    const char *from = NULL, *to = NULL, *color = "auto", *port = NULL;
     bool json = false, map = true, auto_columns = true;
     mph_diff_map_options mo = {1, false, false, false};
     mph_text_options to_opts;
@@ -99,6 +102,7 @@ int cmd_diff(int argc, char **argv) {
             break;
         }
         case OPT_STRICT: in.parse.strict = true; break;
+        case OPT_PORT: port = optarg; break;
         case 'v': in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
@@ -111,11 +115,19 @@ int cmd_diff(int argc, char **argv) {
     }
     mo.color = want_color;
     int files = argc - optind;
+    if (port && files != 1) {
+        fputs("mpheap: diff --port P takes one OLD file; NEW comes from the board\n", stderr);
+        return EXIT_USAGE;
+    }
     if (files < 1 || files > 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
     const char *old_path = argv[optind], *new_path = files == 2 ? argv[optind + 1] : old_path;
+    if (port) {
+        files = 2;
+        new_path = port;
+    }
     if (files == 2 && strcmp(old_path, "-") == 0 && strcmp(new_path, "-") == 0) {
         fputs("mpheap: standard input can be only one of OLD and NEW\n", stderr);
         return EXIT_USAGE;
@@ -125,7 +137,9 @@ int cmd_diff(int argc, char **argv) {
     int rc = cli_load(old_path, &in, &old_log);
     if (rc)
         goto done;
-    if (files == 2 && (rc = cli_load(new_path, &in, &new_log)))
+    input_options live = in;
+    live.port = port;
+    if (files == 2 && (rc = cli_load(port ? NULL : new_path, &live, &new_log)))
         goto done;
     const mph_log *nl = files == 2 ? new_log : old_log;
     size_t oi, ni;
@@ -153,7 +167,7 @@ int cmd_diff(int argc, char **argv) {
     }
     char old_name[512], new_name[512];
     to_opts.old_name = cli_snapshot_name(old_name, sizeof old_name, old_path, &in, old_log, oi);
-    to_opts.new_name = cli_snapshot_name(new_name, sizeof new_name, new_path, &in, nl, ni);
+    to_opts.new_name = cli_snapshot_name(new_name, sizeof new_name, new_path, &live, nl, ni);
     mph_sink sink = cli_stdout_sink();
     if (json) {
         st = mph_render_json_diff(d, &to_opts, &sink, &err);

@@ -18,12 +18,13 @@ static const char usage[] =
     "                              each in one free run; repeatable, up to 16 sizes\n"
     "      --json                  the same figures as JSON (schema mpheap/stats/1,\n"
     "                              docs/json-schema.md)\n"
+    CLI_PORT_HELP
     "      --block-size BYTES      block size when the dump cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_FIT = 256, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT };
+enum { OPT_FIT = 256, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT, OPT_PORT };
 
 static int add_fits(const char *list, uint64_t *fits, size_t *n) {
     char *copy = strdup(list);
@@ -79,6 +80,7 @@ int cmd_stats(int argc, char **argv) {
         {"json", no_argument, NULL, OPT_JSON},
         {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
         {"strict", no_argument, NULL, OPT_STRICT},
+        {"port", required_argument, NULL, OPT_PORT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -109,6 +111,7 @@ int cmd_stats(int argc, char **argv) {
             break;
         }
         case OPT_STRICT: in.parse.strict = true; break;
+        case OPT_PORT: in.port = optarg; break;
         case 'v': in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;

@@ -10,26 +10,6 @@
 #define MPH_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define MPH_PRINTF(a, b)
-/* sink.c: renderers write through a buffer, flushed to the caller's sink. */
-typedef struct mph_outbuf {
-    mph_sink *sink;
-    mph_status status; /* the first write error; later writes are dropped */
-    size_t len;
-    char buf[1 << 16];
-} mph_outbuf;
-
-void mph__out_init(mph_outbuf *o, mph_sink *sink);
-void mph__out_write(mph_outbuf *o, const char *s, size_t n);
-void mph__out_puts(mph_outbuf *o, const char *s);
-void mph__out_putc(mph_outbuf *o, char c);
-void mph__out_printf(mph_outbuf *o, const char *fmt, ...) MPH_PRINTF(2, 3);
-/* Flush; returns the first error of the whole run. */
-mph_status mph__out_finish(mph_outbuf *o, mph_error *err);
-
-/* Number formats shared by the renderers. */
-const char *mph__fmt_count(char buf[32], uint64_t n); /* 259,072 */
-const char *mph__fmt_size(char buf[32], uint64_t bytes); /* 253.0 KiB */
-
 #endif
 
 /* Where each header figure was printed, to locate invariant warnings. */

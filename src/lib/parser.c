@@ -23,6 +23,7 @@
 #define MAX_BLOCKS_NO_TOTAL (UINT64_C(1) << 26)  /* when no "GC: total:" bounds the map */
 #define MAX_AREAS 4096
 #define MAX_NOTES 1000
+#define MAX_WARNINGS 1000
 #define LABEL_MAX 200
 /* Candidate block sizes as a bit set: bit k = 2^k bytes, 4 to 4096. */
 #define BPB_LOG2_MIN 2
@@ -85,6 +86,7 @@ struct mph_parser {
     uint64_t pending_base;
     unsigned long headers_only_line; /* a snapshot dropped for having no map */
     size_t n_notes;
+    size_t n_warnings, n_warnings_dropped;
 };
 
 static mph_status close_snapshot(mph_parser *p, mph_error *err);
@@ -110,6 +112,9 @@ static mph_status diag(mph_parser *p, mph_error *err, mph_diag_level level, unsi
             return MPH_OK;
         if (p->n_notes++ == MAX_NOTES)
             snprintf(msg, sizeof msg, "more than %d notes: the rest are left out", MAX_NOTES);
+    } else if (p->n_warnings++ >= MAX_WARNINGS) {
+        p->n_warnings_dropped++; // counted, and said at the end
+        return MPH_OK;
     }
     mph_log *log = p->log;
     if (log->n_diags == log->cap_diags) {
@@ -1356,6 +1361,14 @@ mph_status mph_parser_finish(mph_parser *p, mph_log **out, mph_error *err) {
     if ((st = close_snapshot(p, err))) {
         p->failed = true;
         return st;
+    }
+    if (p->n_warnings_dropped) {
+        unsigned long n = (unsigned long)p->n_warnings_dropped;
+        p->n_warnings = 0; // this one is kept
+        if ((st = diag(p, err, MPH_DIAG_WARNING, p->line_no, 1,
+                       "%lu more warnings are left out (only the first %d are kept)", n,
+                       MAX_WARNINGS)))
+            return st;
     }
     if (p->log->n_snapshots == 0) {
         if (p->headers_only_line)

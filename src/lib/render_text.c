@@ -23,6 +23,13 @@ static mph_status out_done(mph_outbuf *o, mph_error *err) {
     return rc;
 }
 
+/* End a line without the blanks an empty last column left. */
+static void endl(mph_outbuf *o) {
+    while (o->len && o->buf[o->len - 1] == ' ')
+        o->len--;
+    mph__out_putc(o, '\n');
+}
+
 static double pct(uint64_t part, uint64_t whole) {
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
@@ -34,6 +41,16 @@ static const char *bytes_text(char buf[64], uint64_t bytes) {
         snprintf(buf, 64, "%s", mph__fmt_count(a, bytes));
     else
         snprintf(buf, 64, "%s (%s)", mph__fmt_count(a, bytes), mph__fmt_size(b, bytes));
+    return buf;
+}
+
+/* "44,672 bytes (43.6 KiB)", for sentences. */
+static const char *bytes_words(char buf[64], uint64_t bytes) {
+    char a[32], b[32];
+    if (bytes < 1024)
+        snprintf(buf, 64, "%s bytes", mph__fmt_count(a, bytes));
+    else
+        snprintf(buf, 64, "%s bytes (%s)", mph__fmt_count(a, bytes), mph__fmt_size(b, bytes));
     return buf;
 }
 
@@ -77,8 +94,9 @@ static void range_text(char buf[64], unsigned k, unsigned bpb, bool bytes) {
 static void histogram(mph_outbuf *o, const char *title, const char *what, const uint64_t *counts,
                       const uint64_t *blocks, unsigned bpb) {
     char a[32], b[32], c[32], r1[64], r2[64];
-    mph__out_printf(o, "\n%s\n  %-12s %-18s %10s %10s %14s\n", title, "blocks", bpb ? "bytes" : "",
+    mph__out_printf(o, "\n%s\n  %-12s %-18s %10s %10s %14s", title, "blocks", bpb ? "bytes" : "",
                     what, "blocks", bpb ? "bytes" : "");
+    endl(o);
     for (unsigned k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
         if (!counts[k])
             continue;
@@ -87,9 +105,10 @@ static void histogram(mph_outbuf *o, const char *title, const char *what, const 
             range_text(r2, k, bpb, true);
         else
             r2[0] = '\0';
-        mph__out_printf(o, "  %-12s %-18s %10s %10s %14s\n", r1, r2, mph__fmt_count(a, counts[k]),
+        mph__out_printf(o, "  %-12s %-18s %10s %10s %14s", r1, r2, mph__fmt_count(a, counts[k]),
                         mph__fmt_count(b, blocks[k]),
                         bpb ? mph__fmt_count(c, blocks[k] * bpb) : "");
+        endl(o);
     }
 }
 
@@ -163,9 +182,10 @@ mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_optio
                         bpb ? mph__fmt_count(c, ts->blocks * bpb) : "",
                         pct(ts->blocks, st->used_blocks));
     }
-    mph__out_printf(o, "  %-18s %10s %10s %14s\n", "total", mph__fmt_count(a, st->allocs),
+    mph__out_printf(o, "  %-18s %10s %10s %14s", "total", mph__fmt_count(a, st->allocs),
                     mph__fmt_count(b, st->used_blocks),
                     bpb ? mph__fmt_count(c, st->used_blocks * bpb) : "");
+    endl(o);
 
     histogram(o, "allocation sizes (power-of-two buckets)", "allocs", st->alloc_histogram,
               r->total.alloc_histogram_blocks, bpb);
@@ -341,6 +361,20 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
 }
 
 /* --------------------------------------------------------------- timeline */
+
+/* A size and an index, to sort by size without global state. */
+typedef struct sized {
+    uint64_t n_blocks;
+    size_t index;
+} sized;
+
+/* Largest first; ties in their original order. */
+static int by_size_desc(const void *x, const void *y) {
+    const sized *a = x, *b = y;
+    if (a->n_blocks != b->n_blocks)
+        return a->n_blocks > b->n_blocks ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
 
 static const char *const spark_utf8[8] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
                                           "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
@@ -547,23 +581,14 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
         size_t shown = opt->max_list && opt->max_list < n_surv ? opt->max_list : n_surv;
         if (n_surv) {
             // The largest first: they are what a user looks at.
-            size_t *idx = malloc(n_surv * sizeof *idx);
+            sized *idx = malloc(n_surv * sizeof *idx);
             if (idx) {
                 for (size_t i = 0; i < n_surv; i++)
-                    idx[i] = i;
-                for (size_t i = 0; i < shown; i++) {
-                    size_t best = i;
-                    for (size_t j = i + 1; j < n_surv; j++)
-                        if (mph_timeline_survivor_at(t, idx[j])->alloc.n_blocks >
-                            mph_timeline_survivor_at(t, idx[best])->alloc.n_blocks)
-                            best = j;
-                    size_t x = idx[i];
-                    idx[i] = idx[best];
-                    idx[best] = x;
-                }
+                    idx[i] = (sized){mph_timeline_survivor_at(t, i)->alloc.n_blocks, i};
+                qsort(idx, n_surv, sizeof *idx, by_size_desc);
                 mph__out_printf(o, "  the largest %zu of them:\n", shown);
                 for (size_t i = 0; i < shown; i++) {
-                    const mph_leak_survivor *sv = mph_timeline_survivor_at(t, idx[i]);
+                    const mph_leak_survivor *sv = mph_timeline_survivor_at(t, idx[i].index);
                     mph__out_printf(o, "  since %-4zu", sv->since + 1);
                     if (sv->alloc.address)
                         mph__out_printf(o, "0x%-16llx", (unsigned long long)sv->alloc.address);
@@ -617,17 +642,16 @@ mph_status mph_render_text_check(const mph_check_result *res, size_t n, const mp
         mph__out_printf(o, "%-4s %s: ", r->ok ? "ok" : "FAIL", check_name(l->kind));
         switch (l->kind) {
         case MPH_CHECK_MIN_LARGEST_FREE:
-            mph__out_printf(o, "largest free run %s bytes, %s at least %s\n",
-                            bytes_text(a, r->measured), r->ok ? "is" : "should be",
-                            bytes_text(b, l->value));
+            mph__out_printf(o, "largest free run %s, %s at least %s\n", bytes_words(a, r->measured),
+                            r->ok ? "is" : "should be", bytes_words(b, l->value));
             break;
         case MPH_CHECK_MIN_FREE:
-            mph__out_printf(o, "free %s bytes, %s at least %s\n", bytes_text(a, r->measured),
-                            r->ok ? "is" : "should be", bytes_text(b, l->value));
+            mph__out_printf(o, "free %s, %s at least %s\n", bytes_words(a, r->measured),
+                            r->ok ? "is" : "should be", bytes_words(b, l->value));
             break;
         case MPH_CHECK_MAX_USED:
-            mph__out_printf(o, "used %s bytes, %s at most %s\n", bytes_text(a, r->measured),
-                            r->ok ? "is" : "should be", bytes_text(b, l->value));
+            mph__out_printf(o, "used %s, %s at most %s\n", bytes_words(a, r->measured),
+                            r->ok ? "is" : "should be", bytes_words(b, l->value));
             break;
         case MPH_CHECK_MAX_USED_FRACTION:
             mph__out_printf(o, "used %.1f%% of the heap, %s at most %.1f%%\n",

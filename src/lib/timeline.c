@@ -361,38 +361,55 @@ static void growing_types(mph_timeline *t) {
 
 static bool finish(mph_timeline *t, const mph_snapshot *last, const entries *cur) {
     size_t n = t->n_rows;
-    // Survivors: present from row `since` (not the first, not the last) to the end.
+    // Survivors: present from row `since` (not the first, not the last) to
+    // the end. Counted per row first, then placed: one pass each.
     size_t count = 0;
-    for (size_t k = 0; k < cur->n; k++)
-        count += cur->v[k].since >= 1 && cur->v[k].since + 2 <= n;
-    t->survivors = calloc(count ? count : 1, sizeof *t->survivors);
+    size_t *start = calloc(n + 1, sizeof *start);
     t->groups = calloc(n, sizeof *t->groups);
-    if (!t->survivors || !t->groups)
+    if (!start || !t->groups) {
+        free(start);
         return false;
-    for (size_t since = 1; since + 2 <= n; since++) {
-        mph_leak_group *g = &t->groups[t->n_groups];
-        memset(g, 0, sizeof *g);
-        g->since = since;
-        for (size_t k = 0; k < cur->n; k++) {
-            const entry *e = &cur->v[k];
-            if (e->since != since)
-                continue;
-            mph_leak_survivor *sv = &t->survivors[t->n_survivors++];
-            sv->since = since;
-            sv->alloc.area = e->area;
-            sv->alloc.block = e->block;
-            sv->alloc.n_blocks = e->n_blocks;
-            sv->alloc.address = mph_snapshot_block_address(last, e->area, e->block);
-            sv->alloc.type = e->type;
-            sv->alloc.orphan = false;
-            g->count++;
-            g->blocks += e->n_blocks;
-            g->type_count[e->type]++;
-            g->type_blocks[e->type] += e->n_blocks;
-        }
-        if (g->count)
-            t->n_groups++;
     }
+    for (size_t k = 0; k < cur->n; k++) {
+        const entry *e = &cur->v[k];
+        if (e->since >= 1 && e->since + 2 <= n) {
+            start[e->since + 1]++;
+            count++;
+        }
+    }
+    for (size_t r = 1; r <= n; r++)
+        start[r] += start[r - 1];
+    t->survivors = calloc(count ? count : 1, sizeof *t->survivors);
+    if (!t->survivors) {
+        free(start);
+        return false;
+    }
+    for (size_t k = 0; k < cur->n; k++) {
+        const entry *e = &cur->v[k];
+        if (!(e->since >= 1 && e->since + 2 <= n))
+            continue;
+        // cur is in address order, so each row's survivors stay in address order.
+        mph_leak_survivor *sv = &t->survivors[start[e->since]++];
+        sv->since = e->since;
+        sv->alloc.area = e->area;
+        sv->alloc.block = e->block;
+        sv->alloc.n_blocks = e->n_blocks;
+        sv->alloc.address = mph_snapshot_block_address(last, e->area, e->block);
+        sv->alloc.type = e->type;
+        sv->alloc.orphan = false;
+        mph_leak_group *g = &t->groups[e->since];
+        g->since = e->since;
+        g->count++;
+        g->blocks += e->n_blocks;
+        g->type_count[e->type]++;
+        g->type_blocks[e->type] += e->n_blocks;
+    }
+    free(start);
+    t->n_survivors = count;
+    // Keep the rows that have survivors, in order.
+    for (size_t r = 0; r < n; r++)
+        if (t->groups[r].count)
+            t->groups[t->n_groups++] = t->groups[r];
     // Growing allocations: chains alive at the end that grew at least twice.
     size_t n_leaks = 0;
     for (size_t c = 0; c < t->n_chains; c++)

@@ -262,6 +262,27 @@ if ! command -v node >/dev/null 2>&1; then
     skip board-analyses "node is not installed (the WebAssembly board needs Node.js >= 20)"
     exit 0
 fi
+# Every document parses as JSON (node's parser), labels with quotes and
+# backslashes included; the schema member comes first.
+json_ok() { # NAME: reads the document on stdin
+    if node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+            const j = JSON.parse(s);
+            if (!/^mpheap\/[a-z]+\/1$/.test(j.schema) || Object.keys(j)[0] !== "schema") process.exit(1);
+        })' 2>"$T/json.err"; then ok "$1"; else not_ok "$1" "$(head -c 200 "$T/json.err")"; fi
+}
+if [ -d "$S" ]; then
+    { printf '=== say "hi" \\ now ===\n'; tail -n +2 "$S/u32-frag-256k.txt"; } >"$T/quoted.txt"
+    for f in "$S"/*.txt "$T/quoted.txt"; do
+        b=$(basename "$f" .txt)
+        "$MPHEAP" stats --json --fit 1K "$f" 2>/dev/null | json_ok "json-valid-stats-$b"
+        "$MPHEAP" diff --json "$f" "$S/u64-objects-256k.txt" 2>/dev/null | json_ok "json-valid-diff-$b"
+        "$MPHEAP" timeline --json "$f" 2>/dev/null | json_ok "json-valid-timeline-$b"
+        "$MPHEAP" check --json --max-used 50% --max-allocs-of D=5 "$f" 2>/dev/null | json_ok "json-valid-check-$b"
+    done
+    label=$("$MPHEAP" stats --json "$T/quoted.txt" | flat | awk '$1 == "source.label" { sub(/^[^ ]* /, ""); print }')
+    expect json-label-escaped test "$label" = 'say "hi" \ now'
+fi
+
 if [ ! -d board/node_modules ]; then
     skip board-analyses "board/node_modules is missing (run: npm ci --prefix board)"
     exit 0

@@ -198,8 +198,8 @@ TEST(parser_block_size_ambiguous_step) {
              "00000: %s\n",
              dots, dots);
     // 513 rows of 64 blocks of 32 bytes
-    snprintf(t, sizeof t, "GC: total: %u, used: 128, free: %u\n%s", 513 * 64 * 32,
-             513 * 64 * 32 - 128, body);
+    snprintf(t, sizeof t, "GC: total: %u, used: 128, free: %u\n%s", 513u * 64 * 32,
+             513u * 64 * 32 - 128, body);
     mph_log *log = parse_str(t, NULL);
     if (log) {
         const mph_snapshot *s = mph_log_snapshot(log, 0);
@@ -333,6 +333,29 @@ TEST(parser_prose_is_not_a_dump) {
     CHECK(log != NULL);
     if (log)
         CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 0)), "GC memory layout follows");
+    mph_log_free(log);
+}
+
+/* pyb.info(1) on stm32 prints its own GC block ("GC:\n  T total"), then the same map. */
+TEST(parser_pyb_info) {
+    const char *t = "ID=33003a00:0f513434:39373632\n"
+                    "S=168000000\nH=168000000\nP1=42000000\nP2=84000000\n"
+                    "_etext=8061ab8\n_sidata=8061ac0\n"
+                    "qstr:\n  n_pool=1\n  n_qstr=8\n  n_str_data_bytes=63\n  n_total_bytes=1096\n"
+                    "GC:\n  102080 total\n  2384 : 99696\n  1=55 2=15 m=40\n"
+                    "LFS free: 52224 bytes\n"
+                    "GC memory layout; from 20003e40:\n"
+                    "00000000: MDhhhhhh=DhBhh==BDShhh=h=======h=================h=hhhh=Sh=Lhhh=\n"
+                    "00000400: h=hh===....h....................................................\n";
+    mph_log *log = parse_str(t, NULL);
+    if (!log)
+        return;
+    const mph_snapshot *s = mph_log_snapshot(log, 0);
+    CHECK(!mph_snapshot_header(s)->has_gc); // pyb.info's figures are another format: not read
+    CHECK_EQ(mph_snapshot_block_size(s), 16);
+    CHECK_EQ(mph_snapshot_block_size_source(s), MPH_BS_ROW_STEP);
+    CHECK_EQ(mph_snapshot_area(s, 0)->base, 0x20003e40u);
+    CHECK(mph_snapshot_label(s) != NULL); // "LFS free: ...", the line before: a label, as any
     mph_log_free(log);
 }
 

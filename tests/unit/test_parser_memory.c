@@ -56,8 +56,8 @@ static void feed_noise(mph_parser *p, size_t mib, size_t inside, mph_error *err,
 }
 
 TEST(parser_memory_does_not_grow_with_text) {
-    long before;
-    const char *why;
+    long before = 0;
+    const char *why = NULL;
     if (!rss_peak_reset(&before, &why)) {
         harness_skip(why);
         return;
@@ -79,4 +79,38 @@ TEST(parser_memory_does_not_grow_with_text) {
     if (grown > 4096 || getenv("MPH_TEST_VERBOSE"))
         fprintf(stderr, "  peak RSS grew by %ld KiB over 8 MiB of text\n", grown);
     CHECK(grown >= 0 && grown <= 4096);
+}
+
+/* mem_info() without an argument (or pyb.repl_info) after every line: a warning each, but
+ * only the first thousand are kept, then one that counts the rest. */
+TEST(parser_warnings_capped) {
+    long before = 0;
+    const char *why = NULL;
+    bool measured = rss_peak_reset(&before, &why);
+    mph_parser *p = mph_parser_new(NULL);
+    mph_error err = {0};
+    mph_status st = MPH_OK;
+    static const char figures[] = "GC: total: 2048, used: 64, free: 1984\n"
+                                  " No. of 1-blocks: 0, 2-blocks: 2, max blk sz: 2, max free sz: 124\n"
+                                  ">>> x = 1\n";
+    for (int i = 0; i < 100000 && !st; i++)
+        st = mph_parser_feed(p, figures, sizeof figures - 1, &err);
+    if (!st)
+        st = mph_parser_feed(p, dump, sizeof dump - 1, &err);
+    mph_log *log = NULL;
+    if (!st)
+        st = mph_parser_finish(p, &log, &err);
+    long grown = measured ? rss_peak_growth(before) : 0;
+    CHECK_EQ(st, MPH_OK);
+    CHECK_EQ(mph_log_snapshot_count(log), 1);
+    // 1000 warnings and 1000 notes (the ">>>" lines), a note and a warning that count the rest
+    CHECK_EQ(mph_log_diagnostic_count(log), 2002);
+    const mph_diagnostic *last = mph_log_diagnostic(log, 2001);
+    CHECK(last && strstr(last->message, "99000 more warnings") != NULL);
+    mph_log_free(log);
+    mph_parser_free(p);
+    if (!measured)
+        harness_skip(why);
+    else
+        CHECK(grown >= 0 && grown <= 4096);
 }
