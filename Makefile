@@ -83,8 +83,9 @@ board: board/node_modules/.package-lock.json
 board/node_modules/.package-lock.json: board/package.json board/package-lock.json
 	npm ci --prefix board --no-audit --no-fund
 
+# Speed and memory against the seed's class and wc -l (bench/run.sh says how); table in bench/out/.
 bench: all board
-	bench/run.sh
+	BUILD=$(BUILD) CC=$(CC) CFLAGS="$(CFLAGS)" bench/run.sh
 
 format:
 	clang-format -i include/*.h src/lib/*.[ch] src/cli/*.[ch] tests/unit/*.[ch]

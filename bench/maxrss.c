@@ -2,15 +2,18 @@
  * maxrss: run a command, then report its wall time and peak memory (the
  * child's ru_maxrss from wait4), without GNU time.
  *
- *   maxrss [-o FILE] -- COMMAND [ARG...]
+ *   maxrss [-o FILE] [-t SECONDS] -- COMMAND [ARG...]
  *
  * Writes one line "WALL_SECONDS MAXRSS_KIB STATUS" to FILE (default stderr);
  * STATUS is the exit status, or 128 + the signal. The command's own stdin,
- * stdout and stderr are left as they are. Exits with the command's status.
+ * stdout and stderr are left as they are. With -t, a command still running
+ * after SECONDS is killed (SIGKILL) and STATUS is 124, as timeout(1) says.
+ * Exits with STATUS.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -19,22 +22,36 @@
 #include <time.h>
 #include <unistd.h>
 
+static volatile sig_atomic_t timed_out;
+static pid_t child;
+
+static void on_alarm(int sig) {
+    (void)sig;
+    timed_out = 1;
+    kill(child, SIGKILL);
+}
+
 int main(int argc, char **argv) {
     const char *out_path = NULL;
+    unsigned limit = 0;
     int i = 1;
-    if (i + 1 < argc && strcmp(argv[i], "-o") == 0) {
-        out_path = argv[i + 1];
-        i += 2;
+    for (; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "-o") == 0)
+            out_path = argv[i + 1];
+        else if (strcmp(argv[i], "-t") == 0)
+            limit = (unsigned)strtoul(argv[i + 1], NULL, 10);
+        else
+            break;
     }
     if (i < argc && strcmp(argv[i], "--") == 0)
         i++;
     if (i >= argc) {
-        fputs("usage: maxrss [-o FILE] -- COMMAND [ARG...]\n", stderr);
+        fputs("usage: maxrss [-o FILE] [-t SECONDS] -- COMMAND [ARG...]\n", stderr);
         return 2;
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    pid_t pid = fork();
+    pid_t pid = child = fork();
     if (pid < 0) {
         fprintf(stderr, "maxrss: fork: %s\n", strerror(errno));
         return 125;
@@ -43,6 +60,13 @@ int main(int argc, char **argv) {
         execvp(argv[i], argv + i);
         fprintf(stderr, "maxrss: %s: %s\n", argv[i], strerror(errno));
         _exit(127);
+    }
+    if (limit) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_alarm;
+        sigaction(SIGALRM, &sa, NULL);
+        alarm(limit);
     }
     int wstatus;
     struct rusage ru;
@@ -54,7 +78,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "maxrss: wait4: %s\n", strerror(errno));
         return 125;
     }
-    int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    alarm(0);
+    int status = timed_out             ? 124
+                 : WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+                                      : 128 + WTERMSIG(wstatus);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     FILE *out = out_path ? fopen(out_path, "w") : stderr;
     if (!out) {

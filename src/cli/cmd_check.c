@@ -149,7 +149,7 @@ int cmd_check(int argc, char **argv) {
             break;
         case 's': selector = optarg; break;
         case OPT_JSON: json = true; break;
-        case 'q': quiet = true; break;
+        case 'q': quiet = true; in.verbose = -1; break;
         case OPT_BLOCK_SIZE: {
             uint64_t v;
             if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {

@@ -49,7 +49,7 @@ struct mph_log {
 void mph__error_set(mph_error *err, mph_status code, unsigned long line, unsigned long column,
                     const char *fmt, ...) MPH_PRINTF(5, 6);
 void mph__error_vset(mph_error *err, mph_status code, unsigned long line, unsigned long column,
-                     const char *fmt, va_list ap);
+                     const char *fmt, va_list ap) MPH_PRINTF(5, 0);
 
 /* snapshot.c */
 void mph__snapshot_free(mph_snapshot *s);

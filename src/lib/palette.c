@@ -85,7 +85,7 @@ mph_style mph_palette_role(mph_palette_kind kind, mph_role role) {
     case MPH_ROLE_FREE:
         return kind == MPH_PALETTE_TYPE ? fg_only(BRIGHT_BLACK) : style(GREEN, GREEN);
     case MPH_ROLE_LARGEST_FREE:
-        return style(BRIGHT_WHITE, BRIGHT_GREEN);
+        return style(BRIGHT_WHITE, BLUE);
     case MPH_ROLE_LEVEL_LOW:
         return style(BLACK, YELLOW);
     case MPH_ROLE_LEVEL_MID:

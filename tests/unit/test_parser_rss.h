@@ -10,6 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ASan keeps freed memory in quarantine: allocate-and-free churn then looks like growth. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_UNDER_ASAN 1
+#endif
+#endif
+#ifndef RSS_UNDER_ASAN
+#define RSS_UNDER_ASAN 0
+#endif
+
 /* A "VmXXX:" figure of /proc/self/status in KiB, or -1. */
 static inline long proc_status_kib(const char *key) {
     FILE *f = fopen("/proc/self/status", "r");

@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# mpheap benchmarks (`make bench`): mpheap against the seed notebook's class
+# (../shared/baseline/seed_run.py) and against `wc -l`, in the same run, on
+# the same inputs:
+#   wasm64   a real dump of a fragmented 64 MiB heap, from the virtual board
+#            (bench/wasm_fill.py + bench/wasm_drop.py; wasm64-old is the same
+#            heap before the drop, for diff)
+#   gen512   a generated, valid dump of a 512 MiB heap: 16 Mi blocks of 32
+#            bytes (bench/gen_dump.c, seed 1; gen512-new adds 10% churn)
+# Medians of N runs; output to /dev/null; wall time and peak RSS from
+# bench/maxrss.c (wait4). Prints a table and writes it to bench/out/results.txt.
+#
+# Environment:
+#   BUILD             build directory with mpheap and libmpheap.a (default build)
+#   CC, CFLAGS        to build the bench tools (default cc, -O2 -g)
+#   BENCH_N           runs of each mpheap/wc case (default 5)
+#   BENCH_SEED_N      runs of each seed case (default 3; it takes ~10-40 s a run)
+#   BENCH_SEED_TIMEOUT  seconds before a seed run is killed (default 900)
+#   BENCH_SEED=0      leave the seed out
+#   BENCH_WASM_HEAP   heap of the board dump (default 64M)
+#   BENCH_STRICT=1    exit 1 when a target is missed (default: report only)
+# Inputs are cached in bench/out/ and remade when their generator changes.
+set -eu
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+CC=${CC:-cc}
+CFLAGS=${CFLAGS:--O2 -g}
+N=${BENCH_N:-5}
+SEED_N=${BENCH_SEED_N:-3}
+SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-900}
+WASM_HEAP=${BENCH_WASM_HEAP:-64M}
+OUT=bench/out
+TOOLS=$BUILD/bench
+MPHEAP=$BUILD/mpheap
+SEED_PY=../shared/baseline/seed_run.py
+RSS_LIMIT_KIB=$((64 * 1024))
+
+mkdir -p "$OUT" "$TOOLS"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mpheap-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
+
+[ -x "$MPHEAP" ] || die "$MPHEAP is missing: run make BUILD=$BUILD all (or make bench)"
+[ -f "$BUILD/libmpheap.a" ] || die "$BUILD/libmpheap.a is missing"
+
+# ------------------------------------------------------------------ tools
+WARN="-std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla"
+build_tool() { # name, extra inputs...
+    local name=$1; shift
+    local bin=$TOOLS/$name src=bench/$name.c
+    if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || { [ $# -gt 0 ] && [ "$1" -nt "$bin" ]; }; then
+        say "building $bin"
+        # shellcheck disable=SC2086
+        $CC $WARN $CFLAGS -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            -o "$bin" "$src" "$@" -lm
+    fi
+}
+build_tool maxrss
+build_tool gen_dump
+build_tool parse_only "$BUILD/libmpheap.a"
+
+# ----------------------------------------------------------------- inputs
+# The board's dumps: one run, a marker line before each dump, split in two.
+WASM_OLD=$OUT/wasm64-old.txt WASM_NEW=$OUT/wasm64.txt
+wasm_stale() {
+    [ ! -s "$WASM_NEW" ] || [ ! -s "$WASM_OLD" ] || [ bench/wasm_fill.py -nt "$WASM_NEW" ] ||
+        [ bench/wasm_drop.py -nt "$WASM_NEW" ] || [ "$(cat "$OUT/wasm64.heap" 2>/dev/null)" != "$WASM_HEAP" ]
+}
+if wasm_stale; then
+    [ -d board/node_modules ] || die "the virtual board is not installed: npm ci --prefix board"
+    say "making the board dump (heap $WASM_HEAP, ~10 s)"
+    heap_bytes=$(awk -v h="$WASM_HEAP" 'BEGIN { m = 1; u = substr(h, length(h));
+        if (u == "K") m = 1024; else if (u == "M") m = 1048576; else if (u == "G") m = 1073741824;
+        if (m > 1) h = substr(h, 1, length(h) - 1); printf "%d", h * m }')
+    node board/run-script.mjs --heap "$WASM_HEAP" --time -c "HEAP = $heap_bytes" bench/wasm_fill.py \
+        -c 'import micropython; print("== bench wasm: filled =="); micropython.mem_info(1)' \
+        bench/wasm_drop.py \
+        -c 'import micropython; print("== bench wasm: every other run dropped =="); micropython.mem_info(1)' \
+        >"$TMP/wasm.raw" 2>"$TMP/wasm.err" || { cat "$TMP/wasm.err" >&2; die "the board failed"; }
+    sed 's/^/bench:   /' "$TMP/wasm.err" >&2
+    awk -v old="$TMP/old" -v new="$TMP/new" '/^== bench wasm: filled/ { f = old }
+        /^objects allocated:/ || /^== bench wasm: every other/ { f = new } f { print > f }' "$TMP/wasm.raw"
+    [ -s "$TMP/old" ] && [ -s "$TMP/new" ] || die "the board's output has no two dumps"
+    mv "$TMP/old" "$WASM_OLD"
+    mv "$TMP/new" "$WASM_NEW"
+    printf '%s\n' "$WASM_HEAP" >"$OUT/wasm64.heap"
+fi
+
+GEN_OLD=$OUT/gen512.txt GEN_NEW=$OUT/gen512-new.txt
+if [ ! -s "$GEN_OLD" ] || [ bench/gen_dump.c -nt "$GEN_OLD" ]; then
+    say "generating $GEN_OLD (16 Mi blocks of 32 bytes, seed 1)"
+    "$TOOLS/gen_dump" --seed 1 -o "$GEN_OLD"
+fi
+if [ ! -s "$GEN_NEW" ] || [ bench/gen_dump.c -nt "$GEN_NEW" ]; then
+    say "generating $GEN_NEW (the same heap after 10% churn)"
+    "$TOOLS/gen_dump" --seed 1 --churn 10 -o "$GEN_NEW"
+fi
+
+# Every input must be a valid dump: --strict makes any invariant warning an error.
+for f in "$WASM_OLD" "$WASM_NEW" "$GEN_OLD" "$GEN_NEW"; do
+    "$MPHEAP" show --strict --color never -c 4 "$f" >/dev/null 2>"$TMP/check.err" ||
+        { cat "$TMP/check.err" >&2; die "$f does not pass mpheap show --strict"; }
+    cat "$f" >/dev/null # into the page cache
+done
+
+# ---------------------------------------------------------------- helpers
+HAVE_SEED=1 SEED_WHY=""
+if [ "${BENCH_SEED:-1}" = 0 ]; then
+    HAVE_SEED=0 SEED_WHY="BENCH_SEED=0"
+elif [ ! -f "$SEED_PY" ]; then
+    HAVE_SEED=0 SEED_WHY="$SEED_PY not found"
+elif ! python3 -c 'import colorama' 2>/dev/null; then
+    HAVE_SEED=0 SEED_WHY="python3 has no colorama (Debian: apt-get install python3-colorama)"
+fi
+[ "$HAVE_SEED" = 1 ] || say "SKIPPING the seed column: $SEED_WHY"
+
+has_cmd() { "$MPHEAP" "$1" --help >/dev/null 2>&1; }
+
+# run_once KEY TIMEOUT CMD...: one run, stdout to /dev/null; appends "wall rss status" to $TMP/KEY.
+run_once() {
+    local key=$1 limit=$2; shift 2
+    "$TOOLS/maxrss" -o "$TMP/one" -t "$limit" -- "$@" >/dev/null 2>"$TMP/$key.stderr" || true
+    cat "$TMP/one" >>"$TMP/$key"
+}
+
+# measure KEY_A NA CMD_A... -- KEY_B NB TIMEOUT_B CMD_B...: runs A and B alternately (so that
+# noise on this shared machine hits both alike), NA and NB times. A gets one warm-up run.
+measure() {
+    local key_a=$1 na=$2; shift 2
+    local -a a=() b=()
+    while [ "$1" != -- ]; do a+=("$1"); shift; done
+    shift
+    local key_b=$1 nb=$2 limit_b=$3; shift 3
+    b=("$@")
+    : >"$TMP/$key_a"
+    [ -n "$key_b" ] && : >"$TMP/$key_b"
+    "${a[@]}" >/dev/null 2>&1 || true
+    local i max=$na
+    [ "$nb" -gt "$max" ] && max=$nb
+    for ((i = 1; i <= max; i++)); do
+        [ "$i" -le "$na" ] && run_once "$key_a" 600 "${a[@]}"
+        [ -n "$key_b" ] && [ "$i" -le "$nb" ] && run_once "$key_b" "$limit_b" "${b[@]}"
+    done
+    return 0
+}
+
+# summary KEY: "median_seconds runs max_rss_kib failed_runs timeouts min_seconds max_seconds"
+summary() {
+    [ -s "$TMP/$1" ] || { echo "- 0 0 0 0 - -"; return; }
+    sort -g -k1,1 "$TMP/$1" | awk '{ t[NR] = $1; if ($2 > rss) rss = $2; if ($3 == 124) to++;
+        else if ($3 != 0) bad++ }
+        END { n = NR; m = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2;
+              printf "%.6f %d %d %d %d %.6f %.6f\n", m, n, rss, bad, to, t[1], t[n] }'
+}
+# spread MIN MAX: "1.2-1.5" in the unit fmt_t would pick for MAX
+spread() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) printf "%.0f-%.0f ms", a * 1000, b * 1000; else printf "%.1f-%.1f s", a, b }'; }
+
+ROWS=$TMP/rows   # case|mpheap|baseline|ratio|target|result
+RSS_ROWS=$TMP/rss
+: >"$ROWS"
+: >"$RSS_ROWS"
+NOTES=()
+fmt_t() { awk -v t="$1" 'BEGIN { if (t == "-") print "-"; else if (t < 1) printf "%.1f ms", t * 1000; else printf "%.2f s", t }'; }
+fmt_mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+
+# row CASE KEY_M BASE_NAME KEY_B KIND: KIND "faster100" (baseline/mpheap >= 100) or
+# "within3" (mpheap/baseline <= 3) or "info".
+row() {
+    local name=$1 km=$2 bname=$3 kb=$4 kind=$5
+    read -r tm nm rm badm tom lo hi <<<"$(summary "$km")"
+    echo "$name|$km|$tm|$rm" >>"$RSS_ROWS"
+    local mcol base ratio target result
+    mcol="$(fmt_t "$tm") (n=$nm, $(spread "$lo" "$hi"))"
+    if [ "$badm" -gt 0 ] || [ "$tom" -gt 0 ]; then
+        mcol="FAILED ($badm errors, $tom timeouts: $(head -c 200 "$TMP/$km.stderr" | tr '\n' ' '))"
+    fi
+    case $kind in
+    faster100) target=">= 100x" ;;
+    within3) target="<= 3.0x wc" ;;
+    *) target="-" ;;
+    esac
+    if [ -z "$kb" ]; then
+        base="$bname" ratio="-" result="INFO"
+        [ "$kind" = info ] || base="$bname: skipped" result="SKIP"
+    else
+        read -r tb nb rb badb tob blo bhi <<<"$(summary "$kb")"
+        if [ "$tob" -gt 0 ]; then
+            base="$bname >$SEED_TIMEOUT s (timeout, n=$nb)"
+            ratio=$(awk -v m="$tm" -v l="$SEED_TIMEOUT" 'BEGIN { printf ">%.0fx", l / m }')
+            result=$(awk -v m="$tm" -v l="$SEED_TIMEOUT" 'BEGIN { print (l / m >= 100 ? "PASS" : "?") }')
+        elif [ "$badb" -gt 0 ] || [ "$tb" = - ]; then
+            base="$bname FAILED ($(head -c 120 "$TMP/$kb.stderr" | tr '\n' ' '))" ratio="-" result="SKIP"
+        else
+            base="$bname $(fmt_t "$tb") (n=$nb, $(spread "$blo" "$bhi"))"
+            case $kind in
+            faster100)
+                ratio=$(awk -v m="$tm" -v b="$tb" 'BEGIN { printf "%.1fx faster", b / m }')
+                result=$(awk -v m="$tm" -v b="$tb" 'BEGIN { print (b / m >= 100 ? "PASS" : "FAIL") }') ;;
+            within3)
+                ratio=$(awk -v m="$tm" -v b="$tb" 'BEGIN { printf "%.1fx wc", m / b }')
+                result=$(awk -v m="$tm" -v b="$tb" 'BEGIN { print (m / b <= 3 ? "PASS" : "FAIL") }') ;;
+            *)
+                ratio=$(awk -v m="$tm" -v b="$tb" 'BEGIN { printf "%.1fx", b / m }') result="INFO" ;;
+            esac
+        fi
+        [ "$mcol" = "${mcol#FAILED}" ] || result="FAIL"
+    fi
+    echo "$name|$mcol|$base|$ratio|$target|$result" >>"$ROWS"
+}
+
+seed_key() { [ "$HAVE_SEED" = 1 ] && echo "$1" || echo ""; }
+seed_cmd() { [ "$HAVE_SEED" = 1 ] && echo python3 || echo true; }
+
+# ------------------------------------------------------------------ cases
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+say "load average before: $LOAD_START, $(nproc) cores; N=$N, seed N=$SEED_N"
+
+for d in wasm64 gen512; do
+    if [ $d = wasm64 ]; then old=$WASM_OLD new=$WASM_NEW; else old=$GEN_OLD new=$GEN_NEW; fi
+    main=$new
+    [ $d = gen512 ] && main=$old # the fragmented heap itself; -new is it after churn
+
+    say "$d: parse only vs wc -l"
+    measure "parse.$d" "$N" "$TOOLS/parse_only" "$main" -- "wc.$d" "$N" 600 wc -l "$main"
+    row "parse only      $d" "parse.$d" "wc -l" "wc.$d" within3
+
+    say "$d: show --color always vs the seed's map ($SEED_N seed runs)"
+    measure "showc.$d" "$N" "$MPHEAP" show --color always -c 4 "$main" -- \
+        "$(seed_key "seed.$d")" "$SEED_N" "$SEED_TIMEOUT" "$(seed_cmd)" "$SEED_PY" map "$main" 4
+    row "show colour     $d" "showc.$d" "seed map" "$(seed_key "seed.$d")" faster100
+
+    say "$d: show --color never"
+    measure "showm.$d" "$N" "$MPHEAP" show --color never -c 4 "$main" -- "" 0 0
+    row "show no colour  $d" "showm.$d" "seed map" "$(seed_key "seed.$d")" faster100
+
+    if has_cmd stats; then
+        say "$d: stats"
+        measure "stats.$d" "$N" "$MPHEAP" stats "$main" -- "" 0 0
+        row "stats           $d" "stats.$d" "seed map" "$(seed_key "seed.$d")" faster100
+    fi
+    if has_cmd diff; then
+        say "$d: diff --color always vs the seed's diff ($SEED_N seed runs)"
+        measure "diffc.$d" "$N" "$MPHEAP" diff --color always -c 4 "$old" "$new" -- \
+            "$(seed_key "seeddiff.$d")" "$SEED_N" "$SEED_TIMEOUT" "$(seed_cmd)" "$SEED_PY" diff "$new" "$old" 4
+        row "diff colour     $d" "diffc.$d" "seed diff" "$(seed_key "seeddiff.$d")" faster100
+        measure "diffn.$d" "$N" "$MPHEAP" diff --no-map "$old" "$new" -- "" 0 0
+        row "diff --no-map   $d" "diffn.$d" "seed diff" "$(seed_key "seeddiff.$d")" faster100
+    fi
+done
+
+# The serial engineer's capture benchmark makes its own medians: run it once, keep its lines.
+CAPTURE_LINES=$TMP/capture
+: >"$CAPTURE_LINES"
+if [ -x bench/capture.sh ]; then
+    say "capture from the virtual board (bench/capture.sh $N)"
+    if ! MPHEAP=$MPHEAP bench/capture.sh "$N" >"$CAPTURE_LINES" 2>"$TMP/capture.err"; then
+        echo "bench/capture.sh FAILED: $(head -c 300 "$TMP/capture.err" | tr '\n' ' ')" >>"$CAPTURE_LINES"
+    fi
+else
+    echo "bench/capture.sh is not there: capture not measured." >"$CAPTURE_LINES"
+fi
+has_cmd stats || NOTES+=("stats: $MPHEAP has no stats command yet: not measured.")
+has_cmd diff || NOTES+=("diff: $MPHEAP has no diff command yet: not measured.")
+
+# The memory target: peak RSS of show on the 512 MiB-heap dump.
+for key in showc.gen512 showm.gen512; do
+    [ -s "$TMP/$key" ] || continue
+    read -r _ _ rss _ _ <<<"$(summary "$key")"
+    base="-" ratio="-"
+    if [ -s "$TMP/seed.gen512" ]; then
+        read -r _ _ srss _ _ <<<"$(summary seed.gen512)"
+        base="seed map $(fmt_mib "$srss")"
+        ratio=$(awk -v a="$rss" -v b="$srss" 'BEGIN { printf "%.1fx less", b / a }')
+    fi
+    result=$([ "$rss" -lt "$RSS_LIMIT_KIB" ] && echo PASS || echo FAIL)
+    label="peak RSS show colour"
+    [ $key = showm.gen512 ] && label="peak RSS show no col."
+    echo "$label gen512|$(fmt_mib "$rss")|$base|$ratio|< 64 MiB|$result" >>"$ROWS"
+done
+
+# ----------------------------------------------------------------- report
+RES=$OUT/results.txt
+{
+    echo "mpheap benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+dirty'), BUILD=$BUILD"
+    echo "host: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+    echo "runs: N=$N for mpheap and wc -l, $SEED_N for the seed (interleaved); median (n, min-max); output to /dev/null"
+    echo
+    echo "inputs:"
+    for f in "$WASM_NEW" "$WASM_OLD" "$GEN_OLD" "$GEN_NEW"; do
+        blocks=$("$TOOLS/parse_only" "$f" | awk '{ print $3 }')
+        printf '  %-26s %6.1f MB, %7d lines, %9d blocks\n' "$f" \
+            "$(awk -v b="$(wc -c <"$f")" 'BEGIN { print b / 1e6 }')" "$(wc -l <"$f")" "$blocks"
+    done
+    echo
+    {
+        echo "case|mpheap median|baseline median|ratio|target|result"
+        cat "$ROWS"
+    } | awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NF }
+        END { for (r = 1; r <= NR; r++) { line = "";
+                for (i = 1; i <= n; i++) line = line sprintf("%-*s  ", w[i], c[r, i]);
+                sub(/ +$/, "", line); print line
+                if (r == 1) { line = ""; for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s "  " } sub(/ +$/, "", line); print line } } }'
+    echo
+    echo "peak memory (max RSS over the runs, from wait4):"
+    while IFS='|' read -r name key t rss; do
+        printf '  %-22s %10s\n' "$name" "$(fmt_mib "$rss")"
+    done <"$RSS_ROWS"
+    for k in seed.wasm64 seed.gen512 seeddiff.wasm64 seeddiff.gen512 wc.gen512; do
+        [ -s "$TMP/$k" ] || continue
+        read -r _ _ rss _ _ <<<"$(summary "$k")"
+        printf '  %-22s %10s\n' "baseline $k" "$(fmt_mib "$rss")"
+    done
+    echo
+    echo "capture from the virtual board (bench/capture.sh $N, its own medians; no target):"
+    sed 's/^/  /' "$CAPTURE_LINES"
+    echo
+    echo "notes:"
+    echo "  - ratios: seed median / mpheap median (>= 100x wanted); parse: parse_only median / wc -l median"
+    echo "    (bench/parse_only.c: 1 MiB chunks into mph_parser_feed, then mph_parser_finish)."
+    echo "  - the seed always colours; mpheap is timed with --color always and never, -c 4 as the seed's 4 columns."
+    echo "  - the seed keeps only the first \"(N lines all free)\" of a dump, so on dumps with several"
+    echo "    collapsed runs (gen512) it prints fewer cells than mpheap: the ratios understate mpheap."
+    echo "  - stats has no seed counterpart: it is set against the seed's map, the seed's only view of one dump."
+    echo "  - diff: mpheap diff OLD NEW against seed_run.py diff NEW OLD; --no-map prints no map, the seed always does."
+    [ "$HAVE_SEED" = 1 ] || echo "  - SEED COLUMN SKIPPED: $SEED_WHY"
+    for n in "${NOTES[@]}"; do echo "  - $n"; done
+    fails=$(grep -c '|FAIL$' "$ROWS" || true)
+    passes=$(grep -c '|PASS$' "$ROWS" || true)
+    echo
+    echo "$passes targets passed, $fails missed"
+} >"$RES"
+cat "$RES"
+say "written to $RES"
+if [ "${BENCH_STRICT:-0}" = 1 ] && grep -q 'targets passed, [1-9]' "$RES"; then
+    exit 1
+fi
+exit 0
