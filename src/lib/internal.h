@@ -35,7 +35,16 @@ struct mph_snapshot {
     mph_area *areas;
     size_t n_blocks;
     char *cells; /* all areas' cells back to back */
+    /* The whole snapshot's figures, computed on first request. A separate
+     * block, so that getters taking a const snapshot can fill it; the first
+     * call on a snapshot must not race with another thread's. */
+    struct stats_memo *memo;
 };
+
+typedef struct stats_memo {
+    bool ready;
+    mph_stats stats;
+} stats_memo;
 
 struct mph_log {
     size_t n_snapshots, cap_snapshots;
@@ -50,6 +59,10 @@ void mph__error_set(mph_error *err, mph_status code, unsigned long line, unsigne
                     const char *fmt, ...) MPH_PRINTF(5, 6);
 void mph__error_vset(mph_error *err, mph_status code, unsigned long line, unsigned long column,
                      const char *fmt, va_list ap) MPH_PRINTF(5, 0);
+
+/* stats.c: the figures the parser checks a dump against, cheaply (the
+ * per-type and histogram fields are left 0). */
+void mph__stats_quick(const mph_snapshot *s, mph_stats *out);
 
 /* snapshot.c */
 void mph__snapshot_free(mph_snapshot *s);

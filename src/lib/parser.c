@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define CELLS_PER_ROW 64
 #define MAX_LINE (1u << 20)                      /* longer lines are cut (with a warning) */
 #define MAX_BLOCKS (UINT64_C(1) << 28)           /* 4-8 GiB heaps: 256 MiB of cells */
@@ -377,6 +381,10 @@ static mph_status take_label(mph_parser *p, mph_snapshot *s, const char *line, s
 /* line/prefix: the dump's first line and how much of it comes before the dump's own text. */
 static mph_status start_snapshot(mph_parser *p, const char *line, size_t prefix, mph_error *err) {
     mph_snapshot *s = calloc(1, sizeof *s);
+    if (s && !(s->memo = calloc(1, sizeof *s->memo))) {
+        free(s);
+        s = NULL;
+    }
     if (!s || take_label(p, s, line, prefix) != MPH_OK) {
         mph__snapshot_free(s);
         return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
@@ -1022,9 +1030,8 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
     const mph_header *h = &s->header;
     const header_pos *hp = &s->pos;
     mph_stats st;
-    mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
-    if (rc)
-        return rc;
+    mph_status rc = MPH_OK;
+    mph__stats_quick(s, &st);
     unsigned bpb = s->block_size;
     long idx = (long)p->log->n_snapshots + 1;
 #define MISMATCH(pos, ...)                                                                        \
@@ -1308,6 +1315,80 @@ static mph_status carry_append(mph_parser *p, const char *s, size_t n, mph_error
     return MPH_OK;
 }
 
+/* ------------------------------------------------------- the hot path */
+
+/* 64 map cells, all of them known letters ('t' and damage go the slow way). */
+#if defined(__SSE2__)
+static inline __m128i is_cell(__m128i v) {
+    // The twelve letters of a map, compared at once over 16 cells.
+#define LETTER(ch) _mm_cmpeq_epi8(v, _mm_set1_epi8(ch))
+    __m128i a = _mm_or_si128(_mm_or_si128(LETTER('.'), LETTER('=')), _mm_or_si128(LETTER('h'), LETTER('T')));
+    __m128i b = _mm_or_si128(_mm_or_si128(LETTER('L'), LETTER('D')), _mm_or_si128(LETTER('S'), LETTER('A')));
+    __m128i c = _mm_or_si128(_mm_or_si128(LETTER('F'), LETTER('B')), _mm_or_si128(LETTER('M'), LETTER('m')));
+#undef LETTER
+    return _mm_or_si128(_mm_or_si128(a, b), c);
+}
+#endif
+
+static inline bool full_row_valid(const char *c) {
+#if defined(__SSE2__)
+    const __m128i *p = (const __m128i *)(const void *)c;
+    __m128i ok = _mm_and_si128(_mm_and_si128(is_cell(_mm_loadu_si128(p)), is_cell(_mm_loadu_si128(p + 1))),
+                               _mm_and_si128(is_cell(_mm_loadu_si128(p + 2)), is_cell(_mm_loadu_si128(p + 3))));
+    return _mm_movemask_epi8(ok) == 0xffff;
+#else
+    unsigned bad = 0;
+    for (int i = 0; i < 64; i++)
+        bad |= mph__cell_class[(unsigned char)c[i]] == CELL_INVALID;
+    return !bad;
+#endif
+}
+
+/*
+ * Most of a big dump is full v1.20+ rows, "XXXXXXXX: " and 64 cells, one after
+ * the other in the same area. Take as many of them as follow each other
+ * here, checking exactly what add_row checks; anything else (the first row of
+ * an area, a short row, CR CR LF, damage) is left to the general path, which
+ * also words the errors. Returns where the general path goes on.
+ */
+static const char *fast_rows(mph_parser *p, const char *s, const char *end, uint64_t s_offset) {
+    if (p->ctx != CTX_MAP || !p->cur || p->digits != 8 || !p->bpb || p->interrupted_line ||
+        p->pending_line || !p->n_areas)
+        return s;
+    mph_snapshot *snap = p->cur;
+    area_build *a = &p->areas[p->n_areas - 1];
+    if (!a->has_row || !a->checked_origin || a->short_row)
+        return s;
+    const uint64_t mask = row_mask(8);
+    while (end - s >= 75) {
+        size_t len = s[74] == '\n' ? 74 : (end - s >= 76 && s[74] == '\r' && s[75] == '\n') ? 75 : 0;
+        if (!len || s[8] != ':' || s[9] != ' ')
+            break;
+        uint64_t v = 0;
+        int bad = 0;
+        for (int i = 0; i < 8; i++) {
+            unsigned char c = (unsigned char)s[i];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            bad |= d < 0;
+            v = v << 4 | (uint64_t)(d & 15);
+        }
+        size_t index = snap->n_blocks - a->first_block;
+        uint64_t want = (a->first_value + (uint64_t)(index - a->first_index) * p->bpb) & mask;
+        if (bad || v != want || !full_row_valid(s + 10) ||
+            snap->n_blocks + CELLS_PER_ROW > p->cap_cells)
+            break;
+        memcpy(snap->cells + snap->n_blocks, s + 10, CELLS_PER_ROW);
+        snap->n_blocks += CELLS_PER_ROW;
+        a->last_abbrev = false;
+        p->line_no++;
+        snap->last_line = p->line_no;
+        s += len + 1;
+        s_offset += len + 1;
+        p->line_start = s_offset;
+    }
+    return s;
+}
+
 mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t len, mph_error *err) {
     if (!p || (!buf && len))
         return fail(err, MPH_ERR_ARG, 0, 0, "no parser or no buffer");
@@ -1320,6 +1401,11 @@ mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t len, mph_error
     p->consumed += len;
     mph_status st;
     while (s < end) {
+        if (!p->carry_len && !p->carry_overlong) {
+            s = fast_rows(p, s, end, base + (uint64_t)(s - buf));
+            if (s == end)
+                break;
+        }
         const char *nl = memchr(s, '\n', (size_t)(end - s));
         if (!nl)
             return carry_append(p, s, (size_t)(end - s), err);

@@ -51,6 +51,7 @@ void mph__snapshot_free(mph_snapshot *s) {
     free(s->time);
     free(s->areas);
     free(s->cells);
+    free(s->memo);
     free(s);
 }
 
