@@ -30,6 +30,9 @@ int cli_load(const char *path, const input_options *opts, mph_log **out);
 void cli_print_error(const char *name, const mph_error *err);
 int cli_exit_code(mph_status status);
 
+/* --block-size: a power of two up to 65536; prints why not and returns 0 when bad. */
+int cli_parse_block_size(const char *text, unsigned *out);
+
 /* Parse "4096", "4K", "1.5M" as bytes; false when malformed. */
 int cli_parse_size(const char *text, uint64_t *out);
 

@@ -91,16 +91,10 @@ int cmd_diff(int argc, char **argv) {
             break;
         case OPT_COLLAPSE: mo.collapse_free = true; break;
         case OPT_COLOR: color = optarg; break;
-        case OPT_BLOCK_SIZE: {
-            uint64_t v;
-            if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
-                fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n",
-                        optarg);
+        case OPT_BLOCK_SIZE:
+            if (!cli_parse_block_size(optarg, &in.parse.block_size))
                 return EXIT_USAGE;
-            }
-            in.parse.block_size = (unsigned)v;
             break;
-        }
         case OPT_STRICT: in.parse.strict = true; break;
         case OPT_PORT: port = optarg; break;
         case 'v': in.verbose++; break;

@@ -100,16 +100,10 @@ int cmd_stats(int argc, char **argv) {
                 return rc;
             break;
         case OPT_JSON: json = true; break;
-        case OPT_BLOCK_SIZE: {
-            uint64_t v;
-            if (!cli_parse_size(optarg, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
-                fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n",
-                        optarg);
+        case OPT_BLOCK_SIZE:
+            if (!cli_parse_block_size(optarg, &in.parse.block_size))
                 return EXIT_USAGE;
-            }
-            in.parse.block_size = (unsigned)v;
             break;
-        }
         case OPT_STRICT: in.parse.strict = true; break;
         case OPT_PORT: in.port = optarg; break;
         case 'v': in.verbose++; break;

@@ -127,6 +127,16 @@ int cli_parse_size(const char *text, uint64_t *out) {
     return 1;
 }
 
+int cli_parse_block_size(const char *text, unsigned *out) {
+    uint64_t v;
+    if (!cli_parse_size(text, &v) || v < 1 || v > 65536 || (v & (v - 1))) {
+        fprintf(stderr, "mpheap: --block-size takes a power of two up to 65536, not '%s'\n", text);
+        return 0;
+    }
+    *out = (unsigned)v;
+    return 1;
+}
+
 static unsigned env_number(const char *name, unsigned fallback) {
     const char *v = getenv(name);
     if (v && *v) {
