@@ -34,7 +34,7 @@ static const char usage[] =
     "  -h, --help                  this text\n";
 
 enum { OPT_MIN_LARGEST = 256, OPT_MAX_FRAG, OPT_MAX_USED, OPT_MIN_FREE, OPT_MAX_ALLOCS,
-       OPT_MAX_ALLOCS_OF, OPT_FIT, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT, OPT_PORT };
+       OPT_MAX_ALLOCS_OF, OPT_FIT, OPT_JSON };
 
 #define MAX_LIMITS 64
 
@@ -114,11 +114,8 @@ int cmd_check(int argc, char **argv) {
         {"snapshot", required_argument, NULL, 's'},
         {"json", no_argument, NULL, OPT_JSON},
         {"quiet", no_argument, NULL, 'q'},
-        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_PORT_LONGOPT,
+        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in;
     memset(&in, 0, sizeof in);
@@ -150,15 +147,16 @@ int cmd_check(int argc, char **argv) {
         case 's': selector = optarg; break;
         case OPT_JSON: json = true; break;
         case 'q': quiet = true; in.verbose = -1; break;
-        case OPT_BLOCK_SIZE:
-            if (!cli_parse_block_size(optarg, &in.parse.block_size))
-                return EXIT_USAGE;
-            break;
-        case OPT_STRICT: in.parse.strict = true; break;
-        case OPT_PORT: in.port = optarg; break;
         case 'v': o.verbose = true; in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: {
+            int rc_ = cli_input_option(c, optarg, &in);
+            if (rc_ < 0)
+                fputs(usage, stderr);
+            if (rc_)
+                return rc_ < 0 ? EXIT_USAGE : rc_;
+            break;
+        }
         }
     }
     if (!n_limits) {

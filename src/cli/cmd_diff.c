@@ -33,7 +33,7 @@ static const char usage[] =
     "  -h, --help                  this text\n";
 
 enum { OPT_FROM = 256, OPT_TO, OPT_CHANGED, OPT_NO_MAP, OPT_LIST, OPT_JSON, OPT_COLLAPSE,
-       OPT_COLOR, OPT_BLOCK_SIZE, OPT_STRICT, OPT_PORT };
+       OPT_COLOR };
 
 int cmd_diff(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -47,11 +47,8 @@ int cmd_diff(int argc, char **argv) {
         {"collapse-free", no_argument, NULL, OPT_COLLAPSE},
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
-        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_PORT_LONGOPT,
+        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in;
     memset(&in, 0, sizeof in);
@@ -91,17 +88,20 @@ int cmd_diff(int argc, char **argv) {
             break;
         case OPT_COLLAPSE: mo.collapse_free = true; break;
         case OPT_COLOR: color = optarg; break;
-        case OPT_BLOCK_SIZE:
-            if (!cli_parse_block_size(optarg, &in.parse.block_size))
-                return EXIT_USAGE;
-            break;
-        case OPT_STRICT: in.parse.strict = true; break;
-        case OPT_PORT: port = optarg; break;
-        case 'v': in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: {
+            int rc_ = cli_input_option(c, optarg, &in);
+            if (rc_ < 0)
+                fputs(usage, stderr);
+            if (rc_)
+                return rc_ < 0 ? EXIT_USAGE : rc_;
+            break;
+        }
         }
     }
+    // --port names where NEW comes from; OLD is always a file.
+    port = in.port;
+    in.port = NULL;
     int want_color = cli_color_choice(color, stdout);
     if (want_color < 0) {
         fprintf(stderr, "mpheap: --color takes auto, always or never, not '%s'\n", color);

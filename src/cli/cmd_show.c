@@ -24,8 +24,8 @@ static const char usage[] =
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_COLLAPSE = 256, OPT_COLOR, OPT_SCALE, OPT_BLOCK_SIZE, OPT_STRICT, OPT_NO_SUMMARY,
-       OPT_NO_LEGEND, OPT_PORT };
+enum { OPT_COLLAPSE = 256, OPT_COLOR, OPT_SCALE, OPT_NO_SUMMARY,
+       OPT_NO_LEGEND };
 
 static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, bool auto_columns,
                     bool auto_scale, bool summary, bool legend, bool title) {
@@ -74,13 +74,10 @@ int cmd_show(int argc, char **argv) {
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
         {"scale", required_argument, NULL, OPT_SCALE},
-        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
-        {"strict", no_argument, NULL, OPT_STRICT},
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
         {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
-        {"verbose", no_argument, NULL, 'v'},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"help", no_argument, NULL, 'h'},
+        CLI_PORT_LONGOPT,
+        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in = {{0, false}, 0, NULL};
     mph_ansi_options opts = {1, false, MPH_PALETTE_SEED, false, 1};
@@ -129,17 +126,17 @@ int cmd_show(int argc, char **argv) {
                 auto_scale = false;
             }
             break;
-        case OPT_BLOCK_SIZE:
-            if (!cli_parse_block_size(optarg, &in.parse.block_size))
-                return EXIT_USAGE;
-            break;
-        case OPT_STRICT: in.parse.strict = true; break;
         case OPT_NO_SUMMARY: summary = false; break;
         case OPT_NO_LEGEND: legend = false; break;
-        case 'v': in.verbose++; break;
-        case OPT_PORT: in.port = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: {
+            int rc_ = cli_input_option(c, optarg, &in);
+            if (rc_ < 0)
+                fputs(usage, stderr);
+            if (rc_)
+                return rc_ < 0 ? EXIT_USAGE : rc_;
+            break;
+        }
         }
     }
     int want_color = cli_color_choice(color, stdout);

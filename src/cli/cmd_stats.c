@@ -24,7 +24,7 @@ static const char usage[] =
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_FIT = 256, OPT_JSON, OPT_BLOCK_SIZE, OPT_STRICT, OPT_PORT };
+enum { OPT_FIT = 256, OPT_JSON };
 
 static int add_fits(const char *list, uint64_t *fits, size_t *n) {
     char *copy = strdup(list);
@@ -78,11 +78,8 @@ int cmd_stats(int argc, char **argv) {
         {"snapshot", required_argument, NULL, 's'},
         {"fit", required_argument, NULL, OPT_FIT},
         {"json", no_argument, NULL, OPT_JSON},
-        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_PORT_LONGOPT,
+        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in;
     memset(&in, 0, sizeof in);
@@ -100,15 +97,15 @@ int cmd_stats(int argc, char **argv) {
                 return rc;
             break;
         case OPT_JSON: json = true; break;
-        case OPT_BLOCK_SIZE:
-            if (!cli_parse_block_size(optarg, &in.parse.block_size))
-                return EXIT_USAGE;
-            break;
-        case OPT_STRICT: in.parse.strict = true; break;
-        case OPT_PORT: in.port = optarg; break;
-        case 'v': in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: {
+            int rc_ = cli_input_option(c, optarg, &in);
+            if (rc_ < 0)
+                fputs(usage, stderr);
+            if (rc_)
+                return rc_ < 0 ? EXIT_USAGE : rc_;
+            break;
+        }
         }
     }
     if (argc - optind > 1) {

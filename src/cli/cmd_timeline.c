@@ -22,7 +22,7 @@ static const char usage[] =
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_JSON = 256, OPT_CSV, OPT_ASCII, OPT_LIST, OPT_BLOCK_SIZE, OPT_STRICT };
+enum { OPT_JSON = 256, OPT_CSV, OPT_ASCII, OPT_LIST };
 
 int cmd_timeline(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -30,10 +30,7 @@ int cmd_timeline(int argc, char **argv) {
         {"csv", no_argument, NULL, OPT_CSV},
         {"ascii", no_argument, NULL, OPT_ASCII},
         {"list", required_argument, NULL, OPT_LIST},
-        {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in;
     memset(&in, 0, sizeof in);
@@ -55,14 +52,15 @@ int cmd_timeline(int argc, char **argv) {
                 return EXIT_USAGE;
             }
             break;
-        case OPT_BLOCK_SIZE:
-            if (!cli_parse_block_size(optarg, &in.parse.block_size))
-                return EXIT_USAGE;
-            break;
-        case OPT_STRICT: in.parse.strict = true; break;
-        case 'v': in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: {
+            int rc_ = cli_input_option(c, optarg, &in);
+            if (rc_ < 0)
+                fputs(usage, stderr);
+            if (rc_)
+                return rc_ < 0 ? EXIT_USAGE : rc_;
+            break;
+        }
         }
     }
     if (json && csv) {
