@@ -8,6 +8,57 @@
 /* Length of the run of byte c starting at cells[i] (i < n), a word at a time. */
 size_t mph__run_length(const char *cells, size_t n, size_t i, char c);
 
+/* Masks over up to 64 cells (n <= 64), for loops that go from one change to
+ * the next instead of cell by cell: bit k is set where cells[k] == c, or
+ * where a[k] == b[k]; bits n and up are 0. */
+uint64_t mph__cells_equal_bits(const char *cells, size_t n, char c);
+uint64_t mph__cells_same_bits(const char *a, const char *b, size_t n);
+
+/* The index of the lowest set bit of x (x != 0). */
+static inline unsigned mph__lowest_bit(uint64_t x) {
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(x);
+#else
+    unsigned k = 0;
+    for (; !(x & 1); x >>= 1)
+        k++;
+    return k;
+#endif
+}
+
+/* The index of the highest set bit of x (x != 0). */
+static inline unsigned mph__highest_bit(uint64_t x) {
+#if defined(__GNUC__)
+    return 63u - (unsigned)__builtin_clzll(x);
+#else
+    unsigned k = 0;
+    while (x >>= 1)
+        k++;
+    return k;
+#endif
+}
+
+/* Copy a run of n bytes 16 at a time: reads and writes up to 15 bytes past
+ * it, so source and destination need that much room. Returns w + n. */
+#define MPH_RUN_SLACK 16
+static inline char *mph__copy_run(char *w, const char *src, size_t n) {
+    for (size_t i = 0; i < n; i += MPH_RUN_SLACK)
+        memcpy(w + i, src + i, MPH_RUN_SLACK);
+    return w + n;
+}
+
+/* 0xff in each byte of x that equals c, 0 in the others: eight bytes at once. */
+static inline uint64_t mph__bytes_equal_mask(uint64_t x, unsigned char c) {
+    uint64_t y = x ^ (UINT64_C(0x0101010101010101) * c);
+    // The high bit of a byte of t is set where y's byte is not 0; no carry crosses bytes.
+    uint64_t t = ((y & UINT64_C(0x7f7f7f7f7f7f7f7f)) + UINT64_C(0x7f7f7f7f7f7f7f7f)) | y;
+    return ((~t & UINT64_C(0x8080808080808080)) >> 7) * 0xff;
+}
+
+/* In a word of mph_diff_class bytes, the bits only FREED, ALLOCATED and
+ * REUSED (2 to 4) have: FREE is 0, KEPT 1. */
+#define MPH_CHANGED_CLASS_BITS UINT64_C(0xfefefefefefefefe)
+
 /* Power-of-two histogram bucket of a size in blocks (>= 1). */
 unsigned mph__bucket_of(uint64_t blocks);
 

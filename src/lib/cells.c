@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 size_t mph__run_length(const char *cells, size_t n, size_t i, char c) {
     size_t start = i;
     const uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
@@ -18,6 +22,40 @@ size_t mph__run_length(const char *cells, size_t n, size_t i, char c) {
     while (i < n && cells[i] == c)
         i++;
     return i - start;
+}
+
+uint64_t mph__cells_equal_bits(const char *cells, size_t n, char c) {
+    uint64_t bits = 0;
+#if defined(__SSE2__)
+    if (n == 64) {
+        const __m128i want = _mm_set1_epi8(c);
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(cells + 16 * k));
+            bits |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want)) << (16 * k);
+        }
+        return bits;
+    }
+#endif
+    for (size_t k = 0; k < n; k++)
+        bits |= (uint64_t)(cells[k] == c) << k;
+    return bits;
+}
+
+uint64_t mph__cells_same_bits(const char *a, const char *b, size_t n) {
+    uint64_t bits = 0;
+#if defined(__SSE2__)
+    if (n == 64) {
+        for (int k = 0; k < 4; k++) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(a + 16 * k));
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
+            bits |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) << (16 * k);
+        }
+        return bits;
+    }
+#endif
+    for (size_t k = 0; k < n; k++)
+        bits |= (uint64_t)(a[k] == b[k]) << k;
+    return bits;
 }
 
 unsigned mph__bucket_of(uint64_t blocks) {

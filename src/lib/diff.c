@@ -1,9 +1,20 @@
 /* Two snapshots compared block by block. Areas are paired by base address
  * (or by order when no base is shared: two runs of a program get different
  * addresses), blocks by their offset in the area: never by text position,
- * which drifts at every "(N lines all free)". One byte of class per block;
- * each side's cells are read a bounded number of times, so the whole diff is
- * linear. */
+ * which drifts at every "(N lines all free)".
+ *
+ * Most of a heap is the same in both snapshots. A block's class follows from
+ * whether it is free on each side (eight blocks at a time), except that a
+ * block used on both is KEPT only while its OLD allocation is the same in
+ * NEW. An allocation can differ only where the cells do, so the sides are
+ * compared 64 blocks at a time and only the allocations around a differing
+ * block are looked at, from bit masks of where allocations start and end.
+ * The per-type totals of each side are its mph_stats (kept = OLD's - gone).
+ *
+ * Memory: one class byte per block. The lists of new and gone allocations
+ * are written a chunk at a time when first read (a text report reads only
+ * their first lines); like a snapshot's figures, the first reads of a diff
+ * must not race with each other. */
 #include "analyses.h"
 
 #include <stdarg.h>
@@ -11,16 +22,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* List entries written at once when one of them is first read. */
+#define CHUNK 1024
+
+/* One area's share of a list (NEW's news or OLD's gones). */
+typedef struct list_part {
+    size_t first, count; /* its entries are list[first .. first + count) */
+    size_t *marks;       /* block of its entries 0, CHUNK, 2 CHUNK, ... */
+    bool *filled;        /* per mark: are those entries written yet? */
+    size_t n_marks, cap_marks;
+} list_part;
+
+/* The news or the gones: one side's allocations that the other lacks. */
+typedef struct alloc_list {
+    const mph_snapshot *s, *other;
+    const long *pair_of;  /* area of s -> pair */
+    list_part *parts;     /* per pair: its area of s */
+    mph_alloc *v;         /* count entries, allocated at once; pages are touched as filled */
+    size_t count;
+} alloc_list;
+
 struct mph_diff {
     const mph_snapshot *old_s, *new_s;
     mph_diff_summary sum;
     size_t n_pairs;
     mph_area_pair *pairs;
     unsigned char *class_buf;
-    long *pair_of_new; /* NEW area -> pair */
-    mph__allocs news, gones;
+    long *pair_of_old, *pair_of_new; /* area -> pair */
+    alloc_list news, gones;
     size_t n_notes;
     char **notes;
+    unsigned char type_of[256]; /* head character -> mph_type */
 };
 
 const char *mph_diff_class_name(mph_diff_class c) {
@@ -46,135 +78,408 @@ static MPH_PRINTF(2, 3) bool note(mph_diff *d, const char *fmt, ...) {
     return true;
 }
 
-static mph_type type_of(char c) {
-    int t = mph_type_of_cell(c);
-    return t >= 0 ? (mph_type)t : MPH_TYPE_OTHER;
+/* ------------------------------------------------------------ the classes */
+
+#define ONES UINT64_C(0x0101010101010101)
+
+/* 1 in each byte of w that is '.', else 0. */
+static inline uint64_t free_bytes(uint64_t w) {
+    return mph__bytes_equal_mask(w, (unsigned char)MPH_CELL_FREE) & ONES;
+}
+
+/* The number of bytes that are 1 in w (each byte 0 or 1). */
+static inline unsigned count_ones(uint64_t w) { return (unsigned)((w * ONES) >> 56); }
+
+/* The class of a block from whether it is free on each side; both used is
+ * KEPT until the OLD allocation turns out to differ. FREE 0, KEPT 1, FREED 2,
+ * ALLOCATED 3: (1 + new_free + 2 * old_free) mod 4. */
+static inline unsigned first_class(unsigned old_free, unsigned new_free) {
+    return (1 + new_free + 2 * old_free) & 3;
+}
+
+/* Classes of the blocks [0, n) both sides have, and how many of each. */
+static void classify_common(const char *O, const char *N, size_t n, unsigned char *cls,
+                            uint64_t blocks[MPH_DIFF_CLASS_COUNT]) {
+    uint64_t old_free = 0, new_free = 0, both_free = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t wo, wn;
+        memcpy(&wo, O + i, 8);
+        memcpy(&wn, N + i, 8);
+        uint64_t fo = free_bytes(wo), fn = free_bytes(wn);
+        // No byte exceeds 4: the sum never carries into its neighbour.
+        uint64_t c = (ONES + fn + 2 * fo) & (3 * ONES);
+        memcpy(cls + i, &c, 8);
+        old_free += count_ones(fo);
+        new_free += count_ones(fn);
+        both_free += count_ones(fo & fn);
+    }
+    for (; i < n; i++) {
+        unsigned fo = O[i] == MPH_CELL_FREE, fn = N[i] == MPH_CELL_FREE;
+        cls[i] = (unsigned char)first_class(fo, fn);
+        old_free += fo;
+        new_free += fn;
+        both_free += fo & fn;
+    }
+    blocks[MPH_DIFF_FREE] += both_free;
+    blocks[MPH_DIFF_ALLOCATED] += old_free - both_free;
+    blocks[MPH_DIFF_FREED] += new_free - both_free;
+    blocks[MPH_DIFF_KEPT] += n - old_free - new_free + both_free;
+}
+
+/* Classes of blocks [from, to) only one side has: FREE, or `used` where used. */
+static void classify_one_side(const char *cells, size_t from, size_t to, unsigned char *cls,
+                              mph_diff_class used, uint64_t blocks[MPH_DIFF_CLASS_COUNT]) {
+    for (size_t i = from; i < to; i++) {
+        mph_diff_class c = cells[i] == MPH_CELL_FREE ? MPH_DIFF_FREE : used;
+        cls[i] = (unsigned char)c;
+        blocks[c]++;
+    }
+}
+
+/* The end of the tails from block i on. */
+static inline size_t tails_end(const char *cells, size_t n, size_t i) {
+    // Most allocations are short: a few cells before going a word at a time.
+    for (int k = 0; k < 4; k++, i++)
+        if (i >= n || cells[i] != MPH_CELL_TAIL)
+            return i;
+    return i + mph__run_length(cells, n, i, MPH_CELL_TAIL);
+}
+
+/* The allocation holding block x (cells[x] != '.'): a head and its tails, or
+ * tails with no head. */
+static void alloc_around(const char *cells, size_t n, size_t x, size_t *start, size_t *end) {
+    size_t s = x;
+    while (s > 0 && cells[s] == MPH_CELL_TAIL)
+        s--;
+    if (cells[s] == MPH_CELL_FREE) // tails after a free block: an orphan run
+        s++;
+    *start = s;
+    *end = tails_end(cells, n, x + 1);
+}
+
+/* Bit k of each mask tells about block k of a stretch of both sides (k < n <= 64). */
+typedef struct block_bits {
+    uint64_t old_used, old_tail, new_used, new_tail, differ;
+} block_bits;
+
+static void block_bits_of(const char *O, const char *N, size_t n, block_bits *bb) {
+    uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
+    bb->old_used = ~mph__cells_equal_bits(O, n, MPH_CELL_FREE) & all;
+    bb->new_used = ~mph__cells_equal_bits(N, n, MPH_CELL_FREE) & all;
+    bb->old_tail = mph__cells_equal_bits(O, n, MPH_CELL_TAIL);
+    bb->new_tail = mph__cells_equal_bits(N, n, MPH_CELL_TAIL);
+    bb->differ = ~mph__cells_same_bits(O, N, n) & all;
+}
+
+/* ------------------------------------------------------------------ lists */
+
+static bool part_mark(list_part *lp, size_t block) {
+    if (lp->n_marks == lp->cap_marks) {
+        size_t cap = lp->cap_marks ? 2 * lp->cap_marks : 16;
+        size_t *v = realloc(lp->marks, cap * sizeof *v);
+        if (!v)
+            return false;
+        lp->marks = v;
+        lp->cap_marks = cap;
+    }
+    lp->marks[lp->n_marks++] = block;
+    return true;
+}
+
+/* One more entry of a part, at `block`: only every CHUNK-th is remembered. */
+static bool part_add(list_part *lp, size_t block) {
+    if (lp->count++ % CHUNK == 0)
+        return part_mark(lp, block);
+    return true;
+}
+
+static void part_fini(list_part *lp) {
+    free(lp->marks);
+    free(lp->filled);
+}
+
+/* Give each area's part its place in the list, in the side's area order, and
+ * room for every entry (written later, when read). */
+static bool list_finish(alloc_list *l) {
+    size_t first = 0;
+    for (size_t a = 0; a < l->s->n_areas; a++) {
+        list_part *lp = &l->parts[l->pair_of[a]];
+        lp->first = first;
+        first += lp->count;
+        if (lp->n_marks && !(lp->filled = calloc(lp->n_marks, sizeof *lp->filled)))
+            return false;
+    }
+    l->count = first;
+    // Untouched pages cost no memory: a list read only in part stays small.
+    if (first && !(l->v = malloc(first * sizeof *l->v)))
+        return false;
+    return true;
 }
 
 /* Is the allocation [start, end) of `a` also exactly an allocation of `b`
- * (same head character, same length)? Reads at most end - start + 1 cells of b. */
+ * (same first cell, same length)? Reads at most end - start + 1 cells of b. */
 static bool same_alloc(const char *a, const char *b, size_t nb, size_t start, size_t end) {
-    if (end > nb || b[start] != a[start])
+    if (!b || end > nb || b[start] != a[start])
         return false;
-    size_t len = end - start;
-    size_t limit = end + 1 < nb ? end + 1 : nb;
-    size_t tails = start + 1 < limit ? mph__run_length(b, limit, start + 1, '=') : 0;
-    return tails == len - 1;
+    return tails_end(b, end + 1 < nb ? end + 1 : nb, start + 1) == end;
 }
 
-static void set_class(mph_area_pair *p, unsigned char *cls, size_t from, size_t to,
-                      mph_diff_class c) {
-    if (to <= from)
-        return;
-    memset(cls + from, c, to - from);
-    p->blocks[c] += to - from;
+/* The first block from i on (below n) whose class is `side` (FREED or
+ * ALLOCATED) or REUSED: where a block of a listed allocation can be. */
+static size_t next_listed(const unsigned char *cls, size_t i, size_t n, mph_diff_class side) {
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, cls + i, 8);
+        if (mph__bytes_equal_mask(w, (unsigned char)side) |
+            mph__bytes_equal_mask(w, MPH_DIFF_REUSED))
+            break;
+    }
+    while (i < n && cls[i] != side && cls[i] != MPH_DIFF_REUSED)
+        i++;
+    return i;
 }
 
-/* Classify blocks [from, to) that are free on the OLD side, against NEW. */
-static void old_free(mph_area_pair *p, unsigned char *cls, const char *N, size_t common,
-                     size_t from, size_t to) {
-    size_t lim = to < common ? to : common;
-    size_t j = from;
-    while (j < lim) {
-        if (N[j] == '.') {
-            size_t r = mph__run_length(N, lim, j, '.');
-            set_class(p, cls, j, j + r, MPH_DIFF_FREE);
-            j += r;
-        } else {
-            cls[j++] = MPH_DIFF_ALLOCATED;
-            p->blocks[MPH_DIFF_ALLOCATED]++;
+/* Write the entries of mark k of area a's part: go from block to block of
+ * the classes a listed allocation has, and test each allocation found there
+ * as the walk did. */
+static void fill_chunk(const mph_diff *d, const alloc_list *l, size_t a, size_t k) {
+    long pi = l->pair_of[a];
+    const list_part *lp = &l->parts[pi];
+    const mph_area_pair *p = &d->pairs[pi];
+    bool old = l->s == d->old_s;
+    long other_index = old ? p->new_area : p->old_area;
+    const mph_area *mine = &l->s->areas[a];
+    const mph_area *theirs = other_index >= 0 ? &l->other->areas[other_index] : NULL;
+    const char *cells = mine->cells, *other = theirs ? theirs->cells : NULL;
+    size_t n = mine->n_blocks, n_other = theirs ? theirs->n_blocks : 0;
+    size_t i = lp->first + k * CHUNK, last = lp->first + lp->count;
+    if (last > i + CHUNK)
+        last = i + CHUNK;
+    // OLD's listed blocks are freed or reused, NEW's allocated or reused; all used.
+    mph_diff_class side = old ? MPH_DIFF_FREED : MPH_DIFF_ALLOCATED;
+    for (size_t b = lp->marks[k]; i < last && b < n;) {
+        b = next_listed(p->classes, b, n, side);
+        if (b == n)
+            break;
+        size_t start, end;
+        alloc_around(cells, n, b, &start, &end);
+        b = end;
+        if (same_alloc(cells, other, n_other, start, end))
+            continue;
+        unsigned char head = (unsigned char)cells[start];
+        mph_alloc *x = &l->v[i++];
+        x->area = a;
+        x->block = start;
+        x->n_blocks = end - start;
+        x->address = mph_snapshot_block_address(l->s, a, start);
+        x->type = (mph_type)d->type_of[head];
+        x->orphan = mph__cell_class[head] != CELL_HEAD;
+    }
+    lp->filled[k] = true;
+}
+
+static const mph_alloc *list_at(const mph_diff *d, const alloc_list *l, size_t i) {
+    if (i >= l->count)
+        return NULL;
+    // The area that holds entry i: the last whose part starts at or before it.
+    size_t lo = 0, hi = l->s->n_areas;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->parts[l->pair_of[mid]].first <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const list_part *lp = &l->parts[l->pair_of[lo]];
+    while (i >= lp->first + lp->count) // skip areas with no entry
+        lp = &l->parts[l->pair_of[++lo]];
+    size_t k = (i - lp->first) / CHUNK;
+    if (!lp->filled[k])
+        fill_chunk(d, l, lo, k);
+    return &l->v[i];
+}
+
+/* --------------------------------------------------------------- one pair */
+
+/* A pair being compared. */
+typedef struct pair_walk {
+    mph_diff *d;
+    mph_area_pair *p;
+    const char *O, *N;
+    size_t common;
+    unsigned char *cls;
+    list_part *gone_part, *new_part;
+} pair_walk;
+
+/* OLD's allocation [s, e) is gone: not in NEW, or not the same there. */
+static bool gone(pair_walk *w, size_t s, size_t e) {
+    mph_diff_type *t = &w->d->sum.by_type[w->d->type_of[(unsigned char)w->O[s]]];
+    t->gone_count++;
+    t->gone_blocks += e - s;
+    // Blocks NEW also uses were taken for KEPT: another allocation holds them now.
+    size_t lim = e < w->common ? e : w->common;
+    uint64_t reused = 0;
+    for (size_t i = s; i < lim; i++)
+        if (w->cls[i] == MPH_DIFF_KEPT) {
+            w->cls[i] = MPH_DIFF_REUSED;
+            reused++;
+        }
+    w->p->blocks[MPH_DIFF_KEPT] -= reused;
+    w->p->blocks[MPH_DIFF_REUSED] += reused;
+    return part_add(w->gone_part, s);
+}
+
+/* NEW's allocation [s, e) is new. */
+static bool is_new(pair_walk *w, size_t s, size_t e) {
+    mph_diff_type *t = &w->d->sum.by_type[w->d->type_of[(unsigned char)w->N[s]]];
+    t->new_count++;
+    t->new_blocks += e - s;
+    return part_add(w->new_part, s);
+}
+
+/* One side of a pair: its cells against the other side's. */
+typedef struct side_walk {
+    const char *mine, *theirs;
+    size_t n_mine, n_theirs;
+    bool old;    /* OLD's side: its changed allocations are gone, else new */
+    size_t done; /* its allocations ending at or before this are settled */
+} side_walk;
+
+/* Where this side's allocations start and end in a stretch of n (<= 64)
+ * blocks from base, as masks; empty when the walk is past the stretch. */
+typedef struct stretch {
+    size_t base, n;
+    uint64_t starts; /* bit k: an allocation starts at base + k */
+    uint64_t ends;   /* bit k: no tail at base + k, so an allocation holding the block before ends */
+} stretch;
+
+static const stretch no_stretch = {0, 0, 0, 0};
+
+/* The allocation holding block x (cells[x] used): from the stretch's masks
+ * when it starts and ends inside it, else from the cells. */
+static void alloc_holding(const side_walk *sw, const stretch *st, size_t x, size_t *start,
+                          size_t *end) {
+    if (x >= st->base && x < st->base + st->n) {
+        uint64_t upto = (UINT64_C(2) << (x - st->base)) - 1; // bits 0 .. x (all for bit 63)
+        uint64_t s = st->starts & upto, e = st->ends & ~upto;
+        if (s && e) {
+            *start = st->base + mph__highest_bit(s);
+            *end = st->base + mph__lowest_bit(e);
+            return;
         }
     }
-    // Beyond NEW's end (the area shrank): nothing was there to allocate.
-    set_class(p, cls, from > common ? from : common, to, MPH_DIFF_FREE);
+    alloc_around(sw->mine, sw->n_mine, x, start, end);
 }
 
-static bool push_alloc(mph__allocs *list, const mph_snapshot *s, size_t area, size_t start,
-                       size_t len, char head) {
-    mph_alloc a;
-    a.area = area;
-    a.block = start;
-    a.n_blocks = len;
-    a.address = mph_snapshot_block_address(s, area, start);
-    a.type = type_of(head);
-    a.orphan = mph__cell_class[(unsigned char)head] != CELL_HEAD;
-    return mph__allocs_push(list, &a);
+/* The allocation of this side holding block x is not the other side's (once). */
+static bool changed_at(pair_walk *w, side_walk *sw, const stretch *st, size_t x) {
+    if (x < sw->done)
+        return true;
+    size_t s, e;
+    alloc_holding(sw, st, x, &s, &e);
+    sw->done = e;
+    return sw->old ? gone(w, s, e) : is_new(w, s, e);
 }
 
-static bool diff_pair(mph_diff *d, mph_area_pair *p, unsigned char *cls) {
-    const mph_area *oa = p->old_area >= 0 ? &d->old_s->areas[p->old_area] : NULL;
-    const mph_area *na = p->new_area >= 0 ? &d->new_s->areas[p->new_area] : NULL;
-    const char *O = oa ? oa->cells : NULL, *N = na ? na->cells : NULL;
-    size_t no = oa ? oa->n_blocks : 0, nn = na ? na->n_blocks : 0;
-    size_t common = p->common_blocks;
-    mph_diff_summary *sum = &d->sum;
-    for (size_t i = 0; i < no;) {
-        if (O[i] == '.') {
-            size_t run = mph__run_length(O, no, i, '.');
-            old_free(p, cls, N, common, i, i + run);
-            i += run;
-            continue;
-        }
-        size_t start = i++;
-        if (i < no && O[i] == '=')
-            i += mph__run_length(O, no, i, '=');
-        size_t len = i - start;
-        mph_diff_type *t = &sum->by_type[type_of(O[start])];
-        t->old_count++;
-        t->old_blocks += len;
-        if (N && same_alloc(O, N, nn, start, i)) {
-            set_class(p, cls, start, i, MPH_DIFF_KEPT);
-            t->kept++;
-            t->kept_blocks += len;
-            continue;
-        }
-        size_t lim = i < common ? i : common;
-        for (size_t j = start; j < lim; j++) {
-            mph_diff_class c = N[j] == '.' ? MPH_DIFF_FREED : MPH_DIFF_REUSED;
-            cls[j] = (unsigned char)c;
-            p->blocks[c]++;
-        }
-        set_class(p, cls, start > common ? start : common, i, MPH_DIFF_FREED);
-        t->gone_count++;
-        t->gone_blocks += len;
-        if (!push_alloc(&d->gones, d->old_s, (size_t)p->old_area, start, len, O[start]))
+/* Where one side ends (block m): this side's allocation holding m is not the
+ * other's; nor is one ending just before m when the other side's goes on
+ * (has a tail at m). Past its end a side has neither a block nor a tail. The
+ * rules of settle, for one block. */
+static bool settle_at_end(pair_walk *w, side_walk *sw, size_t m) {
+    char mine = m < sw->n_mine ? sw->mine[m] : 0, theirs = m < sw->n_theirs ? sw->theirs[m] : 0;
+    if (m > 0 && sw->mine[m - 1] != MPH_CELL_FREE && mine != MPH_CELL_TAIL &&
+        theirs == MPH_CELL_TAIL && !changed_at(w, sw, &no_stretch, m - 1))
+        return false;
+    return !mine || mine == MPH_CELL_FREE || changed_at(w, sw, &no_stretch, m);
+}
+
+/* Settle this side's allocations around the n blocks from base where the
+ * sides differ: the one holding a differing block it uses, and the one ending
+ * just before a tail of theirs where it has none. prev_used: this side uses
+ * block base - 1. */
+static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t differ,
+                   uint64_t used, uint64_t tail, uint64_t theirs_tail, bool prev_used) {
+    uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
+    uint64_t used_before = used << 1 | (uint64_t)prev_used;
+    stretch st = {base, n, used & ~(tail & used_before), ~tail & all};
+    uint64_t holding = differ & used;
+    uint64_t after_end = used_before & ~tail & theirs_tail;
+    uint64_t todo = holding | after_end;
+    while (todo) {
+        unsigned k = mph__lowest_bit(todo);
+        if ((after_end >> k & 1) && !changed_at(w, sw, &st, base + k - 1))
             return false;
+        if ((holding >> k & 1) && !changed_at(w, sw, &st, base + k))
+            return false;
+        // Blocks up to the end of what was settled need nothing more.
+        size_t next = sw->done > base + k + 1 ? sw->done - base : k + 1;
+        if (next >= 64)
+            break;
+        todo &= ~UINT64_C(0) << next;
     }
-    for (size_t i = 0; i < nn;) {
-        if (N[i] == '.') {
-            size_t run = mph__run_length(N, nn, i, '.');
-            if (i + run > no)
-                set_class(p, cls, i > no ? i : no, i + run, MPH_DIFF_FREE);
-            i += run;
+    return true;
+}
+
+/* Both sides' allocations that differ in the blocks both have. Only where the
+ * cells differ can an allocation be other than the same on both sides. */
+static bool walk_common(pair_walk *w, side_walk *old_side, side_walk *new_side) {
+    const char *O = w->O, *N = w->N;
+    for (size_t base = 0; base < w->common; base += 64) {
+        size_t n = w->common - base < 64 ? w->common - base : 64;
+        if (memcmp(O + base, N + base, n) == 0)
             continue;
-        }
-        size_t start = i++;
-        if (i < nn && N[i] == '=')
-            i += mph__run_length(N, nn, i, '=');
-        size_t len = i - start;
-        mph_diff_type *t = &sum->by_type[type_of(N[start])];
-        t->new_total_count++;
-        t->new_total_blocks += len;
-        if (O && same_alloc(N, O, no, start, i))
-            continue;
-        // Blocks OLD also has were classified with OLD's allocations.
-        set_class(p, cls, start > no ? start : no, i, MPH_DIFF_ALLOCATED);
-        t->new_count++;
-        t->new_blocks += len;
-        if (!push_alloc(&d->news, d->new_s, (size_t)p->new_area, start, len, N[start]))
+        block_bits bb;
+        block_bits_of(O + base, N + base, n, &bb);
+        bool old_prev = base > 0 && O[base - 1] != MPH_CELL_FREE;
+        bool new_prev = base > 0 && N[base - 1] != MPH_CELL_FREE;
+        if (!settle(w, old_side, base, n, bb.differ, bb.old_used, bb.old_tail, bb.new_tail,
+                    old_prev) ||
+            !settle(w, new_side, base, n, bb.differ, bb.new_used, bb.new_tail, bb.old_tail,
+                    new_prev))
             return false;
     }
     return true;
 }
 
-/* ---------------------------------------------------------------- pairing */
-
-static int alloc_cmp(const void *x, const void *y) {
-    const mph_alloc *a = x, *b = y;
-    if (a->area != b->area)
-        return a->area < b->area ? -1 : 1;
-    return a->block < b->block ? -1 : a->block > b->block;
+/* Past the blocks both have: where one side ends, and all that follows on the other. */
+static bool walk_rest(pair_walk *w, side_walk *sw) {
+    const char *a = sw->mine;
+    size_t common = w->common;
+    if (sw->n_mine != sw->n_theirs && !settle_at_end(w, sw, common))
+        return false;
+    // Past the other side's end every allocation is this side's alone.
+    for (size_t i = sw->done > common ? sw->done : common; i < sw->n_mine;) {
+        if (a[i] == MPH_CELL_FREE) {
+            i += mph__run_length(a, sw->n_mine, i, MPH_CELL_FREE);
+            continue;
+        }
+        size_t s = i;
+        i = tails_end(a, sw->n_mine, i + 1);
+        if (!(sw->old ? gone(w, s, i) : is_new(w, s, i)))
+            return false;
+    }
+    return true;
 }
+
+static bool diff_pair(mph_diff *d, size_t pi, unsigned char *cls) {
+    mph_area_pair *p = &d->pairs[pi];
+    const mph_area *oa = p->old_area >= 0 ? &d->old_s->areas[p->old_area] : NULL;
+    const mph_area *na = p->new_area >= 0 ? &d->new_s->areas[p->new_area] : NULL;
+    const char *O = oa ? oa->cells : NULL, *N = na ? na->cells : NULL;
+    size_t no = oa ? oa->n_blocks : 0, nn = na ? na->n_blocks : 0, common = p->common_blocks;
+    classify_common(O, N, common, cls, p->blocks);
+    if (no > common)
+        classify_one_side(O, common, no, cls, MPH_DIFF_FREED, p->blocks);
+    if (nn > common)
+        classify_one_side(N, common, nn, cls, MPH_DIFF_ALLOCATED, p->blocks);
+    pair_walk w = {d, p, O, N, common, cls, &d->gones.parts[pi], &d->news.parts[pi]};
+    side_walk old_side = {O, N, no, nn, true, 0}, new_side = {N, O, nn, no, false, 0};
+    return walk_common(&w, &old_side, &new_side) && walk_rest(&w, &old_side) &&
+           walk_rest(&w, &new_side);
+}
+
+/* ---------------------------------------------------------------- pairing */
 
 static uint64_t pair_base(const mph_diff *d, const mph_area_pair *p) {
     if (p->new_area >= 0)
@@ -294,6 +599,51 @@ static bool describe(mph_diff *d) {
     return true;
 }
 
+static long *pair_map(size_t n_areas) {
+    long *v = malloc((n_areas ? n_areas : 1) * sizeof *v);
+    for (size_t i = 0; v && i < n_areas; i++)
+        v[i] = -1;
+    return v;
+}
+
+/* Classify every pair and build the lists; false when out of memory. */
+static bool compare_pairs(mph_diff *d) {
+    if (!pair_areas(d))
+        return false;
+    size_t total = 0;
+    for (size_t i = 0; i < d->n_pairs; i++) {
+        const mph_area_pair *p = &d->pairs[i];
+        total += p->n_blocks;
+        if (p->old_area >= 0)
+            d->pair_of_old[p->old_area] = (long)i;
+        if (p->new_area >= 0)
+            d->pair_of_new[p->new_area] = (long)i;
+    }
+    d->class_buf = malloc(total ? total : 1);
+    d->gones.parts = calloc(d->n_pairs ? d->n_pairs : 1, sizeof *d->gones.parts);
+    d->news.parts = calloc(d->n_pairs ? d->n_pairs : 1, sizeof *d->news.parts);
+    if (!d->class_buf || !d->gones.parts || !d->news.parts)
+        return false;
+    size_t offset = 0;
+    for (size_t i = 0; i < d->n_pairs; i++) {
+        mph_area_pair *p = &d->pairs[i];
+        unsigned char *cls = d->class_buf + offset;
+        p->classes = cls;
+        offset += p->n_blocks;
+        if (!diff_pair(d, i, cls))
+            return false;
+        for (int c = 0; c < MPH_DIFF_CLASS_COUNT; c++)
+            d->sum.blocks[c] += p->blocks[c];
+    }
+    // Whatever is not gone is kept: the same allocation on both sides.
+    for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+        mph_diff_type *x = &d->sum.by_type[t];
+        x->kept = x->old_count - x->gone_count;
+        x->kept_blocks = x->old_blocks - x->gone_blocks;
+    }
+    return describe(d) && list_finish(&d->gones) && list_finish(&d->news);
+}
+
 mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s, mph_diff **out,
                             mph_error *err) {
     if (!old_s || !new_s || !out) {
@@ -307,66 +657,41 @@ mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s
     d->new_s = new_s;
     d->sum.old_block_size = old_s->block_size;
     d->sum.new_block_size = new_s->block_size;
-    d->pair_of_new = malloc((new_s->n_areas ? new_s->n_areas : 1) * sizeof *d->pair_of_new);
+    for (int c = 0; c < 256; c++) {
+        int t = mph_type_of_cell((char)c);
+        d->type_of[c] = (unsigned char)(t >= 0 ? t : MPH_TYPE_OTHER);
+    }
+    d->pair_of_old = pair_map(old_s->n_areas);
+    d->pair_of_new = pair_map(new_s->n_areas);
     d->pairs = calloc(old_s->n_areas + new_s->n_areas + 1, sizeof *d->pairs);
-    if (!d->pair_of_new || !d->pairs)
+    if (!d->pair_of_old || !d->pair_of_new || !d->pairs)
         goto nomem;
-    for (size_t j = 0; j < new_s->n_areas; j++)
-        d->pair_of_new[j] = -1;
+    d->gones = (alloc_list){old_s, new_s, d->pair_of_old, NULL, NULL, 0};
+    d->news = (alloc_list){new_s, old_s, d->pair_of_new, NULL, NULL, 0};
+    // Each side's totals per type: its own figures.
+    mph_stats so, sn;
+    mph_status rc = mph_stats_compute(old_s, MPH_ALL_AREAS, &so, err);
+    if (!rc)
+        rc = mph_stats_compute(new_s, MPH_ALL_AREAS, &sn, err);
+    if (rc) {
+        mph_diff_free(d);
+        return rc;
+    }
+    for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+        d->sum.by_type[t].old_count = so.by_type[t].allocs;
+        d->sum.by_type[t].old_blocks = so.by_type[t].blocks;
+        d->sum.by_type[t].new_total_count = sn.by_type[t].allocs;
+        d->sum.by_type[t].new_total_blocks = sn.by_type[t].blocks;
+    }
     if (old_s->block_size && new_s->block_size && old_s->block_size != new_s->block_size) {
         // Different builds: offsets mean different bytes. Compare totals only.
         d->sum.alignment = MPH_ALIGN_NONE;
-        mph_stats so, sn;
-        mph_status rc = mph_stats_compute(old_s, MPH_ALL_AREAS, &so, err);
-        if (!rc)
-            rc = mph_stats_compute(new_s, MPH_ALL_AREAS, &sn, err);
-        if (rc) {
-            mph_diff_free(d);
-            return rc;
-        }
-        for (int t = 0; t < MPH_TYPE_COUNT; t++) {
-            d->sum.by_type[t].old_count = so.by_type[t].allocs;
-            d->sum.by_type[t].old_blocks = so.by_type[t].blocks;
-            d->sum.by_type[t].new_total_count = sn.by_type[t].allocs;
-            d->sum.by_type[t].new_total_blocks = sn.by_type[t].blocks;
-        }
         if (!note(d, "cannot align the blocks: OLD has blocks of %u bytes, NEW of %u (two "
                      "different builds); only the totals per type are compared",
                   old_s->block_size, new_s->block_size))
             goto nomem;
-    } else {
-        if (!pair_areas(d))
-            goto nomem;
-        size_t total = 0;
-        for (size_t i = 0; i < d->n_pairs; i++)
-            total += d->pairs[i].n_blocks;
-        d->class_buf = malloc(total ? total : 1);
-        if (!d->class_buf)
-            goto nomem;
-        size_t offset = 0;
-        for (size_t i = 0; i < d->n_pairs; i++) {
-            mph_area_pair *p = &d->pairs[i];
-            unsigned char *cls = d->class_buf + offset;
-            p->classes = cls;
-            offset += p->n_blocks;
-            if (p->new_area >= 0)
-                d->pair_of_new[p->new_area] = (long)i;
-            if (!diff_pair(d, p, cls))
-                goto nomem;
-            for (int c = 0; c < MPH_DIFF_CLASS_COUNT; c++)
-                d->sum.blocks[c] += p->blocks[c];
-        }
-        if (!describe(d))
-            goto nomem;
-    }
-    // Pairs run in address order; the lists go in each side's own order.
-    for (int pass = 0; pass < 2; pass++) {
-        mph__allocs *l = pass ? &d->gones : &d->news;
-        bool sorted = true;
-        for (size_t i = 1; i < l->n && sorted; i++)
-            sorted = alloc_cmp(&l->v[i - 1], &l->v[i]) < 0;
-        if (!sorted)
-            qsort(l->v, l->n, sizeof *l->v, alloc_cmp);
+    } else if (!compare_pairs(d)) {
+        goto nomem;
     }
     for (int t = 0; t < MPH_TYPE_COUNT; t++) {
         const mph_diff_type *x = &d->sum.by_type[t];
@@ -390,14 +715,22 @@ nomem:
     return MPH_ERR_NOMEM;
 }
 
+static void list_fini(alloc_list *l, size_t n_pairs) {
+    for (size_t i = 0; l->parts && i < n_pairs; i++)
+        part_fini(&l->parts[i]);
+    free(l->parts);
+    free(l->v);
+}
+
 void mph_diff_free(mph_diff *d) {
     if (!d)
         return;
+    list_fini(&d->news, d->n_pairs);
+    list_fini(&d->gones, d->n_pairs);
     free(d->pairs);
     free(d->class_buf);
+    free(d->pair_of_old);
     free(d->pair_of_new);
-    mph__allocs_fini(&d->news);
-    mph__allocs_fini(&d->gones);
     for (size_t i = 0; i < d->n_notes; i++)
         free(d->notes[i]);
     free(d->notes);
@@ -411,14 +744,10 @@ size_t mph_diff_pair_count(const mph_diff *d) { return d->n_pairs; }
 const mph_area_pair *mph_diff_pair_at(const mph_diff *d, size_t i) {
     return i < d->n_pairs ? &d->pairs[i] : NULL;
 }
-size_t mph_diff_new_count(const mph_diff *d) { return d->news.n; }
-const mph_alloc *mph_diff_new_at(const mph_diff *d, size_t i) {
-    return i < d->news.n ? &d->news.v[i] : NULL;
-}
-size_t mph_diff_gone_count(const mph_diff *d) { return d->gones.n; }
-const mph_alloc *mph_diff_gone_at(const mph_diff *d, size_t i) {
-    return i < d->gones.n ? &d->gones.v[i] : NULL;
-}
+size_t mph_diff_new_count(const mph_diff *d) { return d->news.count; }
+const mph_alloc *mph_diff_new_at(const mph_diff *d, size_t i) { return list_at(d, &d->news, i); }
+size_t mph_diff_gone_count(const mph_diff *d) { return d->gones.count; }
+const mph_alloc *mph_diff_gone_at(const mph_diff *d, size_t i) { return list_at(d, &d->gones, i); }
 size_t mph_diff_note_count(const mph_diff *d) { return d->n_notes; }
 const char *mph_diff_note_at(const mph_diff *d, size_t i) {
     return i < d->n_notes ? d->notes[i] : NULL;

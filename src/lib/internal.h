@@ -92,4 +92,79 @@ mph_status mph__out_finish(mph_outbuf *o, mph_error *err);
 const char *mph__fmt_count(char buf[32], uint64_t n); /* 259,072 */
 const char *mph__fmt_size(char buf[32], uint64_t bytes); /* 253.0 KiB */
 
+/* ------------------------------------------------------------------------
+ * The terminal renderers' fast path (sink.c, ansi.c): their inner loops
+ * write into the output buffer through a plain pointer, and copy escapes
+ * built once instead of formatting one at every colour change.
+ */
+
+#include <string.h>
+
+/* sink.c: a buffer on the heap (64 KiB is much for a stack) writing to sink;
+ * NULL, with err set, when out of memory. mph__out_close flushes and frees it
+ * and returns the first error of the whole run. */
+mph_outbuf *mph__out_new(mph_sink *sink, mph_error *err);
+mph_status mph__out_close(mph_outbuf *o, mph_error *err);
+
+/* Hand what is buffered to the sink now. */
+void mph__out_flush(mph_outbuf *o);
+
+/* Room for n bytes (n <= sizeof o->buf) at the end of o's buffer, flushing
+ * first when short. Write there, then give the end back to mph__out_commit. */
+static inline char *mph__out_reserve(mph_outbuf *o, size_t n) {
+    if (sizeof o->buf - o->len < n)
+        mph__out_flush(o);
+    return o->buf + o->len;
+}
+
+static inline void mph__out_commit(mph_outbuf *o, const char *end) {
+    o->len = (size_t)(end - o->buf);
+}
+
+/* v in hex (lower case) or decimal at p, zero-padded to `digits` (at most
+ * MPH_PUT_MAX_PAD); returns the end. printf's "%0*llx" without the cost. */
+#define MPH_PUT_MAX_PAD 24
+char *mph__put_hex(char *p, uint64_t v, int digits);
+char *mph__put_dec(char *p, uint64_t v, int digits);
+
+/* ansi.c: a style's escape sequence, built once. The longest,
+ * "\x1b[0;97;104m", is 11 bytes; loops copy MPH_ESCAPE_ROOM at once. */
+#define MPH_ESCAPE_ROOM 16
+typedef struct mph_escape {
+    char text[MPH_ESCAPE_ROOM];
+    unsigned char len;
+    int code; /* the style, encoded; -1 = the terminal's default */
+} mph_escape;
+
+/* The escape of s ("\x1b[0m" for a plain style). */
+void mph__escape_init(mph_escape *e, mph_style s);
+/* Back to the terminal's default: "\x1b[0m". */
+extern const mph_escape mph__escape_reset;
+
+/* Write e at p unless its style is already in force (*current); returns the
+ * end. Needs MPH_ESCAPE_ROOM bytes of room. */
+static inline char *mph__put_escape(char *p, const mph_escape *e, int *current) {
+    if (e->code != *current) {
+        memcpy(p, e->text, sizeof e->text);
+        p += e->len;
+        *current = e->code;
+    }
+    return p;
+}
+
+/* Paints text through an output buffer: an escape only when the style changes. */
+typedef struct mph_painter {
+    mph_outbuf *out;
+    bool color;  /* false: never an escape */
+    int current; /* encoded style in force; -1 = the terminal's default */
+} mph_painter;
+
+void mph__painter_init(mph_painter *p, mph_outbuf *out, bool color);
+void mph__paint(mph_painter *p, mph_style s);
+void mph__paint_escape(mph_painter *p, const mph_escape *e);
+/* Back to the terminal's default colours. */
+void mph__unpaint(mph_painter *p);
+/* A legend entry: the glyph in its style, then " text  ". */
+void mph__legend_item(mph_painter *p, mph_style s, char glyph, const char *text);
+
 #endif

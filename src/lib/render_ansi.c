@@ -1,6 +1,6 @@
 /* The terminal renderer: summary, legend and map (or overview), in ANSI
  * colours from the shared palette. */
-#include "internal.h"
+#include "analyses.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,43 +9,6 @@
 #define CELLS_PER_GROUP 64
 
 /* ----------------------------------------------------------------- colour */
-
-typedef struct painter {
-    mph_outbuf *out;
-    bool color;
-    int current; /* encoded style now in force; -1 = terminal default */
-} painter;
-
-static int ansi_fg(int i) { return i < 8 ? 30 + i : 90 + i - 8; }
-static int ansi_bg(int i) { return i < 8 ? 40 + i : 100 + i - 8; }
-
-static int encode(mph_style s) {
-    if (s.plain)
-        return -1;
-    return s.fg.ansi | s.bg.ansi << 4 | (s.default_bg ? 1 << 8 : 0);
-}
-
-static void paint(painter *p, mph_style s) {
-    if (!p->color)
-        return;
-    int code = encode(s);
-    if (code == p->current)
-        return;
-    p->current = code;
-    if (code < 0)
-        mph__out_puts(p->out, "\x1b[0m");
-    else if (s.default_bg)
-        mph__out_printf(p->out, "\x1b[0;%dm", ansi_fg(s.fg.ansi));
-    else
-        mph__out_printf(p->out, "\x1b[0;%d;%dm", ansi_fg(s.fg.ansi), ansi_bg(s.bg.ansi));
-}
-
-static void unpaint(painter *p) {
-    if (p->color && p->current != -1) {
-        mph__out_puts(p->out, "\x1b[0m");
-        p->current = -1;
-    }
-}
 
 static mph_palette_kind palette_of(const mph_ansi_options *o) {
     return o->color ? o->palette : MPH_PALETTE_MONO;
@@ -88,12 +51,9 @@ mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options
     if (rc)
         return rc;
     (void)o;
-    mph_outbuf *out = malloc(sizeof *out);
-    if (!out) {
-        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    mph_outbuf *out = mph__out_new(sink, err);
+    if (!out)
         return MPH_ERR_NOMEM;
-    }
-    mph__out_init(out, sink);
     unsigned bpb = s->block_size;
     char a[32], b[32];
     mph__out_puts(out, "heap           ");
@@ -135,19 +95,10 @@ mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options
         mph__out_printf(out, "stack          %s bytes used%s%s\n", mph__fmt_count(a, h->stack_used),
                         h->has_stack_limit ? " of " : "",
                         h->has_stack_limit ? mph__fmt_count(b, h->stack_limit) : "");
-    rc = mph__out_finish(out, err);
-    free(out);
-    return rc;
+    return mph__out_close(out, err);
 }
 
 /* ----------------------------------------------------------------- legend */
-
-static void legend_item(painter *p, mph_style style, char glyph, const char *text) {
-    paint(p, style);
-    mph__out_putc(p->out, glyph);
-    unpaint(p);
-    mph__out_printf(p->out, " %s  ", text);
-}
 
 mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options *o,
                                   mph_sink *sink, mph_error *err) {
@@ -155,13 +106,11 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
     mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
     if (rc)
         return rc;
-    mph_outbuf *out = malloc(sizeof *out);
-    if (!out) {
-        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    mph_outbuf *out = mph__out_new(sink, err);
+    if (!out)
         return MPH_ERR_NOMEM;
-    }
-    mph__out_init(out, sink);
-    painter p = {out, o->color, -1};
+    mph_painter p;
+    mph__painter_init(&p, out, o->color);
     mph_palette_kind pal = palette_of(o);
     mph__out_puts(out, "legend  ");
     if (o->scale > 1) {
@@ -170,32 +119,30 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
         if (s->block_size && o->scale <= UINT64_MAX / s->block_size)
             mph__out_printf(out, " = %s", mph__fmt_size(a, o->scale * s->block_size));
         mph__out_puts(out, ":  ");
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_LOW), ':', "<=25% used");
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_MID), '-', "<=50%");
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '+', "<=75%");
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '#', "<100%");
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_FULL), '@', "full");
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), '_', "largest free block");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_LOW), ':', "<=25% used");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_MID), '-', "<=50%");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '+', "<=75%");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '#', "<100%");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_FULL), '@', "full");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), '_', "largest free block");
     } else {
-        legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
-        legend_item(&p, mph_palette_head(pal, MPH_TYPE_OTHER, 0), '=', "tail (its head's colour)");
+        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
+        mph__legend_item(&p, mph_palette_head(pal, MPH_TYPE_OTHER, 0), '=', "tail (its head's colour)");
         unsigned shown = 0;
         for (int t = 0; t < MPH_TYPE_COUNT; t++) {
             if (!st.by_type[t].allocs)
                 continue;
             if (++shown % 6 == 0)
                 mph__out_puts(out, "\n        ");
-            legend_item(&p, mph_palette_head(pal, (mph_type)t, 0), mph_type_letter((mph_type)t),
+            mph__legend_item(&p, mph_palette_head(pal, (mph_type)t, 0), mph_type_letter((mph_type)t),
                         mph_type_name((mph_type)t));
         }
         if (pal == MPH_PALETTE_RAINBOW)
             mph__out_puts(out, "(neighbours alternate colours)");
     }
     mph__out_putc(out, '\n');
-    rc = mph__out_finish(out, err);
-    free(out);
-    return rc;
+    return mph__out_close(out, err);
 }
 
 /* -------------------------------------------------------------------- map */
@@ -226,25 +173,41 @@ static gutter gutter_of(const mph_snapshot *s) {
     return g;
 }
 
-static void put_gutter(painter *p, const gutter *g, const mph_snapshot *s, size_t area,
-                       size_t block, mph_palette_kind pal) {
-    paint(p, mph_palette_role(pal, MPH_ROLE_GUTTER));
-    if (g->use_address)
-        mph__out_printf(p->out, "0x%0*llx", g->digits,
-                        (unsigned long long)mph_snapshot_block_address(s, area, block));
-    else if (g->use_offset)
-        mph__out_printf(p->out, "+0x%0*llx", g->digits,
-                        (unsigned long long)((uint64_t)block * s->block_size));
-    else
-        mph__out_printf(p->out, "#%0*zu", g->digits, block);
-    unpaint(p);
-    mph__out_putc(p->out, ' ');
+/* Room for one line's gutter: its escape, "+0x" and the padded digits, the reset, a blank. */
+#define GUTTER_ROOM (2 * MPH_ESCAPE_ROOM + 4 + MPH_PUT_MAX_PAD + 20)
+/* Room for one group of cells: the reset and blank before it, each cell with
+ * an escape, and the slack of the last copy. */
+#define GROUP_ROOM (MPH_ESCAPE_ROOM + 1 + CELLS_PER_GROUP * (MPH_ESCAPE_ROOM + 1) + MPH_RUN_SLACK)
+/* Room for the end of a line: the reset and the newline. */
+#define LINE_END_ROOM (MPH_ESCAPE_ROOM + 1)
+
+/* "0x0003a000 " (or +0x offset, or #block), in the gutter's colour. */
+static void put_gutter(mph_painter *p, const gutter *g, const mph_escape *style,
+                       const mph_snapshot *s, size_t area, size_t block) {
+    char *w = mph__out_reserve(p->out, GUTTER_ROOM);
+    if (p->color)
+        w = mph__put_escape(w, style, &p->current);
+    if (g->use_address) {
+        *w++ = '0';
+        *w++ = 'x';
+        w = mph__put_hex(w, mph_snapshot_block_address(s, area, block), g->digits);
+    } else if (g->use_offset) {
+        memcpy(w, "+0x", 3);
+        w = mph__put_hex(w + 3, (uint64_t)block * s->block_size, g->digits);
+    } else {
+        *w++ = '#';
+        w = mph__put_dec(w, block, g->digits);
+    }
+    if (p->color)
+        w = mph__put_escape(w, &mph__escape_reset, &p->current);
+    *w++ = ' ';
+    mph__out_commit(p->out, w);
 }
 
-static void area_title(painter *p, const mph_snapshot *s, size_t ai, mph_palette_kind pal) {
+static void area_title(mph_painter *p, const mph_snapshot *s, size_t ai, mph_palette_kind pal) {
     const mph_area *a = &s->areas[ai];
     char x[32], y[32];
-    paint(p, mph_palette_role(pal, MPH_ROLE_GUTTER));
+    mph__paint(p, mph_palette_role(pal, MPH_ROLE_GUTTER));
     mph__out_printf(p->out, "-- area %zu of %zu", ai + 1, s->n_areas);
     if (a->has_base && s->block_size)
         mph__out_printf(p->out, ": 0x%llx-0x%llx", (unsigned long long)a->base,
@@ -256,42 +219,140 @@ static void area_title(painter *p, const mph_snapshot *s, size_t ai, mph_palette
         mph__out_printf(p->out, " = %s bytes",
                         mph__fmt_count(y, (uint64_t)a->n_blocks * s->block_size));
     mph__out_puts(p->out, " --");
-    unpaint(p);
+    mph__unpaint(p);
     mph__out_putc(p->out, '\n');
-}
-
-static bool all_free(const char *cells, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (cells[i] != '.')
-            return false;
-    return true;
 }
 
 /* Whole printed lines of free blocks from block b on (each line = width blocks). */
 static size_t free_lines_from(const char *cells, size_t n, size_t b, size_t width) {
-    size_t lines = 0;
-    // (b + width could wrap for a huge --scale: compare what is left instead)
-    while (width && b <= n && width <= n - b && all_free(cells + b, width)) {
-        lines++;
-        b += width;
-    }
-    return lines;
+    if (!width || b >= n)
+        return 0;
+    return mph__run_length(cells, n, b, '.') / width;
 }
 
 static void put_collapsed(mph_outbuf *o, size_t lines) {
     mph__out_printf(o, "       (%zu lines all free)\n", lines);
 }
 
-static void render_cells(painter *p, const mph_snapshot *s, const mph_ansi_options *o,
+/* What a map cell is to the colour loop: a head's type (below MPH_TYPE_COUNT), a tail or free. */
+enum { KIND_TAIL = MPH_TYPE_COUNT, KIND_FREE };
+
+/* Heads' styles repeat after this many: palette.c's rainbow alternates
+ * ordinal % 4 (the golden rainbow outputs would show a change). */
+#define RAINBOW_PHASES 4
+
+/* Every escape of the cell map, built once per call. */
+typedef struct cell_styles {
+    unsigned char kind[256]; /* cell character -> a type or KIND_ */
+    mph_escape free, first_tail, gutter;
+    mph_escape head[MPH_TYPE_COUNT][RAINBOW_PHASES]; /* [type][ordinal % 4] */
+    bool plain; /* no escape at all: the cells are copied as they are */
+} cell_styles;
+
+static void cell_styles_init(cell_styles *cs, mph_palette_kind pal, bool color) {
+    for (int c = 0; c < 256; c++) {
+        int t = mph_type_of_cell((char)c);
+        cs->kind[c] = (unsigned char)(t >= 0 ? t : MPH_TYPE_OTHER);
+    }
+    cs->kind[(unsigned char)MPH_CELL_FREE] = KIND_FREE;
+    cs->kind[(unsigned char)MPH_CELL_TAIL] = KIND_TAIL;
+    mph__escape_init(&cs->free, mph_palette_role(pal, MPH_ROLE_FREE));
+    mph__escape_init(&cs->first_tail, mph_palette_head(pal, MPH_TYPE_OTHER, 0));
+    mph__escape_init(&cs->gutter, mph_palette_role(pal, MPH_ROLE_GUTTER));
+    bool plain = cs->free.code < 0 && cs->first_tail.code < 0 && cs->gutter.code < 0;
+    for (int t = 0; t < MPH_TYPE_COUNT; t++)
+        for (int ph = 0; ph < RAINBOW_PHASES; ph++) {
+            mph__escape_init(&cs->head[t][ph], mph_palette_head(pal, (mph_type)t, (uint64_t)ph));
+            plain &= cs->head[t][ph].code < 0;
+        }
+    cs->plain = plain || !color;
+}
+
+/* Where the colour loop is between groups and lines. */
+typedef struct cell_run {
+    const mph_escape *tail; /* the style of the last head: its tails' */
+    unsigned phase;         /* heads so far, mod RAINBOW_PHASES */
+} cell_run;
+
+/* n (<= CELLS_PER_GROUP) cells at w, each in its style. A run of one style
+ * starts at each head (its own colours), at the first of free cells and at
+ * tails after a free cell (the last head's colours): each run gets at most
+ * one escape and one copy of its cells. */
+static char *put_colored_cells(char *w, const char *cells, size_t n, const cell_styles *cs,
+                               cell_run *run, int *current) {
+    char local[CELLS_PER_GROUP + MPH_RUN_SLACK]; // the copies read past a run's end
+    memcpy(local, cells, n);
+    uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
+    uint64_t free_bits = mph__cells_equal_bits(cells, n, MPH_CELL_FREE);
+    uint64_t tail_bits = mph__cells_equal_bits(cells, n, MPH_CELL_TAIL);
+    uint64_t after_free = free_bits << 1;
+    uint64_t starts = (~(free_bits | tail_bits) | (free_bits & ~after_free) |
+                       (tail_bits & after_free) | 1) & all;
+    const mph_escape *tail = run->tail;
+    unsigned phase = run->phase;
+    int cur = *current;
+    while (starts) {
+        unsigned k = mph__lowest_bit(starts);
+        starts &= starts - 1;
+        size_t end = starts ? mph__lowest_bit(starts) : n;
+        unsigned kind = cs->kind[(unsigned char)local[k]];
+        const mph_escape *e;
+        if (kind == KIND_FREE) {
+            e = &cs->free;
+        } else if (kind == KIND_TAIL) {
+            e = tail;
+        } else {
+            e = &cs->head[kind][phase];
+            phase = (phase + 1) % RAINBOW_PHASES;
+            tail = e;
+        }
+        w = mph__put_escape(w, e, &cur);
+        w = mph__copy_run(w, local + k, end - k);
+    }
+    *current = cur;
+    run->tail = tail;
+    run->phase = phase;
+    return w;
+}
+
+/* The cells of [b, end) of an area, in groups of CELLS_PER_GROUP. */
+static void put_cells(mph_painter *p, const cell_styles *cs, cell_run *run, const char *cells,
+                      size_t b, size_t end) {
+    for (size_t g = b; g < end; g += CELLS_PER_GROUP) {
+        size_t n = end - g < CELLS_PER_GROUP ? end - g : CELLS_PER_GROUP;
+        char *w = mph__out_reserve(p->out, GROUP_ROOM);
+        if (g > b) {
+            if (!cs->plain)
+                w = mph__put_escape(w, &mph__escape_reset, &p->current);
+            *w++ = ' ';
+        }
+        if (cs->plain) {
+            memcpy(w, cells + g, n);
+            w += n;
+        } else {
+            w = put_colored_cells(w, cells + g, n, cs, run, &p->current);
+        }
+        mph__out_commit(p->out, w);
+    }
+    char *w = mph__out_reserve(p->out, LINE_END_ROOM);
+    if (!cs->plain)
+        w = mph__put_escape(w, &mph__escape_reset, &p->current);
+    *w++ = '\n';
+    mph__out_commit(p->out, w);
+}
+
+static void render_cells(mph_painter *p, const mph_snapshot *s, const mph_ansi_options *o,
                          const gutter *g) {
     mph_palette_kind pal = palette_of(o);
     size_t width = (size_t)o->columns * CELLS_PER_GROUP;
-    mph_style free_style = mph_palette_role(pal, MPH_ROLE_FREE);
-    uint64_t ordinal = 0;
+    cell_styles cs;
+    cell_styles_init(&cs, pal, p->color);
+    // Heads are counted over the whole snapshot: the rainbow does not restart at an area.
+    cell_run run = {&cs.first_tail, 0};
     for (size_t ai = 0; ai < s->n_areas; ai++) {
         const mph_area *a = &s->areas[ai];
         area_title(p, s, ai, pal);
-        mph_style tail_style = mph_palette_head(pal, MPH_TYPE_OTHER, 0);
+        run.tail = &cs.first_tail;
         for (size_t b = 0; b < a->n_blocks;) {
             if (o->collapse_free) {
                 size_t k = free_lines_from(a->cells, a->n_blocks, b, width);
@@ -301,37 +362,21 @@ static void render_cells(painter *p, const mph_snapshot *s, const mph_ansi_optio
                     continue;
                 }
             }
-            put_gutter(p, g, s, ai, b, pal);
-            size_t end = b + width < a->n_blocks ? b + width : a->n_blocks;
-            for (size_t i = b; i < end; i++) {
-                if (i > b && (i - b) % CELLS_PER_GROUP == 0) {
-                    unpaint(p);
-                    mph__out_putc(p->out, ' ');
-                }
-                char c = a->cells[i];
-                if (c == '.') {
-                    paint(p, free_style);
-                } else if (c == '=') {
-                    paint(p, tail_style);
-                } else {
-                    int t = mph_type_of_cell(c);
-                    tail_style = mph_palette_head(pal, t >= 0 ? (mph_type)t : MPH_TYPE_OTHER,
-                                                  ordinal++);
-                    paint(p, tail_style);
-                }
-                mph__out_putc(p->out, c);
-            }
-            unpaint(p);
-            mph__out_putc(p->out, '\n');
+            put_gutter(p, g, &cs.gutter, s, ai, b);
+            size_t end = width < a->n_blocks - b ? b + width : a->n_blocks;
+            put_cells(p, &cs, &run, a->cells, b, end);
             b = end;
         }
     }
 }
 
 /* Overview: each cell stands for `scale` blocks and shows how full they are. */
-static void render_overview(painter *p, const mph_snapshot *s, const mph_ansi_options *o,
+static void render_overview(mph_painter *p, const mph_snapshot *s, const mph_ansi_options *o,
                             const gutter *g, const mph_stats *st) {
     mph_palette_kind pal = palette_of(o);
+    mph_escape role_escape[MPH_ROLE_COUNT];
+    for (int r = 0; r < MPH_ROLE_COUNT; r++)
+        mph__escape_init(&role_escape[r], mph_palette_role(pal, (mph_role)r));
     uint64_t k = o->scale;
     size_t per_line = (size_t)o->columns * CELLS_PER_GROUP;
     size_t width = k > SIZE_MAX / per_line ? SIZE_MAX : per_line * (size_t)k; /* blocks per line */
@@ -351,10 +396,10 @@ static void render_overview(painter *p, const mph_snapshot *s, const mph_ansi_op
                     continue;
                 }
             }
-            put_gutter(p, g, s, ai, b, pal);
+            put_gutter(p, g, &role_escape[MPH_ROLE_GUTTER], s, ai, b);
             for (size_t cell = 0; cell < per_line && b < a->n_blocks; cell++) {
                 if (cell && cell % CELLS_PER_GROUP == 0) {
-                    unpaint(p);
+                    mph__unpaint(p);
                     mph__out_putc(p->out, ' ');
                 }
                 size_t end = k < a->n_blocks - b ? b + (size_t)k : a->n_blocks;
@@ -388,11 +433,11 @@ static void render_overview(painter *p, const mph_snapshot *s, const mph_ansi_op
                     glyph = '@';
                     role = MPH_ROLE_LEVEL_FULL;
                 }
-                paint(p, mph_palette_role(pal, role));
+                mph__paint_escape(p, &role_escape[role]);
                 mph__out_putc(p->out, glyph);
                 b = end;
             }
-            unpaint(p);
+            mph__unpaint(p);
             mph__out_putc(p->out, '\n');
         }
     }
@@ -408,21 +453,17 @@ mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_ansi_options *o,
     mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
     if (rc)
         return rc;
-    mph_outbuf *out = malloc(sizeof *out);
-    if (!out) {
-        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    mph_outbuf *out = mph__out_new(sink, err);
+    if (!out)
         return MPH_ERR_NOMEM;
-    }
-    mph__out_init(out, sink);
-    painter p = {out, o->color, -1};
+    mph_painter p;
+    mph__painter_init(&p, out, o->color);
     gutter g = gutter_of(s);
     if (o->scale > 1)
         render_overview(&p, s, o, &g, &st);
     else
         render_cells(&p, s, o, &g);
-    rc = mph__out_finish(out, err);
-    free(out);
-    return rc;
+    return mph__out_close(out, err);
 }
 
 uint64_t mph_ansi_fit_scale(const mph_snapshot *s, unsigned columns, unsigned long max_lines) {

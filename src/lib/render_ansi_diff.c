@@ -8,37 +8,6 @@
 
 #define CELLS_PER_GROUP 64
 
-typedef struct painter {
-    mph_outbuf *out;
-    bool color;
-    int current; /* encoded style in force; -1 = the terminal's default */
-} painter;
-
-static int ansi_fg(int i) { return i < 8 ? 30 + i : 90 + i - 8; }
-static int ansi_bg(int i) { return i < 8 ? 40 + i : 100 + i - 8; }
-
-static void paint(painter *p, mph_style s) {
-    if (!p->color)
-        return;
-    int code = s.plain ? -1 : (s.fg.ansi | s.bg.ansi << 4 | (s.default_bg ? 1 << 8 : 0));
-    if (code == p->current)
-        return;
-    p->current = code;
-    if (code < 0)
-        mph__out_puts(p->out, "\x1b[0m");
-    else if (s.default_bg)
-        mph__out_printf(p->out, "\x1b[0;%dm", ansi_fg(s.fg.ansi));
-    else
-        mph__out_printf(p->out, "\x1b[0;%d;%dm", ansi_fg(s.fg.ansi), ansi_bg(s.bg.ansi));
-}
-
-static void unpaint(painter *p) {
-    if (p->color && p->current != -1) {
-        mph__out_puts(p->out, "\x1b[0m");
-        p->current = -1;
-    }
-}
-
 static const mph_role class_role[MPH_DIFF_CLASS_COUNT] = {
     MPH_ROLE_DIFF_FREE, MPH_ROLE_DIFF_KEPT, MPH_ROLE_DIFF_FREED, MPH_ROLE_DIFF_ALLOCATED,
     MPH_ROLE_DIFF_REUSED};
@@ -59,44 +28,33 @@ static mph_status check_args(const mph_diff *d, const mph_diff_map_options *o, m
     return MPH_OK;
 }
 
-static void legend_item(painter *p, mph_style s, char glyph, const char *text) {
-    paint(p, s);
-    mph__out_putc(p->out, glyph);
-    unpaint(p);
-    mph__out_printf(p->out, " %s  ", text);
-}
-
 mph_status mph_render_ansi_diff_legend(const mph_diff *d, const mph_diff_map_options *o,
                                        mph_sink *sink, mph_error *err) {
     mph_status rc = check_args(d, o, sink, err);
     if (rc)
         return rc;
-    mph_outbuf *out = malloc(sizeof *out);
-    if (!out) {
-        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    mph_outbuf *out = mph__out_new(sink, err);
+    if (!out)
         return MPH_ERR_NOMEM;
-    }
-    mph__out_init(out, sink);
-    painter p = {out, o->color, -1};
+    mph_painter p;
+    mph__painter_init(&p, out, o->color);
     mph__out_puts(out, "legend  ");
-    legend_item(&p, class_style(o, MPH_DIFF_FREE), '.', "free in both");
-    legend_item(&p, class_style(o, MPH_DIFF_KEPT), 'h', "kept (same allocation)");
+    mph__legend_item(&p, class_style(o, MPH_DIFF_FREE), '.', "free in both");
+    mph__legend_item(&p, class_style(o, MPH_DIFF_KEPT), 'h', "kept (same allocation)");
     if (o->color) {
-        legend_item(&p, class_style(o, MPH_DIFF_ALLOCATED), 'S', "allocated");
-        legend_item(&p, class_style(o, MPH_DIFF_FREED), 'L', "freed (its old letter)");
-        legend_item(&p, class_style(o, MPH_DIFF_REUSED), 'T', "reused (another allocation now)");
+        mph__legend_item(&p, class_style(o, MPH_DIFF_ALLOCATED), 'S', "allocated");
+        mph__legend_item(&p, class_style(o, MPH_DIFF_FREED), 'L', "freed (its old letter)");
+        mph__legend_item(&p, class_style(o, MPH_DIFF_REUSED), 'T', "reused (another allocation now)");
     } else {
-        legend_item(&p, class_style(o, MPH_DIFF_ALLOCATED), '+', "allocated");
-        legend_item(&p, class_style(o, MPH_DIFF_FREED), '-', "freed");
-        legend_item(&p, class_style(o, MPH_DIFF_REUSED), '~', "reused (another allocation now)");
+        mph__legend_item(&p, class_style(o, MPH_DIFF_ALLOCATED), '+', "allocated");
+        mph__legend_item(&p, class_style(o, MPH_DIFF_FREED), '-', "freed");
+        mph__legend_item(&p, class_style(o, MPH_DIFF_REUSED), '~', "reused (another allocation now)");
     }
     // No trailing blanks after the last item.
     while (out->len && out->buf[out->len - 1] == ' ')
         out->len--;
     mph__out_putc(out, '\n');
-    rc = mph__out_finish(out, err);
-    free(out);
-    return rc;
+    return mph__out_close(out, err);
 }
 
 typedef struct side {
@@ -105,27 +63,57 @@ typedef struct side {
     size_t index;      /* of a in s */
 } side;
 
-static char cell_of(const side *x, size_t b) {
-    return x->a && b < x->a->n_blocks ? x->a->cells[b] : '.';
+/* The CELLS_PER_GROUP cells of a side from block b, '.' past its end: what the
+ * map shows of it. Points into the area when the group is whole, else into buf. */
+static const char *side_cells(const side *x, size_t b, char buf[CELLS_PER_GROUP]) {
+    size_t have = x->a && b < x->a->n_blocks ? x->a->n_blocks - b : 0;
+    if (have >= CELLS_PER_GROUP)
+        return x->a->cells + b;
+    if (have)
+        memcpy(buf, x->a->cells + b, have);
+    memset(buf + have, MPH_CELL_FREE, CELLS_PER_GROUP - have);
+    return buf;
 }
 
-static void gutter(painter *p, const mph_diff_map_options *o, const side *old_side,
-                   const side *new_side, size_t b, int digits) {
+/* Everything one map needs, built once. */
+typedef struct diff_map {
+    mph_painter p;
+    int digits;                                  /* of the gutter's addresses */
+    mph_escape gutter;
+    mph_escape classes[MPH_DIFF_CLASS_COUNT];    /* each class's colours */
+} diff_map;
+
+/* Room for one line's gutter: its escape, "0x" and the padded digits, the reset, a blank. */
+#define GUTTER_ROOM (2 * MPH_ESCAPE_ROOM + 3 + MPH_PUT_MAX_PAD + 20)
+/* Room for one group of cells: the reset and blank before it, each cell with
+ * an escape, and the slack of the last copy. */
+#define GROUP_ROOM (MPH_ESCAPE_ROOM + 1 + CELLS_PER_GROUP * (MPH_ESCAPE_ROOM + 1) + MPH_RUN_SLACK)
+
+static void gutter(diff_map *m, const side *old_side, const side *new_side, size_t b) {
     const side *x = new_side->a ? new_side : old_side;
     uint64_t addr = mph_snapshot_block_address(x->s, x->index, b);
-    paint(p, mph_palette_role(o->color ? MPH_PALETTE_SEED : MPH_PALETTE_MONO, MPH_ROLE_GUTTER));
-    if (addr)
-        mph__out_printf(p->out, "0x%0*llx", digits, (unsigned long long)addr);
-    else
-        mph__out_printf(p->out, "#%0*zu", digits + 1, b);
-    unpaint(p);
-    mph__out_putc(p->out, ' ');
+    char *w = mph__out_reserve(m->p.out, GUTTER_ROOM);
+    if (m->p.color)
+        w = mph__put_escape(w, &m->gutter, &m->p.current);
+    if (addr) {
+        *w++ = '0';
+        *w++ = 'x';
+        w = mph__put_hex(w, addr, m->digits);
+    } else {
+        *w++ = '#';
+        w = mph__put_dec(w, b, m->digits + 1);
+    }
+    if (m->p.color)
+        w = mph__put_escape(w, &mph__escape_reset, &m->p.current);
+    *w++ = ' ';
+    mph__out_commit(m->p.out, w);
 }
 
-static void title(painter *p, const mph_diff_map_options *o, const mph_area_pair *pr,
-                  const side *old_side, const side *new_side) {
+static void title(mph_painter *p, const mph_area_pair *pr, const side *old_side,
+                  const side *new_side) {
     char a[32];
-    paint(p, mph_palette_role(o->color ? MPH_PALETTE_SEED : MPH_PALETTE_MONO, MPH_ROLE_GUTTER));
+    mph__paint(p, mph_palette_role(p->color ? MPH_PALETTE_SEED : MPH_PALETTE_MONO,
+                                   MPH_ROLE_GUTTER));
     if (pr->old_area >= 0 && pr->new_area >= 0) {
         if (old_side->a->base == new_side->a->base && new_side->a->has_base)
             mph__out_printf(p->out, "-- area %ld: 0x%llx in both", pr->new_area + 1,
@@ -142,8 +130,97 @@ static void title(painter *p, const mph_diff_map_options *o, const mph_area_pair
                         pr->old_area + 1, (unsigned long long)old_side->a->base);
     }
     mph__out_printf(p->out, ", %s blocks --", mph__fmt_count(a, pr->n_blocks));
-    unpaint(p);
+    mph__unpaint(p);
     mph__out_putc(p->out, '\n');
+}
+
+/* One group of n (<= CELLS_PER_GROUP) cells from block g, at w. A cell shows
+ * NEW's letter (OLD's when freed) in its class's colours; without colour, a
+ * changed cell shows its class's glyph instead. The glyphs of the whole
+ * group are made first; then each run of one class gets its escape and one
+ * copy of its glyphs. */
+static char *put_group(diff_map *m, const unsigned char *cls, const side *os, const side *ns,
+                       size_t g, size_t n, char *w) {
+    // classes[0] stands before the group: a run always starts at the first cell.
+    unsigned char classes[CELLS_PER_GROUP + 1] = {0};
+    unsigned char *c = classes + 1;
+    char old_buf[CELLS_PER_GROUP], new_buf[CELLS_PER_GROUP];
+    char glyph[CELLS_PER_GROUP + MPH_RUN_SLACK];
+    memcpy(c, cls + g, n);
+    const char *old_cells = side_cells(os, g, old_buf), *new_cells = side_cells(ns, g, new_buf);
+    // A block free in both shows '.', which NEW's cell already is, and a kept
+    // one NEW's letter: only eight cells with a changed one need more.
+    memcpy(glyph, new_cells, CELLS_PER_GROUP);
+    for (size_t i = 0; i < CELLS_PER_GROUP; i += 8) {
+        uint64_t cw;
+        memcpy(&cw, c + i, 8);
+        if (!(cw & MPH_CHANGED_CLASS_BITS))
+            continue;
+        if (m->p.color) {
+            uint64_t ow, nw, freed = mph__bytes_equal_mask(cw, MPH_DIFF_FREED);
+            memcpy(&ow, old_cells + i, 8);
+            memcpy(&nw, new_cells + i, 8);
+            nw = (ow & freed) | (nw & ~freed);
+            memcpy(glyph + i, &nw, 8);
+        } else {
+            for (size_t j = i; j < i + 8; j++)
+                if (class_glyph[c[j]])
+                    glyph[j] = class_glyph[c[j]];
+        }
+    }
+    if (!m->p.color) {
+        memcpy(w, glyph, n);
+        return w + n;
+    }
+    uint64_t starts = ~mph__cells_same_bits((const char *)c, (const char *)classes, n) | 1;
+    uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
+    starts &= all;
+    int cur = m->p.current;
+    while (starts) {
+        unsigned k = mph__lowest_bit(starts);
+        starts &= starts - 1;
+        size_t end = starts ? mph__lowest_bit(starts) : n;
+        w = mph__put_escape(w, &m->classes[c[k]], &cur);
+        w = mph__copy_run(w, glyph + k, end - k);
+    }
+    m->p.current = cur;
+    return w;
+}
+
+/* One printed line: blocks [b, end) of a pair, after the gutter. */
+static void put_line(diff_map *m, const unsigned char *cls, const side *os, const side *ns,
+                     size_t b, size_t end) {
+    gutter(m, os, ns, b);
+    mph_outbuf *out = m->p.out;
+    for (size_t g = b; g < end; g += CELLS_PER_GROUP) {
+        size_t n = end - g < CELLS_PER_GROUP ? end - g : CELLS_PER_GROUP;
+        char *w = mph__out_reserve(out, GROUP_ROOM);
+        if (g > b) {
+            if (m->p.color)
+                w = mph__put_escape(w, &mph__escape_reset, &m->p.current);
+            *w++ = ' ';
+        }
+        mph__out_commit(out, put_group(m, cls, os, ns, g, n, w));
+    }
+    mph__unpaint(&m->p);
+    mph__out_putc(out, '\n');
+}
+
+/* Over classes [b, end): is any block changed, and are all free in both? */
+static void scan_line(const unsigned char *cls, size_t b, size_t end, bool *changed,
+                      bool *all_free) {
+    uint64_t any = 0;
+    size_t i = b;
+    // Eight classes at a time: only a changed class has one of MPH_CHANGED_CLASS_BITS.
+    for (; i + 8 <= end; i += 8) {
+        uint64_t w;
+        memcpy(&w, cls + i, 8);
+        any |= w;
+    }
+    for (; i < end; i++)
+        any |= cls[i];
+    *changed = (any & MPH_CHANGED_CLASS_BITS) != 0;
+    *all_free = any == 0;
 }
 
 mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_options *o,
@@ -151,17 +228,19 @@ mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_option
     mph_status rc = check_args(d, o, sink, err);
     if (rc)
         return rc;
-    mph_outbuf *out = malloc(sizeof *out);
-    if (!out) {
-        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    mph_outbuf *out = mph__out_new(sink, err);
+    if (!out)
         return MPH_ERR_NOMEM;
-    }
-    mph__out_init(out, sink);
-    painter p = {out, o->color, -1};
+    diff_map map, *m = &map;
+    mph__painter_init(&m->p, out, o->color);
+    mph__escape_init(&m->gutter, mph_palette_role(o->color ? MPH_PALETTE_SEED : MPH_PALETTE_MONO,
+                                                  MPH_ROLE_GUTTER));
+    for (int c = 0; c < MPH_DIFF_CLASS_COUNT; c++)
+        mph__escape_init(&m->classes[c], class_style(o, (mph_diff_class)c));
     const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
     size_t width = (size_t)o->columns * CELLS_PER_GROUP;
     // Gutter digits: enough for the widest address of either side.
-    int digits = 8;
+    m->digits = 8;
     for (int k = 0; k < 2; k++) {
         const mph_snapshot *s = k ? N : O;
         for (size_t i = 0; i < mph_snapshot_area_count(s); i++) {
@@ -170,7 +249,7 @@ mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_option
             int dd = 0;
             for (uint64_t v = end; v; v >>= 4)
                 dd++;
-            digits = dd > digits ? dd : digits;
+            m->digits = dd > m->digits ? dd : m->digits;
         }
     }
     if (mph_diff_pair_count(d) == 0)
@@ -181,16 +260,13 @@ mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_option
                    pr->old_area >= 0 ? (size_t)pr->old_area : 0};
         side ns = {N, pr->new_area >= 0 ? mph_snapshot_area(N, (size_t)pr->new_area) : NULL,
                    pr->new_area >= 0 ? (size_t)pr->new_area : 0};
-        title(&p, o, pr, &os, &ns);
+        title(&m->p, pr, &os, &ns);
         const unsigned char *cls = pr->classes;
         size_t skipped = 0, free_lines = 0;
         for (size_t b = 0; b < pr->n_blocks; b += width) {
-            size_t end = b + width < pr->n_blocks ? b + width : pr->n_blocks;
-            bool changed = false, all_free = true;
-            for (size_t i = b; i < end; i++) {
-                changed |= cls[i] != MPH_DIFF_FREE && cls[i] != MPH_DIFF_KEPT;
-                all_free &= cls[i] == MPH_DIFF_FREE;
-            }
+            size_t end = width < pr->n_blocks - b ? b + width : pr->n_blocks;
+            bool changed, all_free;
+            scan_line(cls, b, end, &changed, &all_free);
             if (o->changed_only && !changed) {
                 skipped++;
                 continue;
@@ -202,39 +278,12 @@ mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_option
             if (skipped)
                 mph__out_printf(out, "       (%zu line%s unchanged)\n", skipped,
                                 skipped == 1 ? "" : "s");
-            if (free_lines == 1) {
-                // A single free line is shown, not summarised.
-                gutter(&p, o, &os, &ns, b - width, digits);
-                paint(&p, class_style(o, MPH_DIFF_FREE));
-                for (size_t i = 0; i < width; i++) {
-                    if (i && i % CELLS_PER_GROUP == 0) {
-                        unpaint(&p);
-                        mph__out_putc(out, ' ');
-                        paint(&p, class_style(o, MPH_DIFF_FREE));
-                    }
-                    mph__out_putc(out, '.');
-                }
-                unpaint(&p);
-                mph__out_putc(out, '\n');
-            } else if (free_lines) {
+            if (free_lines == 1) // a single free line is shown, not summarised
+                put_line(m, cls, &os, &ns, b - width, b);
+            else if (free_lines)
                 mph__out_printf(out, "       (%zu lines all free)\n", free_lines);
-            }
             skipped = free_lines = 0;
-            gutter(&p, o, &os, &ns, b, digits);
-            for (size_t i = b; i < end; i++) {
-                if (i > b && (i - b) % CELLS_PER_GROUP == 0) {
-                    unpaint(&p);
-                    mph__out_putc(out, ' ');
-                }
-                mph_diff_class c = (mph_diff_class)cls[i];
-                char glyph = c == MPH_DIFF_FREED ? cell_of(&os, i) : cell_of(&ns, i);
-                if (!o->color && class_glyph[c])
-                    glyph = class_glyph[c];
-                paint(&p, class_style(o, c));
-                mph__out_putc(out, glyph);
-            }
-            unpaint(&p);
-            mph__out_putc(out, '\n');
+            put_line(m, cls, &os, &ns, b, end);
         }
         if (skipped)
             mph__out_printf(out, "       (%zu line%s unchanged)\n", skipped, skipped == 1 ? "" : "s");
@@ -242,7 +291,5 @@ mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_option
             mph__out_printf(out, "       (%zu line%s all free)\n", free_lines,
                             free_lines == 1 ? "" : "s");
     }
-    rc = mph__out_finish(out, err);
-    free(out);
-    return rc;
+    return mph__out_close(out, err);
 }

@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void mph__out_init(mph_outbuf *o, mph_sink *sink) {
@@ -10,7 +11,7 @@ void mph__out_init(mph_outbuf *o, mph_sink *sink) {
     o->len = 0;
 }
 
-static void flush(mph_outbuf *o) {
+void mph__out_flush(mph_outbuf *o) {
     if (o->len && o->status == MPH_OK)
         o->status = o->sink->write(o->sink->ctx, o->buf, o->len);
     o->len = 0;
@@ -18,7 +19,7 @@ static void flush(mph_outbuf *o) {
 
 void mph__out_write(mph_outbuf *o, const char *s, size_t n) {
     if (o->len + n > sizeof o->buf) {
-        flush(o);
+        mph__out_flush(o);
         if (n > sizeof o->buf) {
             if (o->status == MPH_OK)
                 o->status = o->sink->write(o->sink->ctx, s, n);
@@ -33,7 +34,7 @@ void mph__out_puts(mph_outbuf *o, const char *s) { mph__out_write(o, s, strlen(s
 
 void mph__out_putc(mph_outbuf *o, char c) {
     if (o->len == sizeof o->buf)
-        flush(o);
+        mph__out_flush(o);
     o->buf[o->len++] = c;
 }
 
@@ -47,11 +48,55 @@ void mph__out_printf(mph_outbuf *o, const char *fmt, ...) {
         mph__out_write(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+mph_outbuf *mph__out_new(mph_sink *sink, mph_error *err) {
+    mph_outbuf *o = malloc(sizeof *o);
+    if (!o) {
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        return NULL;
+    }
+    mph__out_init(o, sink);
+    return o;
+}
+
+mph_status mph__out_close(mph_outbuf *o, mph_error *err) {
+    mph_status rc = mph__out_finish(o, err);
+    free(o);
+    return rc;
+}
+
 mph_status mph__out_finish(mph_outbuf *o, mph_error *err) {
-    flush(o);
+    mph__out_flush(o);
     if (o->status != MPH_OK && err && err->code != o->status)
         mph__error_set(err, o->status, 0, 0, "writing the output failed");
     return o->status;
+}
+
+char *mph__put_hex(char *p, uint64_t v, int digits) {
+    char tmp[16];
+    int n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    for (int i = n; i < digits && i < MPH_PUT_MAX_PAD; i++)
+        *p++ = '0';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+char *mph__put_dec(char *p, uint64_t v, int digits) {
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = n; i < digits && i < MPH_PUT_MAX_PAD; i++)
+        *p++ = '0';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
 }
 
 const char *mph__fmt_count(char buf[32], uint64_t n) {
