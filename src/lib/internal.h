@@ -60,10 +60,6 @@ void mph__error_set(mph_error *err, mph_status code, unsigned long line, unsigne
 void mph__error_vset(mph_error *err, mph_status code, unsigned long line, unsigned long column,
                      const char *fmt, va_list ap) MPH_PRINTF(5, 0);
 
-/* stats.c: the figures the parser checks a dump against, cheaply (the
- * per-type and histogram fields are left 0). */
-void mph__stats_quick(const mph_snapshot *s, mph_stats *out);
-
 /* snapshot.c */
 void mph__snapshot_free(mph_snapshot *s);
 char *mph__strndup(const char *s, size_t n);

@@ -1030,8 +1030,9 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
     const mph_header *h = &s->header;
     const header_pos *hp = &s->pos;
     mph_stats st;
-    mph_status rc = MPH_OK;
-    mph__stats_quick(s, &st);
+    mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
+    if (rc)
+        return rc;
     unsigned bpb = s->block_size;
     long idx = (long)p->log->n_snapshots + 1;
 #define MISMATCH(pos, ...)                                                                        \

@@ -76,203 +76,124 @@ static inline void chunk_masks(const char *cells, size_t n, uint64_t *free_m, ui
 /* The counters of one area scan, kept in locals so that they live in
  * registers: the cells are chars, which may alias anything behind a pointer. */
 typedef struct tally {
-    uint64_t free_blocks, free_runs, used_blocks, allocs, orphans, n1, n2, max_alloc;
+    uint64_t free_blocks, free_runs, tail_blocks, orphans, multi, n2, max_alloc;
     uint64_t largest, largest_at;
-    uint64_t type_allocs[MPH_TYPE_COUNT], type_blocks[MPH_TYPE_COUNT];
+    size_t last_start, last_end; /* the latest free run */
+    uint64_t heads_of[MPH_TYPE_COUNT], tails_of[MPH_TYPE_COUNT];
     uint64_t alloc_hist[MPH_HISTOGRAM_BUCKETS], free_hist[MPH_HISTOGRAM_BUCKETS];
-    size_t last_used_end;
 } tally;
 
-/* One item (an allocation or a free run) of `len` blocks starting at cells[pos]. */
-static inline void count_item(tally *t, unsigned char c, size_t pos, size_t len) {
-    if (c == '.') {
-        t->free_blocks += len;
-        t->free_runs++;
-        t->free_hist[bucket_of(len)]++;
-        if (len > t->largest) {
-            t->largest = len;
-            t->largest_at = pos;
-        }
-        return;
+static inline void free_run(tally *t, size_t start, size_t len) {
+    t->free_blocks += len;
+    t->free_runs++;
+    t->free_hist[bucket_of(len)]++;
+    t->last_start = start;
+    t->last_end = start + len;
+    if (len > t->largest) {
+        t->largest = len;
+        t->largest_at = start;
     }
-    unsigned type = type_table[c];
-    t->used_blocks += len;
-    t->allocs++;
-    t->orphans += c == '=';
-    t->type_allocs[type]++;
-    t->type_blocks[type] += len;
-    t->n1 += len == 1;
-    t->n2 += len == 2;
-    t->max_alloc = len > t->max_alloc ? len : t->max_alloc;
-    t->alloc_hist[bucket_of(len)]++;
-    t->last_used_end = pos + len;
+}
+
+/* A run of tails: with the head before it one allocation, or with no head
+ * (after free space or at the start of the area) an allocation of its own in a
+ * damaged dump. Allocations of one block have no tail run: they are counted
+ * from the heads at the end. */
+static inline void tail_run(tally *t, const char *cells, size_t start, size_t len) {
+    bool headed = start > 0 && cells[start - 1] != '.';
+    unsigned type = headed ? type_table[(unsigned char)cells[start - 1]] : MPH_TYPE_OTHER;
+    uint64_t alloc_len = len + headed;
+    t->tail_blocks += len;
+    t->tails_of[type] += len;
+    t->orphans += !headed;
+    if (alloc_len >= 2) {
+        t->multi++;
+        t->alloc_hist[bucket_of(alloc_len)]++;
+    }
+    t->n2 += alloc_len == 2;
+    t->max_alloc = alloc_len > t->max_alloc ? alloc_len : t->max_alloc;
 }
 
 /*
- * Items tile an area: each starts at a head, at the first block of a free run,
- * or at a tail with no head before it. So the starts, found 64 cells at a time
- * with bit masks, give every item and its length without a look at the others.
+ * One pass, 64 cells at a time with bit masks: free runs and tail runs are
+ * found by their edges (a few instructions per run), and heads are only
+ * looked at to count their types. Every figure follows: an allocation is a
+ * head and the tail run after it, or a headless tail run.
  */
 static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
     const mph_area *a = &s->areas[ai];
     const char *cells = a->cells;
-    size_t n = a->n_blocks, pos = 0;
-    bool open = false;
+    size_t n = a->n_blocks, free_start = 0, tail_start = 0;
+    bool in_free = false, in_tail = false;
+    uint64_t carry_free = 0, carry_tail = 0;
     tally t;
     memset(&t, 0, sizeof t);
-    uint64_t prev_free = 0, prev_free_or_start = 1; // the cell before the chunk
     for (size_t base = 0; base < n; base += 64) {
         size_t m = n - base < 64 ? n - base : 64;
         uint64_t fr, tl;
         chunk_masks(cells + base, m, &fr, &tl);
         uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
-        uint64_t heads = ~(fr | tl) & valid;
-        uint64_t starts = heads | (fr & ~((fr << 1) | prev_free)) |
-                          (tl & ((fr << 1) | prev_free_or_start));
-        prev_free = prev_free_or_start = fr >> 63;
-        while (starts) {
-            size_t q = base + (size_t)__builtin_ctzll(starts);
-            starts &= starts - 1;
-            if (open)
-                count_item(&t, (unsigned char)cells[pos], pos, q - pos);
-            pos = q;
-            open = true;
+        for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
+            t.heads_of[type_table[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]]++;
+        // Each set bit is where a run begins or where the cell after it is.
+        uint64_t edges = fr ^ ((fr << 1) | carry_free);
+        carry_free = fr >> 63;
+        for (; edges; edges &= edges - 1) {
+            size_t q = base + (size_t)__builtin_ctzll(edges);
+            if (in_free)
+                free_run(&t, free_start, q - free_start);
+            else
+                free_start = q;
+            in_free = !in_free;
+        }
+        edges = tl ^ ((tl << 1) | carry_tail);
+        carry_tail = tl >> 63;
+        for (; edges; edges &= edges - 1) {
+            size_t q = base + (size_t)__builtin_ctzll(edges);
+            if (in_tail)
+                tail_run(&t, cells, tail_start, q - tail_start);
+            else
+                tail_start = q;
+            in_tail = !in_tail;
         }
     }
-    if (open)
-        count_item(&t, (unsigned char)cells[pos], pos, n - pos);
+    if (in_free)
+        free_run(&t, free_start, n - free_start);
+    if (in_tail)
+        tail_run(&t, cells, tail_start, n - tail_start);
+
+    uint64_t heads = n - t.free_blocks - t.tail_blocks;
+    uint64_t allocs = heads + t.orphans;
     st->total_blocks += n;
     st->free_blocks += t.free_blocks;
+    st->used_blocks += n - t.free_blocks;
     st->free_runs += t.free_runs;
-    st->used_blocks += t.used_blocks;
-    st->allocs += t.allocs;
+    st->allocs += allocs;
     st->orphan_tails += t.orphans;
-    st->n_1block += t.n1;
+    st->n_1block += allocs - t.multi;
     st->n_2block += t.n2;
-    if (t.max_alloc > st->max_alloc_blocks)
-        st->max_alloc_blocks = t.max_alloc;
+    st->alloc_histogram[0] += allocs - t.multi;
+    uint64_t max_alloc = heads && !t.max_alloc ? 1 : t.max_alloc;
+    if (max_alloc > st->max_alloc_blocks)
+        st->max_alloc_blocks = max_alloc;
     if (t.largest > st->largest_free_blocks) {
         st->largest_free_blocks = t.largest;
         st->largest_free_area = ai;
         st->largest_free_block = (size_t)t.largest_at;
     }
+    // A headless tail run is one "other" allocation; its blocks are in tails_of.
+    t.heads_of[MPH_TYPE_OTHER] += t.orphans;
     for (int k = 0; k < MPH_TYPE_COUNT; k++) {
-        st->by_type[k].allocs += t.type_allocs[k];
-        st->by_type[k].blocks += t.type_blocks[k];
+        st->by_type[k].allocs += t.heads_of[k];
+        st->by_type[k].blocks += t.heads_of[k] + t.tails_of[k];
     }
+    st->by_type[MPH_TYPE_OTHER].blocks -= t.orphans;
     for (int k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
         st->alloc_histogram[k] += t.alloc_hist[k];
         st->free_histogram[k] += t.free_hist[k];
     }
-    st->free_above_top_blocks += n - t.last_used_end;
-}
-
-/*
- * The figures a dump is checked against (free, used, allocations, 1- and
- * 2-blocks, the largest allocation and free run), from bit masks alone: free
- * runs and tail runs are found by their edges, so the cost is a few
- * instructions per run, with no per-type or histogram work. The parser runs
- * this on every dump; the full figures wait until someone asks.
- */
-void mph__stats_quick(const mph_snapshot *s, mph_stats *out) {
-    mph_stats st;
-    memset(&st, 0, sizeof st);
-    st.block_size = s->block_size;
-    for (size_t ai = 0; ai < s->n_areas; ai++) {
-        const mph_area *a = &s->areas[ai];
-        const char *cells = a->cells;
-        size_t n = a->n_blocks;
-        uint64_t orphans = 0, multi = 0, n2 = 0, max_len = 0, free_blocks = 0, tails = 0;
-        uint64_t runs = 0, largest = 0;
-        size_t largest_at = 0, free_start = 0, tail_start = 0;
-        bool in_free = false, in_tail = false;
-        uint64_t carry_free = 0, carry_tail = 0;
-        for (size_t base = 0; base < n; base += 64) {
-            size_t m = n - base < 64 ? n - base : 64;
-            uint64_t fr, tl;
-            chunk_masks(cells + base, m, &fr, &tl);
-            // Each set bit is where a run begins or where the cell after it is.
-            uint64_t edges = fr ^ ((fr << 1) | carry_free);
-            carry_free = fr >> 63;
-            while (edges) {
-                size_t q = base + (size_t)__builtin_ctzll(edges);
-                edges &= edges - 1;
-                if (in_free) {
-                    runs++;
-                    free_blocks += q - free_start;
-                    if (q - free_start > largest) {
-                        largest = q - free_start;
-                        largest_at = free_start;
-                    }
-                } else {
-                    free_start = q;
-                }
-                in_free = !in_free;
-            }
-            edges = tl ^ ((tl << 1) | carry_tail);
-            carry_tail = tl >> 63;
-            while (edges) {
-                size_t q = base + (size_t)__builtin_ctzll(edges);
-                edges &= edges - 1;
-                if (in_tail) {
-                    // Tails after a head make one allocation with it; after free space
-                    // or at the start of the area they have no head (a damaged dump).
-                    bool headed = tail_start > 0 && cells[tail_start - 1] != '.';
-                    uint64_t len = q - tail_start + headed;
-                    tails += q - tail_start;
-                    orphans += !headed;
-                    multi += len >= 2;
-                    n2 += len == 2;
-                    max_len = len > max_len ? len : max_len;
-                } else {
-                    tail_start = q;
-                }
-                in_tail = !in_tail;
-            }
-        }
-        if (in_free) {
-            runs++;
-            free_blocks += n - free_start;
-            if (n - free_start > largest) {
-                largest = n - free_start;
-                largest_at = free_start;
-            }
-        }
-        if (in_tail) {
-            bool headed = tail_start > 0 && cells[tail_start - 1] != '.';
-            uint64_t len = n - tail_start + headed;
-            tails += n - tail_start;
-            orphans += !headed;
-            multi += len >= 2;
-            n2 += len == 2;
-            max_len = len > max_len ? len : max_len;
-        }
-        uint64_t heads = n - free_blocks - tails;
-        if (heads && max_len < 1)
-            max_len = 1;
-        st.total_blocks += n;
-        st.free_blocks += free_blocks;
-        st.used_blocks += n - free_blocks;
-        st.allocs += heads + orphans;
-        st.orphan_tails += orphans;
-        st.n_1block += heads + orphans - multi;
-        st.n_2block += n2;
-        st.free_runs += runs;
-        if (max_len > st.max_alloc_blocks)
-            st.max_alloc_blocks = max_len;
-        if (largest > st.largest_free_blocks) {
-            st.largest_free_blocks = largest;
-            st.largest_free_area = ai;
-            st.largest_free_block = largest_at;
-        }
-    }
-    st.largest_free_address =
-        st.largest_free_blocks
-            ? mph_snapshot_block_address(s, st.largest_free_area, st.largest_free_block)
-            : 0;
-    st.fragmentation =
-        st.free_blocks ? 1.0 - (double)st.largest_free_blocks / (double)st.free_blocks : 0.0;
-    *out = st;
+    // Free space above the area's last allocation: its final free run, if any.
+    st->free_above_top_blocks += t.free_runs && t.last_end == n ? n - t.last_start : 0;
 }
 
 mph_status mph_stats_compute(const mph_snapshot *s, size_t area, mph_stats *out, mph_error *err) {
@@ -280,7 +201,8 @@ mph_status mph_stats_compute(const mph_snapshot *s, size_t area, mph_stats *out,
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot, no output or no such area");
         return MPH_ERR_ARG;
     }
-    // Every renderer asks for the whole snapshot's figures: compute them once.
+    // The parser checks every dump with these figures, and every renderer
+    // asks for them again: compute them once.
     if (area == MPH_ALL_AREAS && s->memo && s->memo->ready) {
         *out = s->memo->stats;
         return MPH_OK;
