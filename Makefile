@@ -8,7 +8,7 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-LDLIBS  += -lm
+LDLIBS  += -lm -pthread
 
 LIB_SRC := $(sort $(wildcard src/lib/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))

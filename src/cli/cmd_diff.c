@@ -2,8 +2,22 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef struct load_job {
+    const char *path;
+    const input_options *in;
+    mph_log *log;
+    int rc;
+} load_job;
+
+static void *load_in_thread(void *arg) {
+    load_job *job = arg;
+    job->rc = cli_load(job->path, job->in, &job->log);
+    return NULL;
+}
 
 static const char usage[] =
     "usage: mpheap diff [options] OLD NEW\n"
@@ -128,12 +142,21 @@ int cmd_diff(int argc, char **argv) {
     }
     mph_log *old_log = NULL, *new_log = NULL;
     mph_diff *d = NULL;
-    int rc = cli_load(old_path, &in, &old_log);
-    if (rc)
-        goto done;
     input_options live = in;
     live.port = port;
-    if (files == 2 && (rc = cli_load(port ? NULL : new_path, &live, &new_log)))
+    // Two files are read at once, one on another core: reading is most of a diff.
+    load_job job = {port ? NULL : new_path, &live, NULL, EXIT_OK};
+    pthread_t reader;
+    bool threaded = files == 2 && !port && pthread_create(&reader, NULL, load_in_thread, &job) == 0;
+    int rc = cli_load(old_path, &in, &old_log);
+    if (threaded)
+        pthread_join(reader, NULL);
+    else if (files == 2 && !rc)
+        load_in_thread(&job);
+    new_log = job.log;
+    if (!rc)
+        rc = job.rc;
+    if (rc)
         goto done;
     const mph_log *nl = files == 2 ? new_log : old_log;
     size_t oi, ni;

@@ -36,17 +36,13 @@ static unsigned bucket_of(uint64_t v) {
     return k < MPH_HISTOGRAM_BUCKETS ? k : MPH_HISTOGRAM_BUCKETS - 1;
 }
 
-/* Head cell character -> type; tails and free cells are never looked up. */
-static unsigned char type_table[256];
-
-static void init_type_table(void) {
-    if (type_table['T'] || type_table['h'])
-        return;
-    for (int c = 0; c < 256; c++) {
-        int t = mph_type_of_cell((char)c);
-        type_table[c] = (unsigned char)(t >= 0 ? t : MPH_TYPE_OTHER);
-    }
-}
+/* Head cell character -> type (only head characters are looked up). A
+ * constant table: two dumps may be read at once on two threads. */
+static const unsigned char type_table[256] = {
+    ['T'] = MPH_TYPE_TUPLE, ['L'] = MPH_TYPE_LIST,  ['D'] = MPH_TYPE_DICT,
+    ['S'] = MPH_TYPE_STR,   ['A'] = MPH_TYPE_ARRAY, ['F'] = MPH_TYPE_FLOAT,
+    ['B'] = MPH_TYPE_CODE,  ['M'] = MPH_TYPE_MODULE, ['h'] = MPH_TYPE_OTHER,
+    ['m'] = MPH_TYPE_MARKED};
 
 /* Bit i of *free_m / *tail_m: cells[i] is '.' / '='; n <= 64. */
 static inline void chunk_masks(const char *cells, size_t n, uint64_t *free_m, uint64_t *tail_m) {
@@ -207,7 +203,6 @@ mph_status mph_stats_compute(const mph_snapshot *s, size_t area, mph_stats *out,
         *out = s->memo->stats;
         return MPH_OK;
     }
-    init_type_table();
     mph_stats st;
     memset(&st, 0, sizeof st);
     st.block_size = s->block_size;
