@@ -31,15 +31,15 @@ void cli_print_error(const char *name, const mph_error *err);
 int cli_exit_code(mph_status status);
 
 /* Options of every subcommand that reads dumps: a longopts block, and their
- * handler for the switch's default case (-1: not one of them; else an exit code,
- * EXIT_OK to go on). */
+ * handler for the switch's default case: EXIT_OK to go on, else the exit code
+ * (for an option that is none of them, after printing the usage). */
 enum { CLI_OPT_BLOCK_SIZE = 1000, CLI_OPT_STRICT, CLI_OPT_PORT };
 #define CLI_INPUT_LONGOPTS                                                                        \
     {"block-size", required_argument, NULL, CLI_OPT_BLOCK_SIZE},                                  \
         {"strict", no_argument, NULL, CLI_OPT_STRICT}, {"verbose", no_argument, NULL, 'v'},      \
         {"help", no_argument, NULL, 'h'}
 #define CLI_PORT_LONGOPT {"port", required_argument, NULL, CLI_OPT_PORT}
-int cli_input_option(int c, const char *arg, input_options *in);
+int cli_input_option(int c, const char *arg, input_options *in, const char *usage);
 
 /* --block-size: a power of two up to 65536; prints why not and returns 0 when bad. */
 int cli_parse_block_size(const char *text, unsigned *out);

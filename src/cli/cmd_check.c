@@ -149,14 +149,10 @@ int cmd_check(int argc, char **argv) {
         case 'q': quiet = true; in.verbose = -1; break;
         case 'v': o.verbose = true; in.verbose++; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: {
-            int rc_ = cli_input_option(c, optarg, &in);
-            if (rc_ < 0)
-                fputs(usage, stderr);
-            if (rc_)
-                return rc_ < 0 ? EXIT_USAGE : rc_;
+        default:
+            if ((c = cli_input_option(c, optarg, &in, usage)) != EXIT_OK)
+                return c;
             break;
-        }
         }
     }
     if (!n_limits) {

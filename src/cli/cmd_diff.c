@@ -103,14 +103,10 @@ int cmd_diff(int argc, char **argv) {
         case OPT_COLLAPSE: mo.collapse_free = true; break;
         case OPT_COLOR: color = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: {
-            int rc_ = cli_input_option(c, optarg, &in);
-            if (rc_ < 0)
-                fputs(usage, stderr);
-            if (rc_)
-                return rc_ < 0 ? EXIT_USAGE : rc_;
+        default:
+            if ((c = cli_input_option(c, optarg, &in, usage)) != EXIT_OK)
+                return c;
             break;
-        }
         }
     }
     // --port names where NEW comes from; OLD is always a file.

@@ -129,14 +129,10 @@ int cmd_show(int argc, char **argv) {
         case OPT_NO_SUMMARY: summary = false; break;
         case OPT_NO_LEGEND: legend = false; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: {
-            int rc_ = cli_input_option(c, optarg, &in);
-            if (rc_ < 0)
-                fputs(usage, stderr);
-            if (rc_)
-                return rc_ < 0 ? EXIT_USAGE : rc_;
+        default:
+            if ((c = cli_input_option(c, optarg, &in, usage)) != EXIT_OK)
+                return c;
             break;
-        }
         }
     }
     int want_color = cli_color_choice(color, stdout);

@@ -53,14 +53,10 @@ int cmd_timeline(int argc, char **argv) {
             }
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: {
-            int rc_ = cli_input_option(c, optarg, &in);
-            if (rc_ < 0)
-                fputs(usage, stderr);
-            if (rc_)
-                return rc_ < 0 ? EXIT_USAGE : rc_;
+        default:
+            if ((c = cli_input_option(c, optarg, &in, usage)) != EXIT_OK)
+                return c;
             break;
-        }
         }
     }
     if (json && csv) {

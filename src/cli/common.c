@@ -137,13 +137,13 @@ int cli_parse_block_size(const char *text, unsigned *out) {
     return 1;
 }
 
-int cli_input_option(int c, const char *arg, input_options *in) {
+int cli_input_option(int c, const char *arg, input_options *in, const char *usage) {
     switch (c) {
     case CLI_OPT_BLOCK_SIZE: return cli_parse_block_size(arg, &in->parse.block_size) ? EXIT_OK : EXIT_USAGE;
     case CLI_OPT_STRICT: in->parse.strict = true; return EXIT_OK;
     case CLI_OPT_PORT: in->port = arg; return EXIT_OK;
     case 'v': in->verbose++; return EXIT_OK;
-    default: return -1;
+    default: fputs(usage, stderr); return EXIT_USAGE;
     }
 }
 
