@@ -91,6 +91,10 @@ int cmd_check(int argc, char **argv);
 const char *cli_board_script(char *buf, size_t cap);
 /* Print a board's error once named ("mpheap: NAME: error: ..."). */
 void cli_print_device_error(const char *name, const mph_error *err);
+/* End a raw-REPL session: with st an error, print it (the board's traceback
+ * included) and return its exit code; else leave the raw REPL and return EXIT_OK. */
+int cli_repl_end(mph_repl *r, const char *name, mph_status st, mph_error *err);
+
 /* Open a board by its --port word; prints the error and returns an exit code. */
 int cli_open_board(const char *spec, mph_transport **out);
 /* Raw REPL options for a port word and a --timeout in seconds (0 = default). */

@@ -102,15 +102,8 @@ int cmd_upload(int argc, char **argv) {
                  out.data ? out.data : "no", len);
         st = MPH_ERR_DEVICE;
     }
-    if (st) {
-        if (st == MPH_ERR_NOMEM)
-            snprintf(err.message, sizeof err.message, "out of memory");
-        cli_print_device_error(name, &err);
-        rc = cli_exit_code(st);
-    } else {
-        mph_error ignored;
-        if (mph_repl_leave(r, &ignored) != MPH_OK)
-            fprintf(stderr, "mpheap: %s: warning: could not leave the raw REPL\n", name);
+    rc = cli_repl_end(r, name, st, &err);
+    if (!rc) {
         fprintf(stderr, "mpheap: %s: wrote %s (%zu bytes); in your program: import mpheap; "
                         "mpheap.snapshot(\"label\")\n",
                 name, dest, len);

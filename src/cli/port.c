@@ -115,6 +115,19 @@ mph_status cli_buffer_write(void *ctx, const char *s, size_t n) {
     return MPH_OK;
 }
 
+int cli_repl_end(mph_repl *r, const char *name, mph_status st, mph_error *err) {
+    if (st) {
+        if (st == MPH_ERR_NOMEM)
+            snprintf(err->message, sizeof err->message, "out of memory");
+        cli_print_device_error(name, err);
+        return cli_exit_code(st);
+    }
+    mph_error ignored;
+    if (mph_repl_leave(r, &ignored) != MPH_OK)
+        fprintf(stderr, "mpheap: %s: warning: could not leave the raw REPL\n", name);
+    return EXIT_OK;
+}
+
 int cli_capture_live(const char *spec, const input_options *opts, mph_log **out) {
     mph_transport *t = NULL;
     int rc = cli_open_board(spec, &t);
@@ -139,15 +152,8 @@ int cli_capture_live(const char *spec, const input_options *opts, mph_log **out)
         st = mph_repl_enter(r, false, &err);
     if (!st)
         st = mph_repl_snapshot(r, false, &sink, &err);
-    if (st) {
-        if (st == MPH_ERR_NOMEM)
-            snprintf(err.message, sizeof err.message, "out of memory");
-        cli_print_device_error(name, &err);
-        rc = cli_exit_code(st);
-    } else {
-        mph_error ignored;
-        if (mph_repl_leave(r, &ignored) != MPH_OK)
-            fprintf(stderr, "mpheap: %s: warning: could not leave the raw REPL\n", name);
+    rc = cli_repl_end(r, name, st, &err);
+    if (!rc) {
         if (opts->verbose >= 0)
             fprintf(stderr,
                     "mpheap: %s: one snapshot through the raw REPL (a running program was "
