@@ -62,21 +62,18 @@ mph_status mph_stats_report_new(const mph_snapshot *s, const uint64_t *fit_bytes
     r->areas = calloc(s->n_areas ? s->n_areas : 1, sizeof *r->areas);
     if (!r->areas)
         goto fail;
+    // The whole snapshot's figures were computed when it was read (and kept);
+    // with one area they are that area's too, so only split heaps pay for more.
+    rc = mph_stats_compute(s, MPH_ALL_AREAS, &r->total.stats, err);
+    if (rc)
+        goto fail;
     for (size_t i = 0; i < s->n_areas; i++) {
-        rc = mph_stats_compute(s, i, &r->areas[i].stats, err);
-        if (rc)
+        if (s->n_areas == 1)
+            r->areas[i].stats = r->total.stats;
+        else if ((rc = mph_stats_compute(s, i, &r->areas[i].stats, err)))
             goto fail;
         area_extras(&s->areas[i], r, &r->areas[i]);
         add_extras(&r->total, &r->areas[i], n_fit);
-    }
-    // One area: its figures are the total's; otherwise ask stats.c for the
-    // whole (it knows where the largest run is across areas).
-    if (s->n_areas == 1) {
-        r->total.stats = r->areas[0].stats;
-    } else {
-        rc = mph_stats_compute(s, MPH_ALL_AREAS, &r->total.stats, err);
-        if (rc)
-            goto fail;
     }
     *out = r;
     return MPH_OK;
