@@ -1,7 +1,8 @@
 /*
  * parse_only: the parser alone, for the benchmarks. Reads FILE (or stdin) in
- * 1 MiB chunks, feeds each to mph_parser_feed, finishes, and prints the
- * number of snapshots and of blocks so the work cannot be optimised away.
+ * 128 KiB chunks, as the CLI does (src/cli/common.c), feeds each to
+ * mph_parser_feed, finishes, and prints the number of snapshots and of blocks
+ * so the work cannot be optimised away.
  *
  *   parse_only [FILE]
  */
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHUNK (1u << 20)
+#define CHUNK (128u << 10)
 
 int main(int argc, char **argv) {
     if (argc > 2) {

@@ -319,7 +319,7 @@ RES=$OUT/results.txt
     echo
     echo "notes:"
     echo "  - ratios: seed median / mpheap median (>= 100x wanted); parse: parse_only median / wc -l median"
-    echo "    (bench/parse_only.c: 1 MiB chunks into mph_parser_feed, then mph_parser_finish)."
+    echo "    (bench/parse_only.c: 128 KiB reads into mph_parser_feed, as the CLI reads, then mph_parser_finish)."
     echo "  - the seed always colours; mpheap is timed with --color always and never, -c 4 as the seed's 4 columns."
     echo "  - the seed keeps only the first \"(N lines all free)\" of a dump, so on dumps with several"
     echo "    collapsed runs (gen512) it prints fewer cells than mpheap: the ratios understate mpheap."

@@ -8,13 +8,15 @@
  *     short texts are also fed a byte at a time;
  *   - an error has a line, a column and a message; so has every diagnostic;
  *   - stats agree with themselves (used + free = total, per-type sums,
- *     histograms) and with the allocation iterator;
+ *     histograms), with the allocation iterator, and with the figures the
+ *     parser counted while reading (figures.h, another way to the same);
  *   - every renderer (summary, legend, map) runs with several option sets
  *     into a null sink, and reports a failing sink's error.
  * Built with -fsanitize=fuzzer by `make fuzz`, and with any compiler as the
  * replay binary the test run uses (fuzz/replay_main.c). */
 #include "mpheap.h"
 
+#include "../src/lib/figures.h"
 #include "../tests/unit/test_parser_digest.h"
 
 #include <stdio.h>
@@ -69,9 +71,19 @@ static int cmp_size(const void *a, const void *b) {
 }
 
 static void check_stats(const mph_snapshot *s) {
-    mph_stats all;
+    mph_stats all, fig;
     mph_error err = {0};
+    mph__snapshot_figures(s, &fig); // the parser's, before the full stats are kept
     FUZZ_CHECK(mph_stats_compute(s, MPH_ALL_AREAS, &all, &err) == MPH_OK);
+    FUZZ_CHECK(fig.total_blocks == all.total_blocks && fig.free_blocks == all.free_blocks &&
+               fig.used_blocks == all.used_blocks && fig.allocs == all.allocs &&
+               fig.orphan_tails == all.orphan_tails && fig.n_1block == all.n_1block &&
+               fig.n_2block == all.n_2block && fig.max_alloc_blocks == all.max_alloc_blocks &&
+               fig.largest_free_blocks == all.largest_free_blocks &&
+               fig.largest_free_area == all.largest_free_area &&
+               fig.largest_free_block == all.largest_free_block &&
+               fig.free_runs == all.free_runs &&
+               fig.free_above_top_blocks == all.free_above_top_blocks);
     FUZZ_CHECK(all.total_blocks == mph_snapshot_block_count(s));
     FUZZ_CHECK(all.used_blocks + all.free_blocks == all.total_blocks);
     FUZZ_CHECK(all.largest_free_blocks <= all.free_blocks);

@@ -9,13 +9,24 @@
 typedef struct load_job {
     const char *path;
     const input_options *in;
+    bool last; /* the diff takes the log's last snapshot */
     mph_log *log;
     int rc;
 } load_job;
 
+/* Read a file and, when the diff will take its last snapshot, compute that
+ * snapshot's stats (kept with it): both are done on the reading core. */
 static void *load_in_thread(void *arg) {
     load_job *job = arg;
     job->rc = cli_load(job->path, job->in, &job->log);
+    size_t n = job->rc ? 0 : mph_log_snapshot_count(job->log);
+    if (job->last && n) {
+        mph_stats unused;
+        // Nothing to report here: the diff asks again and reports any error.
+        mph_status warm = mph_stats_compute(mph_log_snapshot(job->log, n - 1), MPH_ALL_AREAS,
+                                            &unused, NULL);
+        (void)warm;
+    }
     return NULL;
 }
 
@@ -141,10 +152,13 @@ int cmd_diff(int argc, char **argv) {
     input_options live = in;
     live.port = port;
     // Two files are read at once, one on another core: reading is most of a diff.
-    load_job job = {port ? NULL : new_path, &live, NULL, EXIT_OK};
+    load_job job = {port ? NULL : new_path, &live, files == 2 && !to, NULL, EXIT_OK};
+    load_job old_job = {old_path, &in, files == 2 && !from, NULL, EXIT_OK};
     pthread_t reader;
     bool threaded = files == 2 && !port && pthread_create(&reader, NULL, load_in_thread, &job) == 0;
-    int rc = cli_load(old_path, &in, &old_log);
+    load_in_thread(&old_job);
+    old_log = old_job.log;
+    int rc = old_job.rc;
     if (threaded)
         pthread_join(reader, NULL);
     else if (files == 2 && !rc)

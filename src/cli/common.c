@@ -8,6 +8,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+/* Reads of 128 KiB stay in the core's cache until the parser has used them;
+ * 1 MiB reads measured about 0.5 ms slower on a 4 MB dump (bench/). */
+#define READ_CHUNK (128u << 10)
+
 int cli_exit_code(mph_status status) {
     switch (status) {
     case MPH_OK: return EXIT_OK;
@@ -62,7 +66,7 @@ int cli_load(const char *path, const input_options *opts, mph_log **out) {
     }
     mph_error err = {0};
     mph_parser *p = mph_parser_new(&opts->parse);
-    char *buf = malloc(1 << 20);
+    char *buf = malloc(READ_CHUNK);
     int rc = EXIT_OK;
     if (!p || !buf) {
         fprintf(stderr, "mpheap: %s: error: out of memory\n", name);
@@ -70,7 +74,7 @@ int cli_load(const char *path, const input_options *opts, mph_log **out) {
         goto done;
     }
     size_t n;
-    while ((n = fread(buf, 1, 1 << 20, f)) > 0) {
+    while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {
         mph_status st = mph_parser_feed(p, buf, n, &err);
         if (st) {
             cli_print_error(name, &err);

@@ -35,15 +35,17 @@ struct mph_snapshot {
     mph_area *areas;
     size_t n_blocks;
     char *cells; /* all areas' cells back to back */
-    /* The whole snapshot's figures, computed on first request. A separate
-     * block, so that getters taking a const snapshot can fill it; the first
-     * call on a snapshot must not race with another thread's. */
+    /* The whole snapshot's figures: those the parser counted while reading,
+     * and the complete stats, computed on first request. A separate block, so
+     * that getters taking a const snapshot can fill it; the first call on a
+     * snapshot must not race with another thread's. */
     struct stats_memo *memo;
 };
 
 typedef struct stats_memo {
-    bool ready;
-    mph_stats stats;
+    bool ready;         /* stats: every figure */
+    bool figures_ready; /* figures: the parser's, all but by_type and the histograms */
+    mph_stats stats, figures;
 } stats_memo;
 
 struct mph_log {
@@ -62,6 +64,11 @@ void mph__error_vset(mph_error *err, mph_status code, unsigned long line, unsign
 
 /* snapshot.c */
 void mph__snapshot_free(mph_snapshot *s);
+
+/* stats.c: the whole snapshot's figures, every field but by_type and the
+ * histograms: kept from reading when the parser made the snapshot, else
+ * computed (cheaper than mph_stats_compute, which also counts those). */
+void mph__snapshot_figures(const mph_snapshot *s, mph_stats *out);
 char *mph__strndup(const char *s, size_t n);
 
 /* Cell classification, shared by the parser and the analyses. */

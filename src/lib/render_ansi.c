@@ -46,10 +46,13 @@ static double percent(uint64_t part, uint64_t whole) {
 
 mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options *o,
                                    mph_sink *sink, mph_error *err) {
+    if (!s || !sink) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot or no sink");
+        return MPH_ERR_ARG;
+    }
+    // The figures the parser counted are all a summary shows.
     mph_stats st;
-    mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
-    if (rc)
-        return rc;
+    mph__snapshot_figures(s, &st);
     (void)o;
     mph_outbuf *out = mph__out_new(sink, err);
     if (!out)
@@ -449,10 +452,8 @@ mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_ansi_options *o,
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "columns and scale must be at least 1");
         return MPH_ERR_ARG;
     }
-    mph_stats st;
-    mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
-    if (rc)
-        return rc;
+    mph_stats st; // for the largest free run, which the overview marks
+    mph__snapshot_figures(s, &st);
     mph_outbuf *out = mph__out_new(sink, err);
     if (!out)
         return MPH_ERR_NOMEM;

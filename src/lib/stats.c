@@ -2,13 +2,9 @@
  * gc_info() defines what the header's counts mean (py/gc.c): an allocation
  * is a head and the tails after it, a free run ends at a head or at the end
  * of its area. */
-#include "internal.h"
+#include "figures.h"
 
 #include <string.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 /* Length of the run of byte c starting at cells[i], eight bytes at a time. */
 static size_t run_of(const char *cells, size_t n, size_t i, char c) {
@@ -43,31 +39,6 @@ static const unsigned char type_table[256] = {
     ['S'] = MPH_TYPE_STR,   ['A'] = MPH_TYPE_ARRAY, ['F'] = MPH_TYPE_FLOAT,
     ['B'] = MPH_TYPE_CODE,  ['M'] = MPH_TYPE_MODULE, ['h'] = MPH_TYPE_OTHER,
     ['m'] = MPH_TYPE_MARKED};
-
-/* Bit i of *free_m / *tail_m: cells[i] is '.' / '='; n <= 64. */
-static inline void chunk_masks(const char *cells, size_t n, uint64_t *free_m, uint64_t *tail_m) {
-#if defined(__SSE2__)
-    if (n == 64) {
-        const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('=');
-        uint64_t f = 0, t = 0;
-        for (int k = 0; k < 4; k++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(cells + 16 * k));
-            f |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)) << (16 * k);
-            t |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, eq)) << (16 * k);
-        }
-        *free_m = f;
-        *tail_m = t;
-        return;
-    }
-#endif
-    uint64_t f = 0, t = 0;
-    for (size_t i = 0; i < n; i++) {
-        f |= (uint64_t)(cells[i] == '.') << i;
-        t |= (uint64_t)(cells[i] == '=') << i;
-    }
-    *free_m = f;
-    *tail_m = t;
-}
 
 /* The counters of one area scan, kept in locals so that they live in
  * registers: the cells are chars, which may alias anything behind a pointer. */
@@ -127,7 +98,7 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
     for (size_t base = 0; base < n; base += 64) {
         size_t m = n - base < 64 ? n - base : 64;
         uint64_t fr, tl;
-        chunk_masks(cells + base, m, &fr, &tl);
+        mph__cell_masks(cells + base, m, &fr, &tl);
         uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
         for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
             t.heads_of[type_table[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]]++;
@@ -192,13 +163,73 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
     st->free_above_top_blocks += t.free_runs && t.last_end == n ? n - t.last_start : 0;
 }
 
+void mph__figures_derive(const mph_snapshot *s, mph_stats *st) {
+    st->largest_free_address =
+        st->largest_free_blocks
+            ? mph_snapshot_block_address(s, st->largest_free_area, st->largest_free_block)
+            : 0;
+    st->fragmentation =
+        st->free_blocks ? 1.0 - (double)st->largest_free_blocks / (double)st->free_blocks : 0.0;
+}
+
+void mph__figures_finish(mph__figures *f, size_t ai, mph_stats *st) {
+    // The allocation and the runs that reach the area's end end there.
+    f->n1 += f->last_start;
+    f->n2 += f->before_last_start & f->last_tail;
+    if (f->free_run > f->largest_free) {
+        f->largest_free = f->free_run;
+        f->largest_free_at = f->cells - f->free_run;
+    }
+    if (f->tail_run > f->longest_tails)
+        f->longest_tails = f->tail_run;
+    uint64_t used = f->cells - f->free_blocks;
+    st->total_blocks += f->cells;
+    st->free_blocks += f->free_blocks;
+    st->used_blocks += used;
+    st->free_runs += f->free_runs;
+    st->allocs += f->allocs;
+    st->orphan_tails += f->orphans;
+    st->n_1block += f->n1;
+    st->n_2block += f->n2;
+    uint64_t max_alloc = used ? 1 + f->longest_tails : 0;
+    if (max_alloc > st->max_alloc_blocks)
+        st->max_alloc_blocks = max_alloc;
+    if (f->largest_free > st->largest_free_blocks) {
+        st->largest_free_blocks = f->largest_free;
+        st->largest_free_area = ai;
+        st->largest_free_block = (size_t)f->largest_free_at;
+    }
+    st->free_above_top_blocks += f->free_run;
+}
+
+void mph__snapshot_figures(const mph_snapshot *s, mph_stats *out) {
+    if (s->memo && (s->memo->figures_ready || s->memo->ready)) {
+        *out = s->memo->figures_ready ? s->memo->figures : s->memo->stats;
+        return;
+    }
+    mph_stats st;
+    memset(&st, 0, sizeof st);
+    st.block_size = s->block_size;
+    for (size_t i = 0; i < s->n_areas; i++) {
+        mph__figures f;
+        memset(&f, 0, sizeof f);
+        mph__figures_feed(&f, s->areas[i].cells, s->areas[i].n_blocks);
+        mph__figures_finish(&f, i, &st);
+    }
+    mph__figures_derive(s, &st);
+    if (s->memo) {
+        s->memo->figures = st;
+        s->memo->figures_ready = true;
+    }
+    *out = st;
+}
+
 mph_status mph_stats_compute(const mph_snapshot *s, size_t area, mph_stats *out, mph_error *err) {
     if (!s || !out || (area != MPH_ALL_AREAS && area >= s->n_areas)) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot, no output or no such area");
         return MPH_ERR_ARG;
     }
-    // The parser checks every dump with these figures, and every renderer
-    // asks for them again: compute them once.
+    // Every renderer asks again: compute them once.
     if (area == MPH_ALL_AREAS && s->memo && s->memo->ready) {
         *out = s->memo->stats;
         return MPH_OK;
@@ -211,12 +242,7 @@ mph_status mph_stats_compute(const mph_snapshot *s, size_t area, mph_stats *out,
             area_stats(s, i, &st);
     else
         area_stats(s, area, &st);
-    st.largest_free_address =
-        st.largest_free_blocks
-            ? mph_snapshot_block_address(s, st.largest_free_area, st.largest_free_block)
-            : 0;
-    st.fragmentation =
-        st.free_blocks ? 1.0 - (double)st.largest_free_blocks / (double)st.free_blocks : 0.0;
+    mph__figures_derive(s, &st);
     if (area == MPH_ALL_AREAS && s->memo) {
         s->memo->stats = st;
         s->memo->ready = true;

@@ -1,9 +1,11 @@
-/* mph_stats_compute finds runs by their edges in 64-cell bit masks; here a
- * plain walk, block by block, must give every figure it gives, on random heaps
- * with every awkward shape: runs across 64-cell chunks, areas that end inside
- * a chunk or inside a run, tails with no head, all-free areas. */
+/* mph_stats_compute finds runs by their edges in 64-cell bit masks, and the
+ * parser counts the header's figures with masks alone (figures.h); here a
+ * plain walk, block by block, must give every figure they give, on random
+ * heaps with every awkward shape: runs across 64-cell chunks, areas that end
+ * inside a chunk or inside a run, tails with no head, all-free areas, cells
+ * fed in pieces of any size. */
 #include "harness.h"
-#include "../../src/lib/internal.h"
+#include "../../src/lib/figures.h"
 
 #include <stdlib.h>
 
@@ -78,10 +80,30 @@ static void reference(const mph_snapshot *s, mph_stats *r) {
     }
 }
 
+/* The fields the figures cover (all but by_type and the histograms). */
+static void compare_figures(const mph_stats *got, const mph_stats *want) {
+    CHECK_EQ(got->total_blocks, want->total_blocks);
+    CHECK_EQ(got->free_blocks, want->free_blocks);
+    CHECK_EQ(got->used_blocks, want->used_blocks);
+    CHECK_EQ(got->allocs, want->allocs);
+    CHECK_EQ(got->orphan_tails, want->orphan_tails);
+    CHECK_EQ(got->n_1block, want->n_1block);
+    CHECK_EQ(got->n_2block, want->n_2block);
+    CHECK_EQ(got->max_alloc_blocks, want->max_alloc_blocks);
+    CHECK_EQ(got->largest_free_blocks, want->largest_free_blocks);
+    CHECK_EQ(got->largest_free_area, want->largest_free_area);
+    CHECK_EQ(got->largest_free_block, want->largest_free_block);
+    CHECK_EQ(got->free_runs, want->free_runs);
+    CHECK_EQ(got->free_above_top_blocks, want->free_above_top_blocks);
+}
+
 static void compare(const mph_snapshot *s) {
-    mph_stats got, want;
-    CHECK(mph_stats_compute(s, MPH_ALL_AREAS, &got, NULL) == MPH_OK);
+    mph_stats got, want, figures;
     reference(s, &want);
+    // First the figures (the parser's, or computed when there are none), then the stats.
+    mph__snapshot_figures(s, &figures);
+    compare_figures(&figures, &want);
+    CHECK(mph_stats_compute(s, MPH_ALL_AREAS, &got, NULL) == MPH_OK);
     CHECK_EQ(got.total_blocks, want.total_blocks);
     CHECK_EQ(got.free_blocks, want.free_blocks);
     CHECK_EQ(got.used_blocks, want.used_blocks);
@@ -133,6 +155,124 @@ TEST(stats_by_runs_equal_block_walk_random_heaps) {
         s.n_blocks = total;
         compare(&s);
         free(s.cells);
+    }
+}
+
+/* The figures of one area fed in random pieces: rows of cells (1 to 64 at a
+ * time, as short rows and damaged paths do) and stretches of free lines. */
+static void feed_in_pieces(const char *cells, size_t n, size_t ai, mph_stats *st) {
+    mph__figures f;
+    memset(&f, 0, sizeof f);
+    size_t i = 0;
+    while (i < n) {
+        size_t free_len = 0;
+        while (i + free_len < n && cells[i + free_len] == '.')
+            free_len++;
+        if (free_len >= 64 && next() % 2) {
+            uint64_t take = 1 + next() % free_len;
+            mph__figures_feed_free(&f, take);
+            i += (size_t)take;
+            continue;
+        }
+        size_t take = 1 + next() % 64;
+        if (take > n - i)
+            take = n - i;
+        mph__figures_feed(&f, cells + i, take);
+        i += take;
+    }
+    mph__figures_finish(&f, ai, st);
+}
+
+TEST(figures_fed_in_pieces_equal_block_walk) {
+    for (int round = 0; round < 300; round++) {
+        mph_snapshot s;
+        memset(&s, 0, sizeof s);
+        mph_area areas[3];
+        s.n_areas = 1 + next() % 3;
+        s.block_size = 16;
+        size_t sizes[3], total = 0;
+        for (size_t a = 0; a < s.n_areas; a++) {
+            sizes[a] = 1 + next() % (round < 100 ? 200 : 5000);
+            total += sizes[a];
+        }
+        s.cells = malloc(total);
+        fill(s.cells, total);
+        if (round % 7 == 3) // long free stretches, as "lines all free"
+            memset(s.cells + total / 4, '.', total / 2);
+        if (round % 13 == 7)
+            s.cells[0] = '=';
+        size_t at = 0;
+        mph_stats got, want;
+        memset(&got, 0, sizeof got);
+        for (size_t a = 0; a < s.n_areas; a++) {
+            areas[a] = (mph_area){0x1000u * (a + 1), true, at, sizes[a], s.cells + at, 1};
+            feed_in_pieces(s.cells + at, sizes[a], a, &got);
+            at += sizes[a];
+        }
+        s.areas = areas;
+        s.n_blocks = total;
+        reference(&s, &want);
+        compare_figures(&got, &want);
+        free(s.cells);
+    }
+}
+
+/* Full rows as MicroPython prints them, for the hot loop. */
+static size_t print_rows(char *text, const char *cells, size_t rows, uint32_t first, uint32_t step) {
+    size_t n = 0;
+    for (size_t r = 0; r < rows; r++) {
+        n += (size_t)sprintf(text + n, "%08x: ", (unsigned)(first + step * (uint32_t)r));
+        memcpy(text + n, cells + 64 * r, 64);
+        n += 64;
+        text[n++] = '\n';
+    }
+    return n;
+}
+
+/* Each version of the hot loop takes the same rows, stops at the same
+ * damage, and counts the same figures as a walk over the cells. */
+TEST(rows_scan_versions_agree) {
+    mph__rows_scan *versions[2] = {mph__rows_scan_generic, NULL};
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+        versions[1] = mph__rows_scan_avx2;
+#endif
+    if (!versions[1])
+        harness_skip("this CPU has no AVX2: only the generic row scan is tested");
+    enum { ROWS = 200 };
+    static char cells[64 * ROWS], text[75 * ROWS + 1], copy[64 * ROWS];
+    for (int round = 0; round < 60; round++) {
+        fill(cells, sizeof cells);
+        size_t len = print_rows(text, cells, ROWS, 0xfffff000u, 0x800); // wraps past 2^32
+        size_t damaged = ROWS;
+        if (round % 3 == 1) { // a bad letter, a byte >= 0x80, or a wrong offset
+            damaged = next() % ROWS;
+            size_t at = 75 * damaged + (round % 2 ? 10 + next() % 64 : 3);
+            text[at] = round % 4 == 1 ? 'x' : round % 4 == 3 ? (char)0xae : 'g';
+        }
+        for (int v = 0; v < 2 && versions[v]; v++) {
+            mph__figures f;
+            memset(&f, 0, sizeof f);
+            memset(copy, 0, sizeof copy);
+            mph__rows r = {.at = text, .end = text + len, .cells = copy, .room = sizeof copy,
+                           .offset = 0xfffff000u, .step = 0x800, .figures = &f};
+            versions[v](&r);
+            CHECK_EQ(r.rows, damaged);
+            CHECK_EQ(r.n_blocks, 64 * damaged);
+            CHECK(r.at == text + 75 * damaged);
+            CHECK(memcmp(copy, cells, 64 * damaged) == 0);
+            mph_stats got, want;
+            memset(&got, 0, sizeof got);
+            mph__figures_finish(&f, 0, &got);
+            mph_snapshot s;
+            memset(&s, 0, sizeof s);
+            mph_area area = {0, false, 0, 64 * damaged, cells, 1};
+            s.n_areas = 1;
+            s.areas = &area;
+            s.n_blocks = 64 * damaged;
+            reference(&s, &want);
+            compare_figures(&got, &want);
+        }
     }
 }
 
