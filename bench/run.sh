@@ -61,6 +61,7 @@ build_tool() { # name, extra inputs...
 build_tool maxrss
 build_tool gen_dump
 build_tool parse_only "$BUILD/libmpheap.a"
+build_tool cells_floor
 
 # ----------------------------------------------------------------- inputs
 # The board's dumps: one run, a marker line before each dump, split in two.
@@ -211,6 +212,13 @@ row() {
     echo "$name|$mcol|$base|$ratio|$target|$result" >>"$ROWS"
 }
 
+# "N.Nx wc": how the median of KEY compares with wc -l's (for info rows).
+wc_ratio() {
+    read -r ta _ <<<"$(summary "$1")"
+    read -r tb _ <<<"$(summary "$2")"
+    awk -v a="$ta" -v b="$tb" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.1fx wc -l", a / b }'
+}
+
 seed_key() { [ "$HAVE_SEED" = 1 ] && echo "$1" || echo ""; }
 seed_cmd() { [ "$HAVE_SEED" = 1 ] && echo python3 || echo true; }
 
@@ -226,6 +234,9 @@ for d in wasm64 gen512; do
     say "$d: parse only vs wc -l"
     measure "parse.$d" "$N" "$TOOLS/parse_only" "$main" -- "wc.$d" "$N" 600 wc -l "$main"
     row "parse only      $d" "parse.$d" "wc -l" "wc.$d" within3
+    # The floor under parse only: a byte per block of fresh memory, written once.
+    measure "floor.$d" "$N" "$TOOLS/cells_floor" "$("$TOOLS/parse_only" "$main" | awk '{ print $3 }')" -- "" 0 0
+    row "  cells alone   $d" "floor.$d" "$(wc_ratio "floor.$d" "wc.$d")" "" info
 
     say "$d: show --color always vs the seed's map ($SEED_N seed runs)"
     measure "showc.$d" "$N" "$MPHEAP" show --color always -c 4 "$main" -- \
@@ -319,6 +330,8 @@ RES=$OUT/results.txt
     echo
     echo "notes:"
     echo "  - ratios: seed median / mpheap median (>= 100x wanted); parse: parse_only median / wc -l median"
+    echo "  - cells alone (bench/cells_floor.c): a process that only allocates and writes a byte per block,"
+    echo "    as the parser's cells: a floor under parse only that no parsing work can go below."
     echo "    (bench/parse_only.c: 128 KiB reads into mph_parser_feed, as the CLI reads, then mph_parser_finish)."
     echo "  - the seed always colours; mpheap is timed with --color always and never, -c 4 as the seed's 4 columns."
     echo "  - the seed keeps only the first \"(N lines all free)\" of a dump, so on dumps with several"

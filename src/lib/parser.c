@@ -1054,7 +1054,7 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
     memset(&st, 0, sizeof st);
     st.block_size = s->block_size;
     for (size_t i = 0; i < p->n_areas; i++)
-        mph__figures_finish(&p->areas[i].figures, i, &st);
+        mph__figures_finish(&p->areas[i].figures, s->areas[i].cells, s->areas[i].n_blocks, i, &st);
     mph__figures_derive(s, &st);
     s->memo->figures = st;
     s->memo->figures_ready = true;

@@ -55,7 +55,7 @@ MPH_HOT void rows_loop(mph__rows *r, cells_check *check) {
             !check(at + 10, &free_m, &tail_m))
             break;
         memcpy(cells + n_blocks, at + 10, ROW_CELLS);
-        mph__figures_feed_masks(&figures, free_m, tail_m, ROW_CELLS);
+        mph__figures_feed_masks(&figures, free_m, tail_m, ROW_CELLS, false);
         n_blocks += ROW_CELLS;
         offset += r->step;
         rows++;

@@ -172,8 +172,8 @@ void mph__figures_derive(const mph_snapshot *s, mph_stats *st) {
         st->free_blocks ? 1.0 - (double)st->largest_free_blocks / (double)st->free_blocks : 0.0;
 }
 
-void mph__figures_finish(mph__figures *f, size_t ai, mph_stats *st) {
-    // The allocation and the runs that reach the area's end end there.
+/* The allocation and the runs that reach the area's end end there. */
+static void close_runs(mph__figures *f) {
     f->n1 += f->last_start;
     f->n2 += f->before_last_start & f->last_tail;
     if (f->free_run > f->largest_free) {
@@ -182,6 +182,17 @@ void mph__figures_finish(mph__figures *f, size_t ai, mph_stats *st) {
     }
     if (f->tail_run > f->longest_tails)
         f->longest_tails = f->tail_run;
+}
+
+void mph__figures_finish(mph__figures *f, const char *cells, size_t n, size_t ai,
+                         mph_stats *st) {
+    close_runs(f);
+    if (f->inner_skipped && (f->largest_free < 63 || f->longest_tails < 63)) {
+        // A run inside a row could be the longest: count again, every run.
+        memset(f, 0, sizeof *f);
+        mph__figures_feed(f, cells, n);
+        close_runs(f);
+    }
     uint64_t used = f->cells - f->free_blocks;
     st->total_blocks += f->cells;
     st->free_blocks += f->free_blocks;
@@ -214,7 +225,7 @@ void mph__snapshot_figures(const mph_snapshot *s, mph_stats *out) {
         mph__figures f;
         memset(&f, 0, sizeof f);
         mph__figures_feed(&f, s->areas[i].cells, s->areas[i].n_blocks);
-        mph__figures_finish(&f, i, &st);
+        mph__figures_finish(&f, s->areas[i].cells, s->areas[i].n_blocks, i, &st);
     }
     mph__figures_derive(s, &st);
     if (s->memo) {
