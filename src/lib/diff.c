@@ -4,12 +4,13 @@
  * which drifts at every "(N lines all free)".
  *
  * Most of a heap is the same in both snapshots. A block's class follows from
- * whether it is free on each side (eight blocks at a time), except that a
- * block used on both is KEPT only while its OLD allocation is the same in
- * NEW. An allocation can differ only where the cells do, so the sides are
- * compared 64 blocks at a time and only the allocations around a differing
- * block are looked at, from bit masks of where allocations start and end.
- * The per-type totals of each side are its mph_stats (kept = OLD's - gone).
+ * whether it is free on each side, except that a block used on both is KEPT
+ * only while its OLD allocation is the same in NEW. An allocation can differ
+ * only where the cells do, so the sides are compared 64 blocks at a time (one
+ * read gives the classes and bit masks of free blocks, tails and differences)
+ * and only the allocations around a differing block are looked at: those of a
+ * stretch all at once from the masks, with no step per block. The per-type
+ * totals of each side are its mph_stats (kept = OLD's - gone).
  *
  * Memory: one class byte per block. The lists of new and gone allocations
  * are written a chunk at a time when first read (a text report reads only
@@ -21,6 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* List entries written at once when one of them is first read. */
 #define CHUNK 1024
@@ -87,9 +92,6 @@ static inline uint64_t free_bytes(uint64_t w) {
     return mph__bytes_equal_mask(w, (unsigned char)MPH_CELL_FREE) & ONES;
 }
 
-/* The number of bytes that are 1 in w (each byte 0 or 1). */
-static inline unsigned count_ones(uint64_t w) { return (unsigned)((w * ONES) >> 56); }
-
 /* The class of a block from whether it is free on each side; both used is
  * KEPT until the OLD allocation turns out to differ. FREE 0, KEPT 1, FREED 2,
  * ALLOCATED 3: (1 + new_free + 2 * old_free) mod 4. */
@@ -97,34 +99,73 @@ static inline unsigned first_class(unsigned old_free, unsigned new_free) {
     return (1 + new_free + 2 * old_free) & 3;
 }
 
-/* Classes of the blocks [0, n) both sides have, and how many of each. */
-static void classify_common(const char *O, const char *N, size_t n, unsigned char *cls,
-                            uint64_t blocks[MPH_DIFF_CLASS_COUNT]) {
-    uint64_t old_free = 0, new_free = 0, both_free = 0;
+/* The number of set bits of x. */
+static inline unsigned count_bits(uint64_t x) {
+#if defined(__GNUC__) && defined(__POPCNT__)
+    return (unsigned)__builtin_popcountll(x);
+#else
+    // Without the instruction the builtin is a library call: add the bits in place.
+    x -= x >> 1 & UINT64_C(0x5555555555555555);
+    x = (x & UINT64_C(0x3333333333333333)) + (x >> 2 & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (unsigned)((x * ONES) >> 56);
+#endif
+}
+
+/* Bits 0 .. n - 1 (all 64 from n = 64 on). */
+static inline uint64_t low_bits(size_t n) { return n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0); }
+
+/* Bit k of each mask tells about block k of a stretch of both sides (k < n <= 64). */
+typedef struct block_bits {
+    uint64_t old_free, new_free, old_tail, new_tail, same;
+} block_bits;
+
+/* The classes of a stretch of n (<= 64) blocks both sides have, and its
+ * masks: one read of the cells gives both. */
+static void scan_stretch(const char *O, const char *N, size_t n, unsigned char *cls,
+                         block_bits *bb) {
+#if defined(__SSE2__)
+    if (n == 64) {
+        const __m128i free_cell = _mm_set1_epi8(MPH_CELL_FREE);
+        const __m128i tail_cell = _mm_set1_epi8(MPH_CELL_TAIL);
+        const __m128i one = _mm_set1_epi8(1), three = _mm_set1_epi8(3);
+        block_bits b = {0, 0, 0, 0, 0};
+        for (int k = 0; k < 4; k++) {
+            __m128i o = _mm_loadu_si128((const __m128i *)(const void *)(O + 16 * k));
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(N + 16 * k));
+            __m128i fo = _mm_cmpeq_epi8(o, free_cell), fn = _mm_cmpeq_epi8(v, free_cell);
+            // A free block's mask byte is -1: 1 - fn - 2 fo is first_class mod 4.
+            __m128i c = _mm_sub_epi8(_mm_sub_epi8(_mm_sub_epi8(one, fn), fo), fo);
+            _mm_storeu_si128((__m128i *)(void *)(cls + 16 * k), _mm_and_si128(c, three));
+            int shift = 16 * k;
+            b.old_free |= (uint64_t)(unsigned)_mm_movemask_epi8(fo) << shift;
+            b.new_free |= (uint64_t)(unsigned)_mm_movemask_epi8(fn) << shift;
+            b.old_tail |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(o, tail_cell))
+                          << shift;
+            b.new_tail |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tail_cell))
+                          << shift;
+            b.same |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(o, v)) << shift;
+        }
+        *bb = b;
+        return;
+    }
+#endif
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t wo, wn;
         memcpy(&wo, O + i, 8);
         memcpy(&wn, N + i, 8);
-        uint64_t fo = free_bytes(wo), fn = free_bytes(wn);
         // No byte exceeds 4: the sum never carries into its neighbour.
-        uint64_t c = (ONES + fn + 2 * fo) & (3 * ONES);
+        uint64_t c = (ONES + free_bytes(wn) + 2 * free_bytes(wo)) & (3 * ONES);
         memcpy(cls + i, &c, 8);
-        old_free += count_ones(fo);
-        new_free += count_ones(fn);
-        both_free += count_ones(fo & fn);
     }
-    for (; i < n; i++) {
-        unsigned fo = O[i] == MPH_CELL_FREE, fn = N[i] == MPH_CELL_FREE;
-        cls[i] = (unsigned char)first_class(fo, fn);
-        old_free += fo;
-        new_free += fn;
-        both_free += fo & fn;
-    }
-    blocks[MPH_DIFF_FREE] += both_free;
-    blocks[MPH_DIFF_ALLOCATED] += old_free - both_free;
-    blocks[MPH_DIFF_FREED] += new_free - both_free;
-    blocks[MPH_DIFF_KEPT] += n - old_free - new_free + both_free;
+    for (; i < n; i++)
+        cls[i] = (unsigned char)first_class(O[i] == MPH_CELL_FREE, N[i] == MPH_CELL_FREE);
+    bb->old_free = mph__cells_equal_bits(O, n, MPH_CELL_FREE);
+    bb->new_free = mph__cells_equal_bits(N, n, MPH_CELL_FREE);
+    bb->old_tail = mph__cells_equal_bits(O, n, MPH_CELL_TAIL);
+    bb->new_tail = mph__cells_equal_bits(N, n, MPH_CELL_TAIL);
+    bb->same = mph__cells_same_bits(O, N, n);
 }
 
 /* Classes of blocks [from, to) only one side has: FREE, or `used` where used. */
@@ -158,20 +199,6 @@ static void alloc_around(const char *cells, size_t n, size_t x, size_t *start, s
     *end = tails_end(cells, n, x + 1);
 }
 
-/* Bit k of each mask tells about block k of a stretch of both sides (k < n <= 64). */
-typedef struct block_bits {
-    uint64_t old_used, old_tail, new_used, new_tail, differ;
-} block_bits;
-
-static void block_bits_of(const char *O, const char *N, size_t n, block_bits *bb) {
-    uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
-    bb->old_used = ~mph__cells_equal_bits(O, n, MPH_CELL_FREE) & all;
-    bb->new_used = ~mph__cells_equal_bits(N, n, MPH_CELL_FREE) & all;
-    bb->old_tail = mph__cells_equal_bits(O, n, MPH_CELL_TAIL);
-    bb->new_tail = mph__cells_equal_bits(N, n, MPH_CELL_TAIL);
-    bb->differ = ~mph__cells_same_bits(O, N, n) & all;
-}
-
 /* ------------------------------------------------------------------ lists */
 
 static bool part_mark(list_part *lp, size_t block) {
@@ -192,6 +219,18 @@ static bool part_add(list_part *lp, size_t block) {
     if (lp->count++ % CHUNK == 0)
         return part_mark(lp, block);
     return true;
+}
+
+/* Entries at the blocks base + k of the set bits of `starts`, in order. */
+static bool part_add_bits(list_part *lp, uint64_t starts, size_t base) {
+    size_t m = count_bits(starts), skip = (CHUNK - lp->count % CHUNK) % CHUNK;
+    lp->count += m;
+    // The next entry to remember comes `skip` entries on; m < CHUNK: one at most.
+    if (skip >= m)
+        return true;
+    while (skip--)
+        starts &= starts - 1;
+    return part_mark(lp, base + mph__lowest_bit(starts));
 }
 
 static void part_fini(list_part *lp) {
@@ -228,6 +267,20 @@ static bool same_alloc(const char *a, const char *b, size_t nb, size_t start, si
 /* The first block from i on (below n) whose class is `side` (FREED or
  * ALLOCATED) or REUSED: where a block of a listed allocation can be. */
 static size_t next_listed(const unsigned char *cls, size_t i, size_t n, mph_diff_class side) {
+#if defined(__SSE2__)
+    // Listed allocations can be far apart: 64 classes at a time to the next.
+    const __m128i mine = _mm_set1_epi8((char)side), reused = _mm_set1_epi8(MPH_DIFF_REUSED);
+    for (; i + 64 <= n; i += 64) {
+        __m128i hit = _mm_setzero_si128();
+        for (int k = 0; k < 64; k += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(cls + i + k));
+            hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, mine));
+            hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, reused));
+        }
+        if (_mm_movemask_epi8(hit))
+            break;
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, cls + i, 8);
@@ -304,82 +357,85 @@ static const mph_alloc *list_at(const mph_diff *d, const alloc_list *l, size_t i
 
 /* A pair being compared. */
 typedef struct pair_walk {
-    mph_diff *d;
     mph_area_pair *p;
     const char *O, *N;
     size_t common;
     unsigned char *cls;
-    list_part *gone_part, *new_part;
+    size_t classified;  /* classes [0, classified) are written */
+    size_t reuse_until; /* a gone allocation's blocks past `classified` up to here are
+                           marked when their classes are written */
+    uint64_t reused;    /* blocks taken for KEPT that turned out REUSED */
 } pair_walk;
 
-/* OLD's allocation [s, e) is gone: not in NEW, or not the same there. */
-static bool gone(pair_walk *w, size_t s, size_t e) {
-    mph_diff_type *t = &w->d->sum.by_type[w->d->type_of[(unsigned char)w->O[s]]];
-    t->gone_count++;
-    t->gone_blocks += e - s;
-    // Blocks NEW also uses were taken for KEPT: another allocation holds them now.
-    size_t lim = e < w->common ? e : w->common;
-    uint64_t reused = 0;
-    for (size_t i = s; i < lim; i++)
-        if (w->cls[i] == MPH_DIFF_KEPT) {
-            w->cls[i] = MPH_DIFF_REUSED;
-            reused++;
-        }
-    w->p->blocks[MPH_DIFF_KEPT] -= reused;
-    w->p->blocks[MPH_DIFF_REUSED] += reused;
-    return part_add(w->gone_part, s);
-}
-
-/* NEW's allocation [s, e) is new. */
-static bool is_new(pair_walk *w, size_t s, size_t e) {
-    mph_diff_type *t = &w->d->sum.by_type[w->d->type_of[(unsigned char)w->N[s]]];
-    t->new_count++;
-    t->new_blocks += e - s;
-    return part_add(w->new_part, s);
+/* The blocks of `bits` in the n blocks from base, all KEPT so far, are
+ * REUSED: another allocation holds them now. */
+static void mark_reused(pair_walk *w, size_t base, size_t n, uint64_t bits) {
+    if (!bits)
+        return;
+    w->reused += count_bits(bits);
+    unsigned char *c = w->cls + base;
+    size_t i = 0;
+    // KEPT (1) + 3 is REUSED (4): eight classes at a time.
+    for (; i + 8 <= n; i += 8) {
+        uint64_t b = bits >> i & 0xff, x;
+        if (!b)
+            continue;
+        // Bit j of b to the low bit of byte j (seven bits, then the eighth: no carries).
+        uint64_t spread = ((b & 0x7f) * UINT64_C(0x0002040810204081) & ONES) | (b >> 7) << 56;
+        memcpy(&x, c + i, 8);
+        x += 3 * spread;
+        memcpy(c + i, &x, 8);
+    }
+    for (; i < n; i++)
+        if (bits >> i & 1)
+            c[i] = MPH_DIFF_REUSED;
 }
 
 /* One side of a pair: its cells against the other side's. */
 typedef struct side_walk {
     const char *mine, *theirs;
     size_t n_mine, n_theirs;
-    bool old;    /* OLD's side: its changed allocations are gone, else new */
-    size_t done; /* its allocations ending at or before this are settled */
+    bool old;        /* OLD's side: its changed allocations are gone, else new */
+    list_part *part; /* its share of the gones or the news */
+    size_t done;     /* its allocations ending at or before this are settled */
+    /* Its changed allocations and their blocks by first cell, added to the
+     * totals per type at the end: one step less per allocation. */
+    uint64_t allocs_of[256], blocks_of[256];
 } side_walk;
 
-/* Where this side's allocations start and end in a stretch of n (<= 64)
- * blocks from base, as masks; empty when the walk is past the stretch. */
-typedef struct stretch {
-    size_t base, n;
-    uint64_t starts; /* bit k: an allocation starts at base + k */
-    uint64_t ends;   /* bit k: no tail at base + k, so an allocation holding the block before ends */
-} stretch;
+/* This side's allocation [s, e) is not the other side's: gone from OLD, or
+ * new in NEW. Counted; its entry in the list is the caller's. */
+static inline void count_changed(side_walk *sw, size_t s, size_t e) {
+    unsigned char c = (unsigned char)sw->mine[s];
+    sw->allocs_of[c]++;
+    sw->blocks_of[c] += e - s;
+}
 
-static const stretch no_stretch = {0, 0, 0, 0};
-
-/* The allocation holding block x (cells[x] used): from the stretch's masks
- * when it starts and ends inside it, else from the cells. */
-static void alloc_holding(const side_walk *sw, const stretch *st, size_t x, size_t *start,
-                          size_t *end) {
-    if (x >= st->base && x < st->base + st->n) {
-        uint64_t upto = (UINT64_C(2) << (x - st->base)) - 1; // bits 0 .. x (all for bit 63)
-        uint64_t s = st->starts & upto, e = st->ends & ~upto;
-        if (s && e) {
-            *start = st->base + mph__highest_bit(s);
-            *end = st->base + mph__lowest_bit(e);
-            return;
-        }
+/* The same, found from the cells. A gone allocation's blocks NEW also uses
+ * were taken for KEPT: another allocation holds them now. */
+static bool changed(pair_walk *w, side_walk *sw, size_t s, size_t e) {
+    count_changed(sw, s, e);
+    if (sw->old) {
+        size_t lim = e < w->classified ? e : w->classified;
+        for (size_t i = s; i < lim; i++)
+            if (w->cls[i] == MPH_DIFF_KEPT) {
+                w->cls[i] = MPH_DIFF_REUSED;
+                w->reused++;
+            }
+        if (e > lim)
+            w->reuse_until = e;
     }
-    alloc_around(sw->mine, sw->n_mine, x, start, end);
+    return part_add(sw->part, s);
 }
 
 /* The allocation of this side holding block x is not the other side's (once). */
-static bool changed_at(pair_walk *w, side_walk *sw, const stretch *st, size_t x) {
+static bool changed_at(pair_walk *w, side_walk *sw, size_t x) {
     if (x < sw->done)
         return true;
     size_t s, e;
-    alloc_holding(sw, st, x, &s, &e);
+    alloc_around(sw->mine, sw->n_mine, x, &s, &e);
     sw->done = e;
-    return sw->old ? gone(w, s, e) : is_new(w, s, e);
+    return changed(w, sw, s, e);
 }
 
 /* Where one side ends (block m): this side's allocation holding m is not the
@@ -389,56 +445,127 @@ static bool changed_at(pair_walk *w, side_walk *sw, const stretch *st, size_t x)
 static bool settle_at_end(pair_walk *w, side_walk *sw, size_t m) {
     char mine = m < sw->n_mine ? sw->mine[m] : 0, theirs = m < sw->n_theirs ? sw->theirs[m] : 0;
     if (m > 0 && sw->mine[m - 1] != MPH_CELL_FREE && mine != MPH_CELL_TAIL &&
-        theirs == MPH_CELL_TAIL && !changed_at(w, sw, &no_stretch, m - 1))
+        theirs == MPH_CELL_TAIL && !changed_at(w, sw, m - 1))
         return false;
-    return !mine || mine == MPH_CELL_FREE || changed_at(w, sw, &no_stretch, m);
+    return !mine || mine == MPH_CELL_FREE || changed_at(w, sw, m);
 }
+
+/* Every marked block's mark passed down to the start of its allocation: a
+ * block passes it on to the one below unless it starts an allocation (a used
+ * block that does not start one has a used block below, of the same
+ * allocation). Six steps of doubling reach across all 64. */
+static inline uint64_t fill_down(uint64_t marked, uint64_t starts) {
+    uint64_t pass = ~(starts >> 1); // bit k: block k + 1 starts nothing
+    for (unsigned step = 1; step < 64; step *= 2) {
+        marked |= marked >> step & pass;
+        pass &= pass >> step;
+    }
+    return marked;
+}
+
+/* One side's masks over a stretch: bit k tells about block base + k. */
+typedef struct side_bits {
+    uint64_t used, tail, theirs_tail;
+    bool prev_used; /* this side uses block base - 1 */
+} side_bits;
 
 /* Settle this side's allocations around the n blocks from base where the
  * sides differ: the one holding a differing block it uses, and the one ending
- * just before a tail of theirs where it has none. prev_used: this side uses
- * block base - 1. */
+ * just before a tail of theirs where it has none. By masks: such blocks are
+ * marked, each mark goes down to the start of its allocation, and the
+ * allocations so found are taken in order, their ends from the tails; only
+ * one reaching out of the stretch needs its cells read. kept: for OLD's
+ * side, the blocks whose class is KEPT so far. */
 static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t differ,
-                   uint64_t used, uint64_t tail, uint64_t theirs_tail, bool prev_used) {
-    uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
-    uint64_t used_before = used << 1 | (uint64_t)prev_used;
-    stretch st = {base, n, used & ~(tail & used_before), ~tail & all};
-    uint64_t holding = differ & used;
-    uint64_t after_end = used_before & ~tail & theirs_tail;
-    uint64_t todo = holding | after_end;
-    while (todo) {
-        unsigned k = mph__lowest_bit(todo);
-        if ((after_end >> k & 1) && !changed_at(w, sw, &st, base + k - 1))
-            return false;
-        if ((holding >> k & 1) && !changed_at(w, sw, &st, base + k))
-            return false;
-        // Blocks up to the end of what was settled need nothing more.
-        size_t next = sw->done > base + k + 1 ? sw->done - base : k + 1;
-        if (next >= 64)
-            break;
-        todo &= ~UINT64_C(0) << next;
+                   const side_bits *sb, uint64_t kept) {
+    uint64_t all = low_bits(n);
+    uint64_t used_before = sb->used << 1 | (uint64_t)sb->prev_used;
+    // Bit k: an allocation ends at k - 1 where the other side's goes on.
+    uint64_t after_end = used_before & ~sb->tail & sb->theirs_tail;
+    // One ending just before the stretch lies in the stretch before.
+    if ((after_end & 1) && !changed_at(w, sw, base - 1))
+        return false;
+    uint64_t marked = (differ & sb->used) | after_end >> 1;
+    if (sw->done > base) // blocks up to the end of what was settled need nothing more
+        marked &= ~low_bits(sw->done - base);
+    if (!marked)
+        return true;
+    uint64_t starts = sb->used & ~(sb->tail & used_before);
+    uint64_t held = fill_down(marked, starts);
+    // A mark that reached block base without a start: the allocation began earlier.
+    if ((held & ~starts & 1) && !changed_at(w, sw, base))
+        return false;
+    uint64_t found = held & starts;
+    if (!found)
+        return true;
+    if (!part_add_bits(sw->part, found, base))
+        return false;
+    // An allocation ends at the first block after its start with no tail.
+    uint64_t ends = ~sb->tail & all;
+    unsigned top = mph__highest_bit(found);
+    uint64_t top_ends = ends & (~UINT64_C(1) << top);
+    // The last may reach past the stretch: its end from the cells.
+    uint64_t inside = top_ends ? found : found & ~(UINT64_C(1) << top);
+    const unsigned char *cells = (const unsigned char *)sw->mine + base;
+    for (uint64_t x = inside; x; x &= x - 1) {
+        unsigned k = mph__lowest_bit(x);
+        unsigned e = mph__lowest_bit(ends & (~UINT64_C(1) << k));
+        sw->allocs_of[cells[k]]++;
+        sw->blocks_of[cells[k]] += e - k;
+    }
+    if (top_ends) {
+        sw->done = base + mph__lowest_bit(top_ends);
+    } else {
+        sw->done = tails_end(sw->mine, sw->n_mine, base + n);
+        count_changed(sw, base + top, sw->done);
+    }
+    if (sw->old) {
+        // Their blocks: each start and the run of tails after it (the carry of
+        // adding 1 at a run's first tail clears the run).
+        uint64_t seeds = found << 1 & sb->tail;
+        uint64_t blocks = found | (sb->tail & ~(sb->tail + seeds));
+        mark_reused(w, base, n, blocks & kept);
+        if (sw->done > base + n) // the last one's blocks in the stretches after this
+            w->reuse_until = sw->done;
     }
     return true;
 }
 
-/* Both sides' allocations that differ in the blocks both have. Only where the
- * cells differ can an allocation be other than the same on both sides. */
+/* Both sides' allocations that differ in the blocks both have, and the
+ * classes of those blocks, 64 at a time. Only where the cells differ can an
+ * allocation be other than the same on both sides. */
 static bool walk_common(pair_walk *w, side_walk *old_side, side_walk *new_side) {
     const char *O = w->O, *N = w->N;
+    uint64_t old_free = 0, new_free = 0, both_free = 0;
+    bool old_prev = false, new_prev = false; // block base - 1 used on each side
     for (size_t base = 0; base < w->common; base += 64) {
         size_t n = w->common - base < 64 ? w->common - base : 64;
-        if (memcmp(O + base, N + base, n) == 0)
-            continue;
+        uint64_t all = low_bits(n);
         block_bits bb;
-        block_bits_of(O + base, N + base, n, &bb);
-        bool old_prev = base > 0 && O[base - 1] != MPH_CELL_FREE;
-        bool new_prev = base > 0 && N[base - 1] != MPH_CELL_FREE;
-        if (!settle(w, old_side, base, n, bb.differ, bb.old_used, bb.old_tail, bb.new_tail,
-                    old_prev) ||
-            !settle(w, new_side, base, n, bb.differ, bb.new_used, bb.new_tail, bb.old_tail,
-                    new_prev))
-            return false;
+        scan_stretch(O + base, N + base, n, w->cls + base, &bb);
+        w->classified = base + n;
+        old_free += count_bits(bb.old_free);
+        new_free += count_bits(bb.new_free);
+        both_free += count_bits(bb.old_free & bb.new_free);
+        uint64_t old_used = ~bb.old_free & all, new_used = ~bb.new_free & all;
+        if (w->reuse_until > base)
+            mark_reused(w, base, n, low_bits(w->reuse_until - base) & old_used & new_used);
+        uint64_t differ = ~bb.same & all;
+        if (differ) {
+            side_bits os = {old_used, bb.old_tail, bb.new_tail, old_prev};
+            side_bits ns = {new_used, bb.new_tail, bb.old_tail, new_prev};
+            if (!settle(w, old_side, base, n, differ, &os, old_used & new_used) ||
+                !settle(w, new_side, base, n, differ, &ns, 0))
+                return false;
+        }
+        old_prev = old_used >> 63;
+        new_prev = new_used >> 63;
     }
+    uint64_t *blocks = w->p->blocks;
+    blocks[MPH_DIFF_FREE] += both_free;
+    blocks[MPH_DIFF_ALLOCATED] += old_free - both_free;
+    blocks[MPH_DIFF_FREED] += new_free - both_free;
+    blocks[MPH_DIFF_KEPT] += w->common - old_free - new_free + both_free;
     return true;
 }
 
@@ -456,7 +583,7 @@ static bool walk_rest(pair_walk *w, side_walk *sw) {
         }
         size_t s = i;
         i = tails_end(a, sw->n_mine, i + 1);
-        if (!(sw->old ? gone(w, s, i) : is_new(w, s, i)))
+        if (!changed(w, sw, s, i))
             return false;
     }
     return true;
@@ -468,15 +595,25 @@ static bool diff_pair(mph_diff *d, size_t pi, unsigned char *cls) {
     const mph_area *na = p->new_area >= 0 ? &d->new_s->areas[p->new_area] : NULL;
     const char *O = oa ? oa->cells : NULL, *N = na ? na->cells : NULL;
     size_t no = oa ? oa->n_blocks : 0, nn = na ? na->n_blocks : 0, common = p->common_blocks;
-    classify_common(O, N, common, cls, p->blocks);
     if (no > common)
         classify_one_side(O, common, no, cls, MPH_DIFF_FREED, p->blocks);
     if (nn > common)
         classify_one_side(N, common, nn, cls, MPH_DIFF_ALLOCATED, p->blocks);
-    pair_walk w = {d, p, O, N, common, cls, &d->gones.parts[pi], &d->news.parts[pi]};
-    side_walk old_side = {O, N, no, nn, true, 0}, new_side = {N, O, nn, no, false, 0};
-    return walk_common(&w, &old_side, &new_side) && walk_rest(&w, &old_side) &&
-           walk_rest(&w, &new_side);
+    pair_walk w = {p, O, N, common, cls, 0, 0, 0};
+    side_walk old_side = {O, N, no, nn, true, &d->gones.parts[pi], 0, {0}, {0}};
+    side_walk new_side = {N, O, nn, no, false, &d->news.parts[pi], 0, {0}, {0}};
+    bool ok = walk_common(&w, &old_side, &new_side) && walk_rest(&w, &old_side) &&
+              walk_rest(&w, &new_side);
+    p->blocks[MPH_DIFF_KEPT] -= w.reused;
+    p->blocks[MPH_DIFF_REUSED] += w.reused;
+    for (int c = 0; c < 256; c++) {
+        mph_diff_type *t = &d->sum.by_type[d->type_of[c]];
+        t->gone_count += old_side.allocs_of[c];
+        t->gone_blocks += old_side.blocks_of[c];
+        t->new_count += new_side.allocs_of[c];
+        t->new_blocks += new_side.blocks_of[c];
+    }
+    return ok;
 }
 
 /* ---------------------------------------------------------------- pairing */

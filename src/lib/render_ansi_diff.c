@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define CELLS_PER_GROUP 64
 
 static const mph_role class_role[MPH_DIFF_CLASS_COUNT] = {
@@ -65,7 +69,7 @@ typedef struct side {
 
 /* The CELLS_PER_GROUP cells of a side from block b, '.' past its end: what the
  * map shows of it. Points into the area when the group is whole, else into buf. */
-static const char *side_cells(const side *x, size_t b, char buf[CELLS_PER_GROUP]) {
+static inline const char *side_cells(const side *x, size_t b, char buf[CELLS_PER_GROUP]) {
     size_t have = x->a && b < x->a->n_blocks ? x->a->n_blocks - b : 0;
     if (have >= CELLS_PER_GROUP)
         return x->a->cells + b;
@@ -73,6 +77,17 @@ static const char *side_cells(const side *x, size_t b, char buf[CELLS_PER_GROUP]
         memcpy(buf, x->a->cells + b, have);
     memset(buf + have, MPH_CELL_FREE, CELLS_PER_GROUP - have);
     return buf;
+}
+
+/* As side_cells, with MPH_RUN_SLACK more cells readable after the group
+ * (their values unused). */
+static inline const char *side_run_cells(const side *x, size_t b,
+                                         char buf[CELLS_PER_GROUP + MPH_RUN_SLACK]) {
+    size_t have = x->a && b < x->a->n_blocks ? x->a->n_blocks - b : 0;
+    if (have >= CELLS_PER_GROUP + MPH_RUN_SLACK)
+        return x->a->cells + b;
+    memset(buf + CELLS_PER_GROUP, MPH_CELL_FREE, MPH_RUN_SLACK);
+    return side_cells(x, b, buf);
 }
 
 /* Everything one map needs, built once. */
@@ -134,54 +149,106 @@ static void title(mph_painter *p, const mph_area_pair *pr, const side *old_side,
     mph__out_putc(p->out, '\n');
 }
 
+#if defined(__SSE2__)
+/* g with class c's glyph where the class in cv is c. */
+static inline __m128i with_glyph(__m128i g, __m128i cv, mph_diff_class c) {
+    __m128i is = _mm_cmpeq_epi8(cv, _mm_set1_epi8((char)c));
+    return _mm_or_si128(_mm_and_si128(is, _mm_set1_epi8(class_glyph[c])),
+                        _mm_andnot_si128(is, g));
+}
+#endif
+
+/* Without colour, the glyphs of a group's CELLS_PER_GROUP cells of classes
+ * c: NEW's letter, or a changed cell's class glyph. No branch per cell:
+ * fragmented heaps change class every few cells. */
+static void plain_glyphs(const unsigned char *c, const char *new_cells, char *glyph) {
+#if defined(__SSE2__)
+    for (int k = 0; k < CELLS_PER_GROUP; k += 16) {
+        __m128i cv = _mm_loadu_si128((const __m128i *)(const void *)(c + k));
+        __m128i g = _mm_loadu_si128((const __m128i *)(const void *)(new_cells + k));
+        // Every class but KEPT, whose cells show NEW's letter.
+        g = with_glyph(g, cv, MPH_DIFF_FREE);
+        g = with_glyph(g, cv, MPH_DIFF_FREED);
+        g = with_glyph(g, cv, MPH_DIFF_ALLOCATED);
+        g = with_glyph(g, cv, MPH_DIFF_REUSED);
+        _mm_storeu_si128((__m128i *)(void *)(glyph + k), g);
+    }
+#else
+    for (int k = 0; k < CELLS_PER_GROUP; k += 8) {
+        uint64_t cw, g;
+        memcpy(&cw, c + k, 8);
+        memcpy(&g, new_cells + k, 8);
+        for (int x = 0; x < MPH_DIFF_CLASS_COUNT; x++) {
+            uint64_t is = mph__bytes_equal_mask(cw, (unsigned char)x);
+            if (class_glyph[x])
+                g = (is & UINT64_C(0x0101010101010101) * (unsigned char)class_glyph[x]) |
+                    (g & ~is);
+        }
+        memcpy(glyph + k, &g, 8);
+    }
+#endif
+}
+
+/* Bit k set where class k of the group differs from class k - 1 (at[-1]
+ * must be readable). */
+static uint64_t class_changes(const unsigned char *at) {
+#if defined(__SSE2__)
+    uint64_t same = 0;
+    for (int k = 0; k < CELLS_PER_GROUP; k += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(at + k));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(at + k - 1));
+        same |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) << k;
+    }
+    return ~same;
+#else
+    return ~mph__cells_same_bits((const char *)at, (const char *)at - 1, CELLS_PER_GROUP);
+#endif
+}
+
 /* One group of n (<= CELLS_PER_GROUP) cells from block g, at w. A cell shows
  * NEW's letter (OLD's when freed) in its class's colours; without colour, a
- * changed cell shows its class's glyph instead. The glyphs of the whole
- * group are made first; then each run of one class gets its escape and one
- * copy of its glyphs. */
+ * changed cell shows its class's glyph instead. With colour each run of one
+ * class gets its escape and one copy of its letters, all from one side. */
 static char *put_group(diff_map *m, const unsigned char *cls, const side *os, const side *ns,
                        size_t g, size_t n, char *w) {
-    // classes[0] stands before the group: a run always starts at the first cell.
-    unsigned char classes[CELLS_PER_GROUP + 1] = {0};
-    unsigned char *c = classes + 1;
-    char old_buf[CELLS_PER_GROUP], new_buf[CELLS_PER_GROUP];
-    char glyph[CELLS_PER_GROUP + MPH_RUN_SLACK];
-    memcpy(c, cls + g, n);
-    const char *old_cells = side_cells(os, g, old_buf), *new_cells = side_cells(ns, g, new_buf);
-    // A block free in both shows '.', which NEW's cell already is, and a kept
-    // one NEW's letter: only eight cells with a changed one need more.
-    memcpy(glyph, new_cells, CELLS_PER_GROUP);
-    for (size_t i = 0; i < CELLS_PER_GROUP; i += 8) {
-        uint64_t cw;
-        memcpy(&cw, c + i, 8);
-        if (!(cw & MPH_CHANGED_CLASS_BITS))
-            continue;
-        if (m->p.color) {
-            uint64_t ow, nw, freed = mph__bytes_equal_mask(cw, MPH_DIFF_FREED);
-            memcpy(&ow, old_cells + i, 8);
-            memcpy(&nw, new_cells + i, 8);
-            nw = (ow & freed) | (nw & ~freed);
-            memcpy(glyph + i, &nw, 8);
-        } else {
-            for (size_t j = i; j < i + 8; j++)
-                if (class_glyph[c[j]])
-                    glyph[j] = class_glyph[c[j]];
-        }
+    // A whole group's classes are read in place; the first group's and a
+    // short one's are copied (FREE past the end), after a byte that
+    // class_changes may read: a run always starts at the first cell anyway.
+    unsigned char classes[CELLS_PER_GROUP + 1];
+    const unsigned char *c = cls + g;
+    if (g == 0 || n < CELLS_PER_GROUP) {
+        memset(classes, 0, sizeof classes);
+        memcpy(classes + 1, cls + g, n);
+        c = classes + 1;
     }
+    char old_buf[CELLS_PER_GROUP + MPH_RUN_SLACK], new_buf[CELLS_PER_GROUP + MPH_RUN_SLACK];
     if (!m->p.color) {
-        memcpy(w, glyph, n);
+        // GROUP_ROOM holds all CELLS_PER_GROUP glyphs; only n are kept.
+        plain_glyphs(c, side_cells(ns, g, new_buf), w);
         return w + n;
     }
-    uint64_t starts = ~mph__cells_same_bits((const char *)c, (const char *)classes, n) | 1;
+    // Copied from the cells themselves: no store of the glyphs first, which
+    // the copies of runs at any offset would have to wait for.
+    const char *old_cells = side_run_cells(os, g, old_buf);
+    const char *new_cells = side_run_cells(ns, g, new_buf);
     uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
-    starts &= all;
+    // Runs start at 0 and at each change of class: each run ends where the next starts.
+    uint64_t later = class_changes(c) & all & ~UINT64_C(1);
     int cur = m->p.current;
-    while (starts) {
-        unsigned k = mph__lowest_bit(starts);
-        starts &= starts - 1;
-        size_t end = starts ? mph__lowest_bit(starts) : n;
-        w = mph__put_escape(w, &m->classes[c[k]], &cur);
-        w = mph__copy_run(w, glyph + k, end - k);
+    for (size_t k = 0;;) {
+        size_t end = later ? mph__lowest_bit(later) : n;
+        const mph_escape *e = &m->classes[c[k]];
+        w = mph__put_escape(w, e, &cur);
+        const char *from = (c[k] == MPH_DIFF_FREED ? old_cells : new_cells) + k;
+        // Most runs are short: one copy, and a loop only for the rest.
+        memcpy(w, from, MPH_RUN_SLACK);
+        if (end - k > MPH_RUN_SLACK)
+            mph__copy_run(w + MPH_RUN_SLACK, from + MPH_RUN_SLACK, end - k - MPH_RUN_SLACK);
+        w += end - k;
+        if (!later)
+            break;
+        later &= later - 1;
+        k = end;
     }
     m->p.current = cur;
     return w;
@@ -265,8 +332,9 @@ mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_option
         size_t skipped = 0, free_lines = 0;
         for (size_t b = 0; b < pr->n_blocks; b += width) {
             size_t end = width < pr->n_blocks - b ? b + width : pr->n_blocks;
-            bool changed, all_free;
-            scan_line(cls, b, end, &changed, &all_free);
+            bool changed = true, all_free = false;
+            if (o->changed_only || o->collapse_free) // else every line is printed
+                scan_line(cls, b, end, &changed, &all_free);
             if (o->changed_only && !changed) {
                 skipped++;
                 continue;
