@@ -127,32 +127,38 @@ static void compare(const mph_snapshot *s) {
     }
 }
 
+/* A snapshot of one to three areas of random cells, each `unit` times 1 to
+ * `most` blocks long. Free s->cells when done. */
+static void random_heap(mph_snapshot *s, mph_area areas[3], size_t unit, size_t most) {
+    memset(s, 0, sizeof *s);
+    s->n_areas = 1 + next() % 3;
+    s->block_size = 16;
+    size_t sizes[3], total = 0;
+    for (size_t a = 0; a < s->n_areas; a++) {
+        sizes[a] = unit * (1 + next() % most);
+        total += sizes[a];
+    }
+    s->cells = malloc(total);
+    fill(s->cells, total);
+    size_t at = 0;
+    for (size_t a = 0; a < s->n_areas; a++) {
+        areas[a] = (mph_area){0x1000u * (a + 1), true, at, sizes[a], s->cells + at, 1};
+        at += sizes[a];
+    }
+    s->areas = areas;
+    s->n_blocks = total;
+}
+
 TEST(stats_by_runs_equal_block_walk_random_heaps) {
     for (int round = 0; round < 300; round++) {
         mph_snapshot s;
-        memset(&s, 0, sizeof s);
         mph_area areas[3];
-        s.n_areas = 1 + next() % 3;
-        s.block_size = 16;
-        size_t sizes[3], total = 0;
-        for (size_t a = 0; a < s.n_areas; a++) {
-            sizes[a] = 4 * (1 + next() % (round < 100 ? 40 : 2000));
-            total += sizes[a];
-        }
-        s.cells = malloc(total);
-        fill(s.cells, total);
+        random_heap(&s, areas, 4, round < 100 ? 40 : 2000);
         // Now and then a whole area free, or full, or starting with a tail.
         if (round % 11 == 5)
-            memset(s.cells, '.', sizes[0]);
+            memset(s.cells, '.', areas[0].n_blocks);
         if (round % 13 == 7)
             s.cells[0] = '=';
-        size_t at = 0;
-        for (size_t a = 0; a < s.n_areas; a++) {
-            areas[a] = (mph_area){0x1000u * (a + 1), true, at, sizes[a], s.cells + at, 1};
-            at += sizes[a];
-        }
-        s.areas = areas;
-        s.n_blocks = total;
         compare(&s);
         free(s.cells);
     }
@@ -186,31 +192,16 @@ static void feed_in_pieces(const char *cells, size_t n, size_t ai, mph_stats *st
 TEST(figures_fed_in_pieces_equal_block_walk) {
     for (int round = 0; round < 300; round++) {
         mph_snapshot s;
-        memset(&s, 0, sizeof s);
         mph_area areas[3];
-        s.n_areas = 1 + next() % 3;
-        s.block_size = 16;
-        size_t sizes[3], total = 0;
-        for (size_t a = 0; a < s.n_areas; a++) {
-            sizes[a] = 1 + next() % (round < 100 ? 200 : 5000);
-            total += sizes[a];
-        }
-        s.cells = malloc(total);
-        fill(s.cells, total);
+        random_heap(&s, areas, 1, round < 100 ? 200 : 5000);
         if (round % 7 == 3) // long free stretches, as "lines all free"
-            memset(s.cells + total / 4, '.', total / 2);
+            memset(s.cells + s.n_blocks / 4, '.', s.n_blocks / 2);
         if (round % 13 == 7)
             s.cells[0] = '=';
-        size_t at = 0;
         mph_stats got, want;
         memset(&got, 0, sizeof got);
-        for (size_t a = 0; a < s.n_areas; a++) {
-            areas[a] = (mph_area){0x1000u * (a + 1), true, at, sizes[a], s.cells + at, 1};
-            feed_in_pieces(s.cells + at, sizes[a], a, &got);
-            at += sizes[a];
-        }
-        s.areas = areas;
-        s.n_blocks = total;
+        for (size_t a = 0; a < s.n_areas; a++)
+            feed_in_pieces(areas[a].cells, areas[a].n_blocks, a, &got);
         reference(&s, &want);
         compare_figures(&got, &want);
         free(s.cells);
