@@ -25,6 +25,9 @@ typedef struct input_options {
 /* Read and parse FILE ("-" or NULL = stdin). Prints located errors and
  * warnings to stderr; returns an exit code, and *out on EXIT_OK. */
 int cli_load(const char *path, const input_options *opts, mph_log **out);
+/* The same, with the messages of a FILE written to msgs (a live board's
+ * still go to stderr): a reading thread keeps them until its turn. */
+int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out);
 
 /* Print "mpheap: NAME:LINE:COL: error: message". */
 void cli_print_error(const char *name, const mph_error *err);

@@ -10,6 +10,7 @@ typedef struct load_job {
     const char *path;
     const input_options *in;
     bool last; /* the diff takes the log's last snapshot */
+    FILE *msgs; /* where its errors and warnings go */
     mph_log *log;
     int rc;
 } load_job;
@@ -18,7 +19,7 @@ typedef struct load_job {
  * snapshot's stats (kept with it): both are done on the reading core. */
 static void *load_in_thread(void *arg) {
     load_job *job = arg;
-    job->rc = cli_load(job->path, job->in, &job->log);
+    job->rc = cli_load_reporting_to(job->msgs, job->path, job->in, &job->log);
     size_t n = job->rc ? 0 : mph_log_snapshot_count(job->log);
     if (job->last && n) {
         mph_stats unused;
@@ -152,10 +153,15 @@ int cmd_diff(int argc, char **argv) {
     input_options live = in;
     live.port = port;
     // Two files are read at once, one on another core: reading is most of a diff.
-    load_job job = {port ? NULL : new_path, &live, files == 2 && !to, NULL, EXIT_OK};
-    load_job old_job = {old_path, &in, files == 2 && !from, NULL, EXIT_OK};
+    // NEW's messages wait in memory, to come after OLD's as they would unthreaded.
+    char *new_msgs = NULL;
+    size_t new_msgs_len = 0;
+    FILE *held = files == 2 && !port ? open_memstream(&new_msgs, &new_msgs_len) : NULL;
+    load_job job = {port ? NULL : new_path, &live, files == 2 && !to, held ? held : stderr, NULL,
+                    EXIT_OK};
+    load_job old_job = {old_path, &in, files == 2 && !from, stderr, NULL, EXIT_OK};
     pthread_t reader;
-    bool threaded = files == 2 && !port && pthread_create(&reader, NULL, load_in_thread, &job) == 0;
+    bool threaded = held && pthread_create(&reader, NULL, load_in_thread, &job) == 0;
     load_in_thread(&old_job);
     old_log = old_job.log;
     int rc = old_job.rc;
@@ -163,6 +169,12 @@ int cmd_diff(int argc, char **argv) {
         pthread_join(reader, NULL);
     else if (files == 2 && !rc)
         load_in_thread(&job);
+    if (held) {
+        fclose(held);
+        if (new_msgs_len)
+            fputs(new_msgs, stderr);
+        free(new_msgs);
+    }
     new_log = job.log;
     if (!rc)
         rc = job.rc;

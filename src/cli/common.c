@@ -27,29 +27,31 @@ int cli_exit_code(mph_status status) {
     }
 }
 
-void cli_print_error(const char *name, const mph_error *err) {
+static void print_error_to(FILE *msgs, const char *name, const mph_error *err) {
     if (err->line)
-        fprintf(stderr, "mpheap: %s:%lu:%lu: error: %s\n", name, err->line,
+        fprintf(msgs, "mpheap: %s:%lu:%lu: error: %s\n", name, err->line,
                 err->column ? err->column : 1, err->message);
     else
-        fprintf(stderr, "mpheap: %s: error: %s\n", name, err->message);
+        fprintf(msgs, "mpheap: %s: error: %s\n", name, err->message);
 }
 
-static void print_diagnostics(const char *name, const mph_log *log, int verbose) {
+void cli_print_error(const char *name, const mph_error *err) { print_error_to(stderr, name, err); }
+
+static void print_diagnostics(FILE *msgs, const char *name, const mph_log *log, int verbose) {
     size_t n = mph_log_diagnostic_count(log);
     for (size_t i = 0; i < n; i++) {
         const mph_diagnostic *d = mph_log_diagnostic(log, i);
         if (d->level == MPH_DIAG_NOTE && verbose < 1)
             continue;
-        fprintf(stderr, "mpheap: %s:%lu:%lu: %s: %s\n", name, d->line, d->column ? d->column : 1,
+        fprintf(msgs, "mpheap: %s:%lu:%lu: %s: %s\n", name, d->line, d->column ? d->column : 1,
                 d->level == MPH_DIAG_WARNING ? "warning" : "note", d->message);
     }
     if (verbose >= 1 && mph_log_skipped_lines(log))
-        fprintf(stderr, "mpheap: %s: note: %lu lines are not part of any dump\n", name,
+        fprintf(msgs, "mpheap: %s: note: %lu lines are not part of any dump\n", name,
                 mph_log_skipped_lines(log));
 }
 
-int cli_load(const char *path, const input_options *opts, mph_log **out) {
+int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out) {
     if (opts->port) {
         if (path) {
             fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
@@ -61,7 +63,7 @@ int cli_load(const char *path, const input_options *opts, mph_log **out) {
     const char *name = use_stdin ? "<stdin>" : path;
     FILE *f = use_stdin ? stdin : fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", name, strerror(errno));
+        fprintf(msgs, "mpheap: %s: error: %s\n", name, strerror(errno));
         return EXIT_IO;
     }
     mph_error err = {0};
@@ -69,7 +71,7 @@ int cli_load(const char *path, const input_options *opts, mph_log **out) {
     char *buf = malloc(READ_CHUNK);
     int rc = EXIT_OK;
     if (!p || !buf) {
-        fprintf(stderr, "mpheap: %s: error: out of memory\n", name);
+        fprintf(msgs, "mpheap: %s: error: out of memory\n", name);
         rc = EXIT_IO;
         goto done;
     }
@@ -77,29 +79,33 @@ int cli_load(const char *path, const input_options *opts, mph_log **out) {
     while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {
         mph_status st = mph_parser_feed(p, buf, n, &err);
         if (st) {
-            cli_print_error(name, &err);
+            print_error_to(msgs, name, &err);
             rc = cli_exit_code(st);
             goto done;
         }
     }
     if (ferror(f)) {
-        fprintf(stderr, "mpheap: %s: error: read failed: %s\n", name, strerror(errno));
+        fprintf(msgs, "mpheap: %s: error: read failed: %s\n", name, strerror(errno));
         rc = EXIT_IO;
         goto done;
     }
     mph_status st = mph_parser_finish(p, out, &err);
     if (st) {
-        cli_print_error(name, &err);
+        print_error_to(msgs, name, &err);
         rc = cli_exit_code(st);
         goto done;
     }
-    print_diagnostics(name, *out, opts->verbose);
+    print_diagnostics(msgs, name, *out, opts->verbose);
 done:
     free(buf);
     mph_parser_free(p);
     if (!use_stdin)
         fclose(f);
     return rc;
+}
+
+int cli_load(const char *path, const input_options *opts, mph_log **out) {
+    return cli_load_reporting_to(stderr, path, opts, out);
 }
 
 int cli_parse_size(const char *text, uint64_t *out) {

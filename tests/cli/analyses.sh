@@ -144,6 +144,18 @@ if [ -d "$S" ]; then
     expect diff-map-freed-cells test "$minus" = "$(get "$T/a" blocks.freed)"
     expect diff-legend test "$(grep -c '^legend .*allocated.*freed.*reused' "$T/full.txt")" = 1
 
+    # OLD and NEW are read on two threads, but their warnings come in order:
+    # OLD's first, every time (NEW's are held until OLD's are out).
+    sed 's/ No. of 1-blocks: [0-9]*/ No. of 1-blocks: 1/' "$T/two.txt" >"$T/two-w.txt"
+    sed 's/ No. of 1-blocks: [0-9]*/ No. of 1-blocks: 2/' "$T/three.txt" >"$T/three-w.txt"
+    order="" want=""
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        order="$order $("$MPHEAP" diff --no-map "$T/two-w.txt" "$T/three-w.txt" 2>&1 >/dev/null |
+            sed -n 's/^mpheap: \([^:]*\):.*warning.*/\1/p' | tr '\n' ' ')"
+        want="$want $T/two-w.txt $T/three-w.txt "
+    done
+    expect diff-warnings-in-order test "$order" = "$want"
+
     # Another run of the same program: another base address, same offsets.
     sed 's/from 7f2e6844fc00:/from 7f0012340000:/' "$T/two.txt" >"$T/two-moved.txt"
     "$MPHEAP" diff --json "$T/two.txt" "$T/two-moved.txt" | flat >"$T/m"
