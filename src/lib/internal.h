@@ -104,8 +104,8 @@ const char *mph__fmt_size(char buf[32], uint64_t bytes); /* 253.0 KiB */
 #include <string.h>
 
 /* sink.c: a buffer on the heap (64 KiB is much for a stack) writing to sink;
- * NULL, with err set, when out of memory. mph__out_close flushes and frees it
- * and returns the first error of the whole run. */
+ * NULL, with err set, when out of memory or sink is NULL. mph__out_close
+ * flushes and frees it and returns the first error of the whole run. */
 mph_outbuf *mph__out_new(mph_sink *sink, mph_error *err);
 mph_status mph__out_close(mph_outbuf *o, mph_error *err);
 

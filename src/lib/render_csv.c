@@ -2,7 +2,6 @@
  * the same rows as the text and JSON timeline. */
 #include "analyses.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static void field(mph_outbuf *o, const char *s) {
@@ -32,12 +31,9 @@ mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink, mph_er
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no timeline or sink");
         return MPH_ERR_ARG;
     }
-    mph_outbuf *o = malloc(sizeof *o);
-    if (!o) {
-        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    mph_outbuf *o = mph__out_new(sink, err);
+    if (!o)
         return MPH_ERR_NOMEM;
-    }
-    mph__out_init(o, sink);
     unsigned bpb = mph_timeline_block_size(t);
     mph__out_puts(o, "index,label,time,total_bytes,used_bytes,free_bytes,largest_free_bytes,"
                      "total_blocks,used_blocks,free_blocks,largest_free_blocks,fragmentation,"
@@ -66,7 +62,5 @@ mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink, mph_er
                             (unsigned long long)st->by_type[ty].blocks);
         mph__out_puts(o, "\r\n");
     }
-    mph_status rc = mph__out_finish(o, err);
-    free(o);
-    return rc;
+    return mph__out_close(o, err);
 }

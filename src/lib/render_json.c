@@ -5,7 +5,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define JSON_DEPTH 16
@@ -142,13 +141,9 @@ static void jw_type_letter(jw *w, const char *key, mph_type t) {
 }
 
 static mph_outbuf *begin(jw *w, mph_sink *sink, mph_error *err, const char *schema) {
-    mph_outbuf *o = sink ? malloc(sizeof *o) : NULL;
-    if (!o) {
-        mph__error_set(err, sink ? MPH_ERR_NOMEM : MPH_ERR_ARG, 0, 0,
-                       sink ? "out of memory" : "no sink");
+    mph_outbuf *o = mph__out_new(sink, err);
+    if (!o)
         return NULL;
-    }
-    mph__out_init(o, sink);
     memset(w, 0, sizeof *w);
     w->out = o;
     jw_open(w, NULL, '{', false);
@@ -160,9 +155,7 @@ static mph_outbuf *begin(jw *w, mph_sink *sink, mph_error *err, const char *sche
 static mph_status end(jw *w, mph_error *err) {
     jw_close(w, '}');
     mph__out_putc(w->out, '\n');
-    mph_status rc = mph__out_finish(w->out, err);
-    free(w->out);
-    return rc;
+    return mph__out_close(w->out, err);
 }
 
 static void snapshot_source(jw *w, const char *key, const char *name, const mph_snapshot *s) {

@@ -6,23 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static mph_outbuf *out_new(mph_sink *sink, mph_error *err) {
-    mph_outbuf *o = sink ? malloc(sizeof *o) : NULL;
-    if (!o) {
-        mph__error_set(err, sink ? MPH_ERR_NOMEM : MPH_ERR_ARG, 0, 0,
-                       sink ? "out of memory" : "no sink");
-        return NULL;
-    }
-    mph__out_init(o, sink);
-    return o;
-}
-
-static mph_status out_done(mph_outbuf *o, mph_error *err) {
-    mph_status rc = mph__out_finish(o, err);
-    free(o);
-    return rc;
-}
-
 /* End a line without the blanks an empty last column left. */
 static void endl(mph_outbuf *o) {
     while (o->len && o->buf[o->len - 1] == ' ')
@@ -129,7 +112,7 @@ mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_optio
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no report or options");
         return MPH_ERR_ARG;
     }
-    mph_outbuf *o = out_new(sink, err);
+    mph_outbuf *o = mph__out_new(sink, err);
     if (!o)
         return err ? err->code : MPH_ERR_NOMEM;
     const mph_snapshot *s = r->snapshot;
@@ -223,7 +206,7 @@ mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_optio
                             100.0 * x->fragmentation, mph__fmt_count(b, x->allocs));
         }
     }
-    return out_done(o, err);
+    return mph__out_close(o, err);
 }
 
 /* ------------------------------------------------------------------- diff */
@@ -288,7 +271,7 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no diff or options");
         return MPH_ERR_ARG;
     }
-    mph_outbuf *o = out_new(sink, err);
+    mph_outbuf *o = mph__out_new(sink, err);
     if (!o)
         return err ? err->code : MPH_ERR_NOMEM;
     const mph_diff_summary *sum = mph_diff_get_summary(d);
@@ -317,7 +300,7 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
                             mph__fmt_count(e, x->old_blocks * ob),
                             mph__fmt_count(f, x->new_total_blocks * nb));
         }
-        return out_done(o, err);
+        return mph__out_close(o, err);
     }
     unsigned bpb = nb ? nb : ob;
     const uint64_t *bl = sum->blocks;
@@ -357,7 +340,7 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
     }
     alloc_list(o, "new allocations", d, false, opt->max_list);
     alloc_list(o, "gone allocations", d, true, opt->max_list);
-    return out_done(o, err);
+    return mph__out_close(o, err);
 }
 
 /* --------------------------------------------------------------- timeline */
@@ -457,7 +440,7 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
     }
     size_t n = mph_timeline_row_count(t);
     double *v = malloc(n * sizeof *v);
-    mph_outbuf *o = v ? out_new(sink, err) : NULL;
+    mph_outbuf *o = v ? mph__out_new(sink, err) : NULL;
     if (!o) {
         free(v);
         if (!v)
@@ -603,7 +586,7 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
         }
     }
     free(v);
-    return out_done(o, err);
+    return mph__out_close(o, err);
 }
 
 /* ------------------------------------------------------------------ check */
@@ -628,7 +611,7 @@ mph_status mph_render_text_check(const mph_check_result *res, size_t n, const mp
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no results or options");
         return MPH_ERR_ARG;
     }
-    mph_outbuf *o = out_new(sink, err);
+    mph_outbuf *o = mph__out_new(sink, err);
     if (!o)
         return err ? err->code : MPH_ERR_NOMEM;
     size_t failed = 0;
@@ -686,5 +669,5 @@ mph_status mph_render_text_check(const mph_check_result *res, size_t n, const mp
     else
         mph__out_printf(o, "%s: ok, %zu limit%s hold%s\n", opt->name ? opt->name : "check", n,
                         n == 1 ? "" : "s", n == 1 ? "s" : "");
-    return out_done(o, err);
+    return mph__out_close(o, err);
 }

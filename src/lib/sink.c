@@ -49,9 +49,10 @@ void mph__out_printf(mph_outbuf *o, const char *fmt, ...) {
 }
 
 mph_outbuf *mph__out_new(mph_sink *sink, mph_error *err) {
-    mph_outbuf *o = malloc(sizeof *o);
+    mph_outbuf *o = sink ? malloc(sizeof *o) : NULL;
     if (!o) {
-        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        mph__error_set(err, sink ? MPH_ERR_NOMEM : MPH_ERR_ARG, 0, 0,
+                       sink ? "out of memory" : "no sink");
         return NULL;
     }
     mph__out_init(o, sink);
