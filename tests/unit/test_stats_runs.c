@@ -104,19 +104,7 @@ static void compare(const mph_snapshot *s) {
     mph__snapshot_figures(s, &figures);
     compare_figures(&figures, &want);
     CHECK(mph_stats_compute(s, MPH_ALL_AREAS, &got, NULL) == MPH_OK);
-    CHECK_EQ(got.total_blocks, want.total_blocks);
-    CHECK_EQ(got.free_blocks, want.free_blocks);
-    CHECK_EQ(got.used_blocks, want.used_blocks);
-    CHECK_EQ(got.allocs, want.allocs);
-    CHECK_EQ(got.orphan_tails, want.orphan_tails);
-    CHECK_EQ(got.n_1block, want.n_1block);
-    CHECK_EQ(got.n_2block, want.n_2block);
-    CHECK_EQ(got.max_alloc_blocks, want.max_alloc_blocks);
-    CHECK_EQ(got.largest_free_blocks, want.largest_free_blocks);
-    CHECK_EQ(got.largest_free_area, want.largest_free_area);
-    CHECK_EQ(got.largest_free_block, want.largest_free_block);
-    CHECK_EQ(got.free_runs, want.free_runs);
-    CHECK_EQ(got.free_above_top_blocks, want.free_above_top_blocks);
+    compare_figures(&got, &want);
     for (int k = 0; k < MPH_TYPE_COUNT; k++) {
         CHECK_EQ(got.by_type[k].allocs, want.by_type[k].allocs);
         CHECK_EQ(got.by_type[k].blocks, want.by_type[k].blocks);
