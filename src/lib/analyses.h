@@ -14,6 +14,15 @@ size_t mph__run_length(const char *cells, size_t n, size_t i, char c);
 uint64_t mph__cells_equal_bits(const char *cells, size_t n, char c);
 uint64_t mph__cells_same_bits(const char *a, const char *b, size_t n);
 
+/* An entry's size and index, to sort by size without global state. */
+typedef struct mph__sized {
+    uint64_t n_blocks;
+    size_t index;
+} mph__sized;
+
+/* qsort order of mph__sized: largest first, ties in index order. */
+int mph__by_size_desc(const void *x, const void *y);
+
 /* The index of the lowest set bit of x (x != 0). */
 static inline unsigned mph__lowest_bit(uint64_t x) {
 #if defined(__GNUC__)

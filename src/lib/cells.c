@@ -24,6 +24,13 @@ size_t mph__run_length(const char *cells, size_t n, size_t i, char c) {
     return i - start;
 }
 
+int mph__by_size_desc(const void *x, const void *y) {
+    const mph__sized *a = x, *b = y;
+    if (a->n_blocks != b->n_blocks)
+        return a->n_blocks > b->n_blocks ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
 uint64_t mph__cells_equal_bits(const char *cells, size_t n, char c) {
     uint64_t bits = 0;
 #if defined(__SSE2__)

@@ -345,20 +345,6 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
 
 /* --------------------------------------------------------------- timeline */
 
-/* A size and an index, to sort by size without global state. */
-typedef struct sized {
-    uint64_t n_blocks;
-    size_t index;
-} sized;
-
-/* Largest first; ties in their original order. */
-static int by_size_desc(const void *x, const void *y) {
-    const sized *a = x, *b = y;
-    if (a->n_blocks != b->n_blocks)
-        return a->n_blocks > b->n_blocks ? -1 : 1;
-    return a->index < b->index ? -1 : a->index > b->index;
-}
-
 static const char *const spark_utf8[8] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
                                           "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
                                           "\xe2\x96\x87", "\xe2\x96\x88"};
@@ -564,11 +550,11 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
         size_t shown = opt->max_list && opt->max_list < n_surv ? opt->max_list : n_surv;
         if (n_surv) {
             // The largest first: they are what a user looks at.
-            sized *idx = malloc(n_surv * sizeof *idx);
+            mph__sized *idx = malloc(n_surv * sizeof *idx);
             if (idx) {
                 for (size_t i = 0; i < n_surv; i++)
-                    idx[i] = (sized){mph_timeline_survivor_at(t, i)->alloc.n_blocks, i};
-                qsort(idx, n_surv, sizeof *idx, by_size_desc);
+                    idx[i] = (mph__sized){mph_timeline_survivor_at(t, i)->alloc.n_blocks, i};
+                qsort(idx, n_surv, sizeof *idx, mph__by_size_desc);
                 mph__out_printf(o, "  the largest %zu of them:\n", shown);
                 for (size_t i = 0; i < shown; i++) {
                     const mph_leak_survivor *sv = mph_timeline_survivor_at(t, idx[i].index);

@@ -2,30 +2,10 @@
  * gc_info() defines what the header's counts mean (py/gc.c): an allocation
  * is a head and the tails after it, a free run ends at a head or at the end
  * of its area. */
+#include "analyses.h"
 #include "figures.h"
 
 #include <string.h>
-
-/* Length of the run of byte c starting at cells[i], eight bytes at a time. */
-static size_t run_of(const char *cells, size_t n, size_t i, char c) {
-    size_t start = i;
-    const uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, cells + i, 8);
-        uint64_t x = w ^ pattern;
-        if (x) {
-            // Count the equal low-address bytes (little and big endian alike).
-            while (cells[i] == c)
-                i++;
-            return i - start;
-        }
-        i += 8;
-    }
-    while (i < n && cells[i] == c)
-        i++;
-    return i - start;
-}
 
 static unsigned bucket_of(uint64_t v) {
     unsigned k = 63u - (unsigned)__builtin_clzll(v | 1);
@@ -274,7 +254,7 @@ uint64_t mph_stats_fit_count(const mph_snapshot *s, uint64_t bytes) {
                 i++;
                 continue;
             }
-            size_t run = run_of(a->cells, a->n_blocks, i, '.');
+            size_t run = mph__run_length(a->cells, a->n_blocks, i, '.');
             count += run / need;
             i += run;
         }

@@ -109,19 +109,6 @@ static bool chain_push(chain *c, uint64_t blocks) {
     return true;
 }
 
-/* An entry's size and index, to sort by size without global state. */
-typedef struct sized {
-    size_t n_blocks, index;
-} sized;
-
-/* Largest first; ties in address order. */
-static int by_size_desc(const void *x, const void *y) {
-    const sized *a = x, *b = y;
-    if (a->n_blocks != b->n_blocks)
-        return a->n_blocks > b->n_blocks ? -1 : 1;
-    return a->index < b->index ? -1 : a->index > b->index;
-}
-
 /* All allocations of s, each new at `row`. */
 static bool collect(const mph_snapshot *s, size_t row, entries *out) {
     mph_alloc_iter it;
@@ -178,7 +165,7 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
     *rc = MPH_ERR_NOMEM;
     bool ok = false;
     long *pair_of_old = NULL;
-    sized *gone_idx = NULL, *new_idx = NULL;
+    mph__sized *gone_idx = NULL, *new_idx = NULL;
     if (!collect(n, row, cur))
         goto done;
     const mph_diff_summary *sum = mph_diff_get_summary(d);
@@ -258,14 +245,14 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
         size_t ng = 0, nn = 0;
         for (size_t j = 0; j < prev->n; j++)
             if (prev->v[j].gone && prev->v[j].type == (mph_type)ty)
-                gone_idx[ng++] = (sized){prev->v[j].n_blocks, j};
+                gone_idx[ng++] = (mph__sized){prev->v[j].n_blocks, j};
         for (size_t k = 0; k < cur->n; k++)
             if (cur->v[k].since == row && !cur->v[k].linked && cur->v[k].type == (mph_type)ty)
-                new_idx[nn++] = (sized){cur->v[k].n_blocks, k};
+                new_idx[nn++] = (mph__sized){cur->v[k].n_blocks, k};
         if (!ng || !nn)
             continue;
-        qsort(gone_idx, ng, sizeof *gone_idx, by_size_desc);
-        qsort(new_idx, nn, sizeof *new_idx, by_size_desc);
+        qsort(gone_idx, ng, sizeof *gone_idx, mph__by_size_desc);
+        qsort(new_idx, nn, sizeof *new_idx, mph__by_size_desc);
         // Cancel equal sizes as multisets; the first left on each side is its largest.
         size_t gi = 0, ni = 0;
         long from_j = -1, to_k = -1;
