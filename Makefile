@@ -37,7 +37,7 @@ $(BUILD)/%.o: %.c
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
 # The fuzz harness (fuzz/fuzz_parse.c) as a plain binary that replays inputs: any compiler.
-FUZZ_OBJ := $(BUILD)/fuzz/fuzz_parse.o $(BUILD)/fuzz/replay_main.o
+FUZZ_OBJ := $(BUILD)/fuzz/fuzz_parse.o $(BUILD)/fuzz/replay_main.o $(BUILD)/tests/unit/harness_read.o
 $(BUILD)/fuzz-replay: $(FUZZ_OBJ) $(BUILD)/libmpheap.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 -include $(FUZZ_OBJ:.o=.d)

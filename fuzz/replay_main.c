@@ -1,6 +1,8 @@
 /* Replays inputs through the fuzz harness without libFuzzer: any compiler,
  * any build (the test run uses it on fuzz/corpus/ and tests/data/). Takes
  * files and directories; a failed check aborts, so the exit status tells. */
+#include "../tests/unit/harness.h"
+
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,26 +20,14 @@ static int replay_file(const char *path) {
         fprintf(stderr, "fuzz-replay: %s: cannot open\n", path);
         return 1;
     }
-    size_t cap = 1 << 16, n = 0, got;
-    uint8_t *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *b = realloc(buf, cap *= 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf = b;
-            }
-        }
-    }
+    size_t n = 0;
+    char *buf = harness_read_stream(f, &n);
     fclose(f);
     if (!buf) {
         fprintf(stderr, "fuzz-replay: %s: out of memory\n", path);
         return 1;
     }
-    LLVMFuzzerTestOneInput(buf, n);
+    LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
     free(buf);
     replayed++;
     return 0;

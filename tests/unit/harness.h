@@ -13,6 +13,8 @@ void harness_register(const char *name, test_fn fn);
 void harness_check(int ok, const char *file, int line, const char *expr, const char *detail);
 /* Read a whole file; NULL when missing (the caller decides to skip). Free with free(). */
 char *harness_read_file(const char *path, size_t *len);
+/* Read the rest of f; NULL when out of memory. Free with free(). (harness_read.c) */
+char *harness_read_stream(FILE *f, size_t *len);
 void harness_skip(const char *why);
 
 #define TEST(name)                                                                                \
