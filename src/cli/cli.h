@@ -66,6 +66,9 @@ int cmd_show(int argc, char **argv);
  * naming OPTION; returns an exit code and *index. */
 int cli_pick_snapshot(const mph_log *log, const char *selector, const char *option,
                       size_t *index);
+/* --snapshot N|LABEL|all: the snapshots *first to *last ("all": every one, NULL: the
+ * last). Prints the error; returns an exit code. */
+int cli_pick_range(const mph_log *log, const char *selector, size_t *first, size_t *last);
 /* "FILE" or, when the log has several snapshots, "FILE#N" (the port with --port). */
 const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const input_options *in,
                               const mph_log *log, size_t index);

@@ -169,13 +169,10 @@ int cmd_check(int argc, char **argv) {
     mph_log *log = NULL;
     if ((rc = cli_load(path, &in, &log)))
         return rc;
-    size_t count = mph_log_snapshot_count(log), first = 0, last = count - 1;
-    if (!selector || strcmp(selector, "all") != 0) {
-        if ((rc = cli_pick_snapshot(log, selector, "--snapshot", &first))) {
-            mph_log_free(log);
-            return rc;
-        }
-        last = first;
+    size_t first, last;
+    if ((rc = cli_pick_range(log, selector, &first, &last))) {
+        mph_log_free(log);
+        return rc;
     }
     mph_check_result results[MAX_LIMITS];
     bool broken = false;

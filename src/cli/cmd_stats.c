@@ -118,18 +118,14 @@ int cmd_stats(int argc, char **argv) {
     mph_log *log = NULL;
     if ((rc = cli_load(path, &in, &log)))
         return rc;
-    size_t count = mph_log_snapshot_count(log), first = 0, last = count - 1;
-    if (!all) {
-        if ((rc = cli_pick_snapshot(log, selector, "--snapshot", &first))) {
-            mph_log_free(log);
-            return rc;
-        }
-        last = first;
-        if (!selector && count > 1)
-            fprintf(stderr, "mpheap: stats of snapshot %zu of %zu (--snapshot N|LABEL|all to "
-                            "choose)\n",
-                    count, count);
+    size_t count = mph_log_snapshot_count(log), first, last;
+    if ((rc = cli_pick_range(log, selector, &first, &last))) {
+        mph_log_free(log);
+        return rc;
     }
+    if (!selector && count > 1)
+        fprintf(stderr, "mpheap: stats of snapshot %zu of %zu (--snapshot N|LABEL|all to choose)\n",
+                count, count);
     for (size_t i = first; i <= last && rc == EXIT_OK; i++) {
         if (i > first)
             putchar('\n');

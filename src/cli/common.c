@@ -228,6 +228,18 @@ int cli_pick_snapshot(const mph_log *log, const char *selector, const char *opti
     return EXIT_OK;
 }
 
+int cli_pick_range(const mph_log *log, const char *selector, size_t *first, size_t *last) {
+    if (selector && strcmp(selector, "all") == 0) {
+        *first = 0;
+        *last = mph_log_snapshot_count(log) - 1;
+        return EXIT_OK;
+    }
+    int rc = cli_pick_snapshot(log, selector, "--snapshot", first);
+    if (rc == EXIT_OK)
+        *last = *first;
+    return rc;
+}
+
 const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const input_options *in,
                               const mph_log *log, size_t index) {
     const char *file = in && in->port ? in->port : !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
