@@ -5,6 +5,10 @@
 
 #include "internal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Length of the run of byte c starting at cells[i] (i < n), a word at a time. */
 size_t mph__run_length(const char *cells, size_t n, size_t i, char c);
 
@@ -13,6 +17,32 @@ size_t mph__run_length(const char *cells, size_t n, size_t i, char c);
  * where a[k] == b[k]; bits n and up are 0. */
 uint64_t mph__cells_equal_bits(const char *cells, size_t n, char c);
 uint64_t mph__cells_same_bits(const char *a, const char *b, size_t n);
+
+/* Both masks a map is read by: bit k of *free_m / *tail_m is set where
+ * cells[k] is free / a tail (n <= 64), from one read of the cells. */
+static inline void mph__cell_masks(const char *cells, size_t n, uint64_t *free_m, uint64_t *tail_m) {
+#if defined(__SSE2__)
+    if (n == 64) {
+        const __m128i dot = _mm_set1_epi8(MPH_CELL_FREE), eq = _mm_set1_epi8(MPH_CELL_TAIL);
+        uint64_t f = 0, t = 0;
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(cells + 16 * k));
+            f |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)) << (16 * k);
+            t |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, eq)) << (16 * k);
+        }
+        *free_m = f;
+        *tail_m = t;
+        return;
+    }
+#endif
+    uint64_t f = 0, t = 0;
+    for (size_t i = 0; i < n; i++) {
+        f |= (uint64_t)(cells[i] == MPH_CELL_FREE) << i;
+        t |= (uint64_t)(cells[i] == MPH_CELL_TAIL) << i;
+    }
+    *free_m = f;
+    *tail_m = t;
+}
 
 /* An entry's size and index, to sort by size without global state. */
 typedef struct mph__sized {

@@ -161,10 +161,8 @@ static void scan_stretch(const char *O, const char *N, size_t n, unsigned char *
     }
     for (; i < n; i++)
         cls[i] = (unsigned char)first_class(O[i] == MPH_CELL_FREE, N[i] == MPH_CELL_FREE);
-    bb->old_free = mph__cells_equal_bits(O, n, MPH_CELL_FREE);
-    bb->new_free = mph__cells_equal_bits(N, n, MPH_CELL_FREE);
-    bb->old_tail = mph__cells_equal_bits(O, n, MPH_CELL_TAIL);
-    bb->new_tail = mph__cells_equal_bits(N, n, MPH_CELL_TAIL);
+    mph__cell_masks(O, n, &bb->old_free, &bb->old_tail);
+    mph__cell_masks(N, n, &bb->new_free, &bb->new_tail);
     bb->same = mph__cells_same_bits(O, N, n);
 }
 

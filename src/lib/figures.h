@@ -7,11 +7,7 @@
 #ifndef MPHEAP_SRC_LIB_FIGURES_H
 #define MPHEAP_SRC_LIB_FIGURES_H
 
-#include "internal.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "analyses.h"
 
 /* The hot loop's helpers must be inlined into each instruction set's version. */
 #if defined(__GNUC__)
@@ -36,31 +32,6 @@ typedef struct mph__figures {
      * not looked at: the longest runs are exact only if 63 or more. */
     bool inner_skipped;
 } mph__figures;
-
-/* Bit i of *free_m / *tail_m: cells[i] is '.' / '='; n <= 64. */
-static inline void mph__cell_masks(const char *cells, size_t n, uint64_t *free_m, uint64_t *tail_m) {
-#if defined(__SSE2__)
-    if (n == 64) {
-        const __m128i dot = _mm_set1_epi8('.'), eq = _mm_set1_epi8('=');
-        uint64_t f = 0, t = 0;
-        for (int k = 0; k < 4; k++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(cells + 16 * k));
-            f |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dot)) << (16 * k);
-            t |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, eq)) << (16 * k);
-        }
-        *free_m = f;
-        *tail_m = t;
-        return;
-    }
-#endif
-    uint64_t f = 0, t = 0;
-    for (size_t i = 0; i < n; i++) {
-        f |= (uint64_t)(cells[i] == '.') << i;
-        t |= (uint64_t)(cells[i] == '=') << i;
-    }
-    *free_m = f;
-    *tail_m = t;
-}
 
 /* Is there a run of at least len (>= 1) set bits in x? O(log len) steps:
  * after each, bit i is set when the `have` bits from i up all are. */

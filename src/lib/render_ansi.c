@@ -286,8 +286,8 @@ static char *put_colored_cells(char *w, const char *cells, size_t n, const cell_
     char local[CELLS_PER_GROUP + MPH_RUN_SLACK]; // the copies read past a run's end
     memcpy(local, cells, n);
     uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
-    uint64_t free_bits = mph__cells_equal_bits(cells, n, MPH_CELL_FREE);
-    uint64_t tail_bits = mph__cells_equal_bits(cells, n, MPH_CELL_TAIL);
+    uint64_t free_bits, tail_bits;
+    mph__cell_masks(cells, n, &free_bits, &tail_bits);
     uint64_t after_free = free_bits << 1;
     uint64_t starts = (~(free_bits | tail_bits) | (free_bits & ~after_free) |
                        (tail_bits & after_free) | 1) & all;

@@ -2,7 +2,6 @@
  * gc_info() defines what the header's counts mean (py/gc.c): an allocation
  * is a head and the tails after it, a free run ends at a head or at the end
  * of its area. */
-#include "analyses.h"
 #include "figures.h"
 
 #include <string.h>
