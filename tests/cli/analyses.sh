@@ -36,8 +36,8 @@ stats_against_reference() { # NAME FILE SNAPSHOT
         return
     fi
     flat "$T/s.json" >"$T/got"
-    awk -v snap="$k" -v fits=4096,1000,16 -f tests/cli/stats-ref.awk "$file" >"$T/want"
-    if awk -f tests/cli/compare-figures.awk "$T/want" "$T/got" >"$T/cmp"; then
+    awk -v snap="$k" -v fits=4096,1000,16 -f tests/cli/hex.awk -f tests/cli/stats-ref.awk "$file" >"$T/want"
+    if awk -f tests/cli/hex.awk -f tests/cli/compare-figures.awk "$T/want" "$T/got" >"$T/cmp"; then
         ok "$name"
     else
         not_ok "$name" "$(head -n 5 "$T/cmp" | tr '\n' ';')"

@@ -2,14 +2,7 @@
 # stats-ref.awk), the second the actual ones (json-flat.awk of mpheap's JSON).
 # Hex strings ("0x...") are compared as numbers, fractions to 1e-6. Prints each
 # mismatch and "N figures compared"; exits 1 on a mismatch or a missing figure.
-function hex2dec(h,   i, v) {
-    h = tolower(h)
-    sub(/^0x/, "", h)
-    v = 0
-    for (i = 1; i <= length(h); i++)
-        v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-    return v
-}
+# Usage: awk -f hex.awk -f compare-figures.awk WANT GOT
 FNR == NR { want[$1] = $2; order[++n] = $1; next }
 { got[$1] = $2 }
 END {

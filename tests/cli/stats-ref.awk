@@ -2,17 +2,9 @@
 # tests: the dump text is expanded in text order (each "(N lines all free)"
 # is N x 64 free blocks; the offsets are not read), the block size is
 # "GC: total" / number of cells, and each figure is counted from the cells.
-# Usage: awk -v snap=K -v fits=4096,1024 -f stats-ref.awk DUMP
+# Usage: awk -v snap=K -v fits=4096,1024 -f hex.awk -f stats-ref.awk DUMP
 # (K = the K-th dump, counted by its "GC: total" line). Prints "PATH VALUE"
 # with the paths of the mpheap/stats/1 schema as json-flat.awk writes them.
-function hex2dec(h,   i, v) {
-    h = tolower(h)
-    sub(/^0x/, "", h)
-    v = 0
-    for (i = 1; i <= length(h); i++)
-        v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-    return v
-}
 function bucket(len,   k) {
     k = 0
     while (len >= 2) { len = int(len / 2); k++ }
