@@ -177,5 +177,4 @@ void mph__rows_scan_avx2(mph__rows *r); /* needs AVX2 and POPCNT */
  * address, fragmentation. */
 void mph__figures_derive(const mph_snapshot *s, mph_stats *st);
 
-
 #endif

@@ -18,10 +18,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #define CELLS_PER_ROW 64
 #define MAX_LINE (1u << 20)                      /* longer lines are cut (with a warning) */
 #define MAX_BLOCKS (UINT64_C(1) << 28)           /* 4-8 GiB heaps: 256 MiB of cells */

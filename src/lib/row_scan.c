@@ -36,16 +36,16 @@ MPH_HOT uint64_t hex8(uint32_t v) {
     return x + UINT64_C(0x3030303030303030) + letters * ('a' - '0' - 10);
 }
 
-/* The loop, with locals for everything it updates: the cells are chars,
- * which may alias anything behind a pointer. */
+/* The loop, with locals for everything it reads or updates: the cells are
+ * chars, which may alias anything behind a pointer. */
 MPH_HOT void rows_loop(mph__rows *r, cells_check *check) {
     const char *at = r->at, *end = r->end;
     char *cells = r->cells;
-    size_t n_blocks = r->n_blocks;
-    uint64_t offset = r->offset;
+    size_t n_blocks = r->n_blocks, room = r->room;
+    uint64_t offset = r->offset, step = r->step;
     mph__figures figures = *r->figures;
     unsigned long rows = 0;
-    while (end - at > ROW_TEXT && n_blocks + ROW_CELLS <= r->room) {
+    while (end - at > ROW_TEXT && n_blocks + ROW_CELLS <= room) {
         size_t len = at[ROW_TEXT] == '\n'                                                  ? ROW_TEXT
                      : end - at > ROW_TEXT + 1 && at[ROW_TEXT] == '\r' && at[ROW_TEXT + 1] == '\n' ? ROW_TEXT + 1
                                                                                                : 0;
@@ -57,7 +57,7 @@ MPH_HOT void rows_loop(mph__rows *r, cells_check *check) {
         memcpy(cells + n_blocks, at + 10, ROW_CELLS);
         mph__figures_feed_masks(&figures, free_m, tail_m, ROW_CELLS, false);
         n_blocks += ROW_CELLS;
-        offset += r->step;
+        offset += step;
         rows++;
         at += len + 1;
     }
