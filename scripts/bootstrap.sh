@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in gcc make clang libclang-rt-14-dev nodejs npm; do
+# python3 runs two tests (tests/data/gen.py, the board on a pty), which skip without it.
+for pkg in gcc make clang libclang-rt-14-dev nodejs npm python3; do
     pkg_installed "$pkg" || need+=("$pkg")
 done
 # node and npm may come from elsewhere (nvm, nodesource): then do not ask apt for them.
 if have node; then need=("${need[@]/nodejs}"); fi
 if have npm; then need=("${need[@]/npm}"); fi
+if have python3; then need=("${need[@]/python3}"); fi
 read -r -a need <<<"${need[*]:-}"
 if [ ${#need[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need[*]}"
