@@ -79,12 +79,108 @@ export async function getLoader() {
   return loaderPromise;
 }
 
+// A fixed heap. The pyscript build has MICROPY_GC_SPLIT_HEAP_AUTO: when nothing
+// fits, py/gc.c (gc_try_add_heap) adds a heap area if the port's
+// gc_get_max_new_split() says there is room for one. ports/webassembly/main.c
+// hard-codes that to `return 128 * 1024 * 1024;`, which compiles to a function
+// of its own: no locals, `i32.const 134217728` (5-byte LEB128), `end`. Making it
+// return 0 (the same 5 bytes, `80 80 80 80 00`) is what a port with no system
+// heap left reports: gc.c then adds no area, the allocation fails with
+// MemoryError, and mem_info()'s GC line says `max new split: 0`. Nothing else
+// changes: malloc, the JS side and the GC itself are untouched.
+const MAX_NEW_SPLIT_BODY = Buffer.from([0x00, 0x41, 0x80, 0x80, 0x80, 0xc0, 0x00, 0x0b]);
+const CONST_OFFSET = 2; // where the LEB128 of the constant starts in that body
+
+function readLeb128(buf, pos) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('truncated LEB128');
+    const b = buf[pos++];
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (!(b & 0x80)) return [value, pos];
+    if (shift > 35) throw new Error('LEB128 too long');
+  }
+}
+
+/**
+ * Return a copy of the MicroPython wasm binary whose gc_get_max_new_split()
+ * returns 0. Walks the module's sections to the code section and changes the
+ * one function body that is exactly `return 134217728`; throws if there is not
+ * exactly one (a different build of the package).
+ */
+export function fixedHeapWasm(bytes) {
+  const buf = Buffer.from(bytes); // a copy: the caller's bytes stay as they are
+  if (buf.length < 8 || buf.readUInt32LE(0) !== 0x6d736100 || buf.readUInt32LE(4) !== 1) {
+    throw new Error('not a WebAssembly module (version 1)');
+  }
+  const found = [];
+  let pos = 8;
+  while (pos < buf.length) {
+    const id = buf[pos++];
+    let size;
+    [size, pos] = readLeb128(buf, pos);
+    const end = pos + size;
+    if (id === 10) {
+      let count;
+      let p;
+      [count, p] = readLeb128(buf, pos);
+      for (let i = 0; i < count; i++) {
+        let bodySize;
+        [bodySize, p] = readLeb128(buf, p);
+        if (bodySize === MAX_NEW_SPLIT_BODY.length && buf.subarray(p, p + bodySize).equals(MAX_NEW_SPLIT_BODY)) {
+          found.push(p);
+        }
+        p += bodySize;
+      }
+    }
+    pos = end;
+  }
+  if (found.length !== 1) {
+    throw new Error(
+      `cannot make the heap fixed: ${found.length} functions return 134217728 (expected exactly one, ` +
+        `gc_get_max_new_split() of ports/webassembly/main.c); was ${MP_PACKAGE} changed?`,
+    );
+  }
+  buf.set([0x80, 0x80, 0x80, 0x80, 0x00], found[0] + CONST_OFFSET);
+  return buf;
+}
+
+let fixedWasm; // the patched binary, made once per process
+
+/**
+ * Run load() while WebAssembly.instantiate() gets the fixed-heap binary in
+ * place of the one the package reads (the package's loader offers no other
+ * hook: loadMicroPython() builds its own Emscripten Module). Boards are
+ * created one at a time in a process, so the swap cannot leak into another load.
+ */
+async function withFixedHeap(load) {
+  const original = WebAssembly.instantiate;
+  let patched = false;
+  WebAssembly.instantiate = function instantiate(source, imports) {
+    if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
+      if (!fixedWasm) fixedWasm = fixedHeapWasm(ArrayBuffer.isView(source) ? source : new Uint8Array(source));
+      source = fixedWasm;
+      patched = true;
+    }
+    return original.call(this, source, imports);
+  };
+  try {
+    const mp = await load();
+    if (!patched) throw new Error(`cannot make the heap fixed: ${MP_PACKAGE} did not load its wasm through WebAssembly.instantiate`);
+    return mp;
+  } finally {
+    WebAssembly.instantiate = original;
+  }
+}
+
 /**
  * Create a fresh MicroPython instance whose output bytes go to onByte(byte).
- * heapsize is the *initial* GC heap (the pyscript build grows it by adding
- * split-heap areas on demand).
+ * heap is the *initial* GC heap: the pyscript build grows it by adding
+ * split-heap areas on demand, unless fixedHeap is true (then it is all there is).
  */
-export async function createInterpreter({ heap, pystack }, onByte) {
+export async function createInterpreter({ heap, pystack, fixedHeap = false }, onByte) {
   const loadMicroPython = await getLoader();
   const opts = {
     heapsize: heap,
@@ -97,7 +193,7 @@ export async function createInterpreter({ heap, pystack }, onByte) {
     },
   };
   if (pystack !== undefined) opts.pystack = pystack;
-  return loadMicroPython(opts);
+  return fixedHeap ? withFixedHeap(() => loadMicroPython(opts)) : loadMicroPython(opts);
 }
 
 /** A growable byte buffer (cheaper than a JS array of numbers for multi-MB dumps). */

@@ -2,7 +2,7 @@
 // Run MicroPython code on a fresh WebAssembly interpreter and write the raw
 // bytes it prints to stdout (e.g. micropython.mem_info(1) heap dumps for tests).
 //
-// Usage: node board/run-script.mjs [--heap BYTES] [--pystack WORDS] STEP...
+// Usage: node board/run-script.mjs [--heap BYTES] [--fixed-heap] [--pystack WORDS] STEP...
 //   STEP = FILE.py | - (stdin) | -c CODE. Steps run in order on one interpreter,
 //   each in its own runPython() call: this port only collects garbage when
 //   control enters it from JavaScript, i.e. between steps (see README.md).
@@ -21,7 +21,7 @@ import {
 
 const PROG = 'run-script';
 
-const USAGE = `usage: node board/run-script.mjs [--heap BYTES] [--pystack WORDS] STEP...
+const USAGE = `usage: node board/run-script.mjs [--heap BYTES] [--fixed-heap] [--pystack WORDS] STEP...
 
 Runs each STEP (FILE.py, '-' for stdin, or -c CODE) in order on one fresh
 MicroPython (WebAssembly port) and writes what it prints to stdout, byte for
@@ -34,6 +34,8 @@ options:
   --heap BYTES      initial GC heap size; suffixes K, M, G (default 1M, max
                     512M). The heap grows by extra areas when a step needs more
                     (split heap: several "GC memory layout" blocks).
+  --fixed-heap      the heap cannot grow: an allocation that does not fit
+                    raises MemoryError (mem_info says "max new split: 0")
   --pystack WORDS   Python stack size in words (default 2048)
   -c CODE           a step given as text
   --time            report the start-up time and each step's run time on stderr
@@ -48,7 +50,7 @@ function usageError(msg) {
 }
 
 function parseArgs(argv) {
-  const opts = { heap: 1024 * 1024, pystack: undefined, steps: [], time: false };
+  const opts = { heap: 1024 * 1024, fixedHeap: false, pystack: undefined, steps: [], time: false };
   let onlyFiles = false;
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -68,6 +70,10 @@ function parseArgs(argv) {
     };
     try {
       if (arg === '--heap') opts.heap = parseSize(value(), 'heap size');
+      else if (arg === '--fixed-heap') {
+        if (inline !== undefined) usageError('--fixed-heap takes no value');
+        opts.fixedHeap = true;
+      }
       else if (arg === '--pystack') opts.pystack = parsePositiveInt(value(), 'pystack');
       else if (arg === '-c') opts.steps.push({ code: value(), file: '-c' });
       else if (arg === '--time') opts.time = true;

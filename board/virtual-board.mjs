@@ -9,7 +9,7 @@
 //   * raw-paste request \x05A\x01 in raw mode -> "R\x00" (understood, not supported),
 //   * soft reset (return 0x100) -> "MPY: soft reboot\r\n", fresh interpreter, same mode.
 //
-// Usage: node board/virtual-board.mjs [--heap BYTES] [--pystack WORDS]
+// Usage: node board/virtual-board.mjs [--heap BYTES] [--fixed-heap] [--pystack WORDS]
 //          [--banner|--no-banner] [--start-raw] [--raw-paste MODE] [--fault SPEC]...
 
 import fs from 'node:fs';
@@ -44,6 +44,9 @@ A MicroPython board (WebAssembly port) on stdin/stdout.
 options:
   --heap BYTES        initial GC heap size; suffixes K, M, G (default 1M).
                       The heap grows by extra areas on demand (split heap).
+  --fixed-heap        the heap cannot grow: like a board with a fixed heap, an
+                      allocation that does not fit raises MemoryError
+                      (mem_info says "max new split: 0")
   --pystack WORDS     Python stack size in words (default 2048)
   --banner            print the friendly REPL banner at start
   --no-banner         print nothing at start, like a running board when its
@@ -109,6 +112,7 @@ function parseFault(spec, faults) {
 function parseArgs(argv) {
   const opts = {
     heap: 1024 * 1024,
+    fixedHeap: false,
     pystack: undefined,
     banner: false,
     startRaw: false,
@@ -132,6 +136,10 @@ function parseArgs(argv) {
       switch (arg) {
         case '--heap':
           opts.heap = parseSize(value(), 'heap size');
+          break;
+        case '--fixed-heap':
+          if (inline !== undefined) throw new UsageError('--fixed-heap takes no value');
+          opts.fixedHeap = true;
           break;
         case '--pystack':
           opts.pystack = parsePositiveInt(value(), 'pystack');

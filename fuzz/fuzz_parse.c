@@ -132,13 +132,42 @@ static void render_all(const mph_snapshot *s, uint8_t opt) {
     if (mph_snapshot_block_count(s) > SMALL_MAX_BLOCKS)
         return;
     mph_ansi_options sets[] = {
-        {1, false, MPH_PALETTE_SEED, false, 1},   {3, true, MPH_PALETTE_TYPE, true, 1},
-        {2, true, MPH_PALETTE_RAINBOW, true, 7},  {1, false, MPH_PALETTE_MONO, true, 1},
-        {5, false, MPH_PALETTE_TYPE, true, 64},   {1, true, MPH_PALETTE_SEED, true, 1},
+        {1, false, MPH_PALETTE_SEED, false, 1, false, NULL},
+        {3, true, MPH_PALETTE_TYPE, true, 1, false, NULL},
+        {2, true, MPH_PALETTE_RAINBOW, true, 7, false, NULL},
+        {1, false, MPH_PALETTE_MONO, true, 1, false, NULL},
+        {5, false, MPH_PALETTE_TYPE, true, 64, false, NULL},
+        {1, true, MPH_PALETTE_SEED, true, 1, false, NULL},
         // extremes: scales and widths whose products overflow
-        {7, true, MPH_PALETTE_SEED, false, UINT64_MAX}, {1, true, MPH_PALETTE_TYPE, true, UINT64_C(1) << 58},
-        {1u << 30, true, MPH_PALETTE_RAINBOW, true, 3},
+        {7, true, MPH_PALETTE_SEED, false, UINT64_MAX, false, NULL},
+        {1, true, MPH_PALETTE_TYPE, true, UINT64_C(1) << 58, false, NULL},
+        {1u << 30, true, MPH_PALETTE_RAINBOW, true, 3, false, NULL},
     };
+    // The verdict for a few sizes (and the log's own), marked on the maps below.
+    static const uint64_t needs[] = {0, 1, 100, 4096, UINT64_C(1) << 40};
+    mph_verdict *verdict = NULL;
+    for (size_t i = 0; i < sizeof needs / sizeof *needs; i++) {
+        mph_verdict *v = NULL;
+        mph_error e = {0};
+        FUZZ_CHECK(mph_verdict_new(s, needs[(i + opt) % 5], &v, &e) == MPH_OK);
+        for (size_t w = 0; w < v->n_windows; w++) {
+            FUZZ_CHECK(v->windows[w].n_blockers >= 1 && v->windows[w].run.n_blocks >= v->need_blocks);
+            FUZZ_CHECK(!v->fits_now);
+        }
+        sink_state vs = {0, 0};
+        mph_sink vsink = {null_write, &vs};
+        mph_text_options to = {0};
+        FUZZ_CHECK(mph_render_text_verdict(v, &to, &vsink, &e) == MPH_OK);
+        FUZZ_CHECK(mph_render_json_verdict(v, &to, &vsink, &e) == MPH_OK);
+        if (!verdict && v->n_windows)
+            verdict = v;
+        else
+            mph_verdict_free(v);
+    }
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
+        sets[i].mark_largest = i % 2 == 0;
+        sets[i].verdict = verdict;
+    }
     sets[3].scale = mph_ansi_fit_scale(s, 1, 40);
     FUZZ_CHECK(sets[3].scale >= 1);
     FUZZ_CHECK(mph_ansi_fit_scale(s, 1u << 31, 1) >= 1);
@@ -166,6 +195,7 @@ static void render_all(const mph_snapshot *s, uint8_t opt) {
     mph_ansi_options bad = sets[0];
     bad.columns = 0;
     FUZZ_CHECK(mph_render_ansi_map(s, &bad, &sink, &err) == MPH_ERR_ARG);
+    mph_verdict_free(verdict);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -213,7 +243,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(n >= 1);
     for (size_t i = 0; i < n; i++) {
         const mph_snapshot *s = mph_log_snapshot(log, i);
-        FUZZ_CHECK(mph_snapshot_block_count(s) >= 1 && mph_snapshot_area_count(s) >= 1);
+        FUZZ_CHECK((mph_snapshot_block_count(s) >= 1 && mph_snapshot_area_count(s) >= 1) ||
+                   (mph_snapshot_header_only(s) && mph_snapshot_block_count(s) == 0));
         FUZZ_CHECK(mph_snapshot_first_line(s) <= mph_snapshot_last_line(s));
         size_t sum = 0;
         for (size_t a = 0; a < mph_snapshot_area_count(s); a++) {

@@ -116,7 +116,8 @@ typedef enum mph_block_size_source {
     MPH_BS_UNKNOWN = 0,
     MPH_BS_ROW_STEP,  /* the step between row offsets */
     MPH_BS_GC_TOTAL,  /* GC total / number of cells */
-    MPH_BS_OPTION     /* given by the caller */
+    MPH_BS_OPTION,    /* given by the caller */
+    MPH_BS_HEADER     /* no map: the header's byte figures allow only 16 of the usual sizes */
 } mph_block_size_source;
 
 /** How the rows' offsets were printed (the MicroPython era). */
@@ -225,6 +226,20 @@ size_t mph_snapshot_block_count(const mph_snapshot *s);
 /** Address of a block of an area; 0 when the base or block size is unknown. */
 uint64_t mph_snapshot_block_address(const mph_snapshot *s, size_t area, size_t block);
 
+/** True when the marker line says the dump was taken right after gc.collect(). */
+bool mph_snapshot_after_collect(const mph_snapshot *s);
+/**
+ * The size of a failed allocation next to the snapshot: "allocating N bytes"
+ * in its marker, else a "MemoryError: memory allocation failed, allocating N
+ * bytes" line after it (a traceback) or before it, up to the next or the
+ * previous dump. *line is where it was read. False when there is none.
+ */
+bool mph_snapshot_failed_alloc(const mph_snapshot *s, uint64_t *bytes, unsigned long *line);
+/** True when the dump had a header but no map (mem_info() without an argument). */
+bool mph_snapshot_header_only(const mph_snapshot *s);
+/** True when the map is shorter than the header's GC total: a truncated paste. */
+bool mph_snapshot_map_partial(const mph_snapshot *s);
+
 /** Walks the allocations in address order. Caller storage; no cleanup needed. */
 typedef struct mph_alloc_iter {
     const mph_snapshot *snapshot;
@@ -270,6 +285,110 @@ MPH_NODISCARD mph_status mph_stats_compute(const mph_snapshot *s, size_t area, m
 
 /** How many buffers of `bytes` bytes still fit in the free runs (each run holds floor(run / size)). */
 uint64_t mph_stats_fit_count(const mph_snapshot *s, uint64_t bytes);
+
+/* --------------------------------------------------------------- verdict */
+
+/*
+ * Why an allocation of N bytes fails, by MicroPython's own rules (py/gc.c,
+ * gc_alloc): it takes the first free run of enough blocks, areas in order,
+ * each from its start; when none is long enough it collects garbage and
+ * tries again; a port built with split-heap auto-growth (the header shows
+ * "max new split") then adds a new area big enough for it, if the system
+ * can give N + max(2048, N * 13 / 512) bytes.
+ *
+ * What a dump can tell: "fits now" exactly (from the map, or from the
+ * header's max free sz); "after a collection" only when the dump was taken
+ * right after gc.collect() (a marker saying so): otherwise used blocks may
+ * be garbage; "by growing" only as the port's promise (max new split).
+ */
+
+/** Where a verdict's size came from. */
+typedef enum mph_need_source {
+    MPH_NEED_NONE = 0, /* no size: the headline about the largest free run only */
+    MPH_NEED_CALLER,   /* --need */
+    MPH_NEED_LOG       /* a "MemoryError: ... allocating N bytes" next to the snapshot */
+} mph_need_source;
+
+/** The conclusion, in MicroPython's order: now, after a collection, by growing. */
+typedef enum mph_outcome {
+    MPH_OUTCOME_FITS_NOW,       /* a free run that long exists */
+    MPH_OUTCOME_MAY_AFTER_GC,   /* not now; a collection may free enough (the dump cannot tell) */
+    MPH_OUTCOME_FITS_BY_GROWING,/* not now, nor after the collection the dump was taken after; the port may add an area for it */
+    MPH_OUTCOME_FAILS,          /* not now, a collection frees nothing, the heap cannot grow for it */
+    MPH_OUTCOME_UNKNOWN         /* the dump does not say (no block size, or a partial map with no max free sz) */
+} mph_outcome;
+
+/** "fits-now", "may-fit-after-collection", "fits-by-growing", "fails", "unknown". */
+const char *mph_outcome_name(mph_outcome o);
+
+/** A free run: where and how long. */
+typedef struct mph_free_run {
+    size_t area, block;
+    uint64_t n_blocks;
+    uint64_t address; /* 0 when unknown */
+} mph_free_run;
+
+/**
+ * A window: a set of neighbouring allocations whose freeing would join the
+ * free runs around them into one run of at least the blocks needed.
+ */
+typedef struct mph_window {
+    mph_free_run run;        /* the free run freeing the blockers would make */
+    size_t n_blockers;
+    uint64_t blocker_blocks; /* their size together */
+    const mph_alloc *blockers; /* n_blockers, in address order; owned by the verdict */
+} mph_window;
+
+#define MPH_VERDICT_MAX_WINDOWS 8
+#define MPH_VERDICT_MAX_RUNS 8
+
+typedef struct mph_verdict {
+    const mph_snapshot *snapshot;
+    mph_need_source need_source;
+    uint64_t need_bytes;      /* 0 with MPH_NEED_NONE */
+    unsigned long need_line;  /* MPH_NEED_LOG: the line of the MemoryError */
+    unsigned block_size;      /* 0 when unknown */
+    uint64_t need_blocks;     /* bytes rounded up to blocks, as gc_alloc does; 0 when unknown */
+
+    bool has_map;             /* false: the dump had only the header */
+    bool map_partial;         /* the map is shorter than the header's GC total */
+    bool after_collect;       /* the marker says the dump was taken right after gc.collect() */
+
+    /* The largest free run: from the map when it is whole, else the header's max free sz. */
+    bool largest_known;
+    bool largest_from_header; /* then its place is unknown */
+    mph_free_run largest;
+    uint64_t free_blocks, total_blocks;
+
+    mph_outcome outcome;
+    bool fits_now;
+    mph_free_run first_fit;   /* fits_now with a map: the run gc_alloc takes (first fit) */
+
+    bool can_grow;            /* the header has max new split */
+    uint64_t max_new_split;   /* bytes */
+    uint64_t grow_needed;     /* bytes a new area must have for it (gc_try_add_heap's rule) */
+    bool fits_by_growing;     /* grow_needed <= max_new_split */
+
+    /* When it does not fit now (and there is a map): */
+    uint64_t largest_area_blocks; /* no window exists when need_blocks is more */
+    size_t n_windows;         /* best first: fewest allocations, then fewest blocks, then address */
+    mph_window windows[MPH_VERDICT_MAX_WINDOWS];
+    size_t n_runs;            /* the longest free runs, longest first */
+    mph_free_run runs[MPH_VERDICT_MAX_RUNS];
+    uint64_t free_runs;       /* all free runs */
+    uint64_t free_histogram[MPH_HISTOGRAM_BUCKETS]; /* free runs by length */
+} mph_verdict;
+
+/**
+ * The verdict for an allocation of need_bytes (> 0) on s, or with
+ * need_bytes == 0 the size from a MemoryError next to s, if any, else only
+ * the headline figures (need_source MPH_NEED_NONE). Two passes over the
+ * cells, no allocation per block. Returns MPH_OK and *out (free with
+ * mph_verdict_free), MPH_ERR_ARG or MPH_ERR_NOMEM. Borrows s.
+ */
+MPH_NODISCARD mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes,
+                                         mph_verdict **out, mph_error *err);
+void mph_verdict_free(mph_verdict *v);
 
 /* ----------------------------------------------------------------- sinks */
 
@@ -321,6 +440,7 @@ typedef enum mph_role {
     MPH_ROLE_DIFF_FREED,     /* diff: used before, free now */
     MPH_ROLE_DIFF_ALLOCATED, /* diff: free before, used now */
     MPH_ROLE_DIFF_REUSED,    /* diff: used in both, by different allocations */
+    MPH_ROLE_BLOCKER,        /* an allocation that splits the free memory (a verdict's best window) */
     MPH_ROLE_COUNT
 } mph_role;
 
@@ -339,6 +459,8 @@ typedef struct mph_ansi_options {
     mph_palette_kind palette;
     bool color;               /* emit ANSI escapes */
     uint64_t scale;           /* blocks per printed cell: 1 = the full map, K > 1 = overview */
+    bool mark_largest;        /* mark the largest free run (colour, or '_' without colour) */
+    const struct mph_verdict *verdict; /* mark its best window's blockers (NULL: none) */
 } mph_ansi_options;
 
 /** The summary above the map: sizes in bytes with units, largest free block and where, fragmentation, block size. */
@@ -626,6 +748,8 @@ typedef struct mph_diff_summary {
     uint64_t blocks[MPH_DIFF_CLASS_COUNT]; /* over every area pair */
     mph_diff_type by_type[MPH_TYPE_COUNT];
     mph_diff_type total;
+    mph_stats old_stats, new_stats; /* each side's figures (mph_stats_compute, all areas): its
+                                       largest free run and fragmentation, before and after */
 } mph_diff_summary;
 
 typedef struct mph_diff mph_diff;
@@ -657,6 +781,42 @@ const mph_alloc *mph_diff_new_at(const mph_diff *d, size_t i);
 /** Allocations in OLD only, in OLD's order; .area indexes OLD's areas. */
 size_t mph_diff_gone_count(const mph_diff *d);
 const mph_alloc *mph_diff_gone_at(const mph_diff *d, size_t i);
+
+/** How many of each list's largest allocations the diff finds while it compares. */
+#define MPH_DIFF_RANKED 100
+
+/**
+ * The k largest allocations of the news (gone false) or of the gones (true),
+ * largest first, equal sizes in list order (address order): their indexes
+ * for mph_diff_new_at / mph_diff_gone_at, written to idx[0 .. *n_out) (caller
+ * storage for k; *n_out = min(k, the list's count)). The lists themselves stay
+ * in address order. Up to MPH_DIFF_RANKED this only copies what the diff
+ * ranked while comparing; more writes and sorts the whole list (n log n, 16
+ * bytes per entry while sorting). MPH_OK, MPH_ERR_ARG or MPH_ERR_NOMEM.
+ */
+MPH_NODISCARD mph_status mph_diff_largest(const mph_diff *d, bool gone, size_t k, size_t *idx,
+                                          size_t *n_out, mph_error *err);
+
+/**
+ * OLD's largest free run (the first of the longest, as mph_stats gives it)
+ * and what NEW put in it: the allocations that now split it. Every NEW
+ * allocation that reaches into a run free in OLD is new, so they are one
+ * stretch of the news list, in address order.
+ */
+typedef struct mph_diff_split {
+    bool aligned;          /* false: the blocks cannot be aligned (MPH_ALIGN_NONE); nothing else is set */
+    bool has_run;          /* false: OLD has no free block */
+    size_t old_area, block; /* the run: OLD's area, first block */
+    size_t n_blocks;
+    uint64_t address;      /* in OLD; 0 when unknown */
+    long new_area;         /* NEW's area paired with it; -1 when NEW has none */
+    size_t common_blocks;  /* blocks of the run that NEW's area has (fewer when it is shorter) */
+    uint64_t used_blocks;  /* of those, the blocks NEW uses */
+    size_t first, count;   /* the news inside: mph_diff_new_at(first .. first + count - 1) */
+} mph_diff_split;
+
+/** The split, worked out on first request (a first request must not race another). Borrowed. */
+const mph_diff_split *mph_diff_get_split(const mph_diff *d);
 /** Sentences on how the areas were aligned, or why they cannot be. Borrowed. */
 size_t mph_diff_note_count(const mph_diff *d);
 const char *mph_diff_note_at(const mph_diff *d, size_t i);
@@ -670,11 +830,19 @@ typedef struct mph_timeline_row {
     mph_stats stats;   /* mph_stats_compute over all areas */
 } mph_timeline_row;
 
-/** A type whose allocations never decrease and end higher, in count or in blocks. */
+/** Rises a growing type needs, at the least (so its growth spans at least 3 snapshots). */
+#define MPH_LEAK_MIN_STEPS_UP 2
+
+/**
+ * A type whose allocations grow steadily, in count or in blocks: they rose
+ * in at least half of the steps between consecutive snapshots and in at
+ * least MPH_LEAK_MIN_STEPS_UP of them, and end higher than they started.
+ * A single rise (0 -> 1 tuple) is not listed.
+ */
 typedef struct mph_leak_type {
     mph_type type;
     uint64_t first_count, last_count, first_blocks, last_blocks;
-    bool count_grows, blocks_grow;
+    bool count_grows, blocks_grow; /* which of the two grows steadily (at least one does) */
     unsigned count_steps_up, block_steps_up; /* steps (of rows - 1) where it rose */
 } mph_leak_type;
 
@@ -693,7 +861,7 @@ typedef struct mph_leak_alloc {
     unsigned grew, moved;   /* steps where it grew; how many of those moved it */
 } mph_leak_alloc;
 
-/** An allocation present in every snapshot from row `since` (>= 1) to the last. */
+/** An allocation first seen in row `since` (>= 1) and present in every row from there to the last. */
 typedef struct mph_leak_survivor {
     mph_alloc alloc; /* in the last snapshot */
     size_t since;
@@ -712,7 +880,8 @@ typedef struct mph_timeline mph_timeline;
  * The timeline of n snapshots in order, with leak suspects. names[i] (or
  * NULL; names may be NULL) labels a snapshot that has no label of its own.
  * Consecutive snapshots are compared with mph_diff_compute; survivors need
- * rows >= 3, growing allocations need at least two growth steps. The
+ * rows >= 3, growing allocations at least two growth steps, growing types
+ * sustained growth (mph_leak_type). The
  * timeline copies what it keeps: the snapshots may be freed afterwards.
  * Returns MPH_OK and *out (free with mph_timeline_free), MPH_ERR_ARG
  * (n == 0) or MPH_ERR_NOMEM.
@@ -750,7 +919,8 @@ typedef enum mph_check_kind {
     MPH_CHECK_MIN_FREE,          /* bytes */
     MPH_CHECK_MAX_ALLOCS,        /* allocations of any type */
     MPH_CHECK_MAX_ALLOCS_OF,     /* allocations of .type */
-    MPH_CHECK_MIN_FIT            /* at least .value buffers of .size bytes still fit */
+    MPH_CHECK_MIN_FIT,           /* at least .value buffers of .size bytes still fit */
+    MPH_CHECK_NEED               /* one allocation of .size bytes succeeds (mph_verdict's rule) */
 } mph_check_kind;
 
 typedef struct mph_check_limit {
@@ -758,7 +928,9 @@ typedef struct mph_check_limit {
     uint64_t value;  /* bytes or a count */
     double fraction; /* the _FRACTION and FRAGMENTATION kinds */
     mph_type type;   /* MAX_ALLOCS_OF */
-    uint64_t size;   /* MIN_FIT: bytes of one buffer */
+    uint64_t size;   /* MIN_FIT: bytes of one buffer; NEED: bytes of the allocation */
+    bool growth;     /* MIN_LARGEST_FREE, NEED: a heap that can grow (max new split) passes
+                        when a new area could hold it */
 } mph_check_limit;
 
 typedef struct mph_check_result {
@@ -766,6 +938,9 @@ typedef struct mph_check_result {
     bool ok;
     uint64_t measured;          /* bytes or a count */
     double measured_fraction;   /* the fraction kinds */
+    bool by_growth;             /* it holds only because the heap can grow */
+    bool from_header;           /* measured from the header's figures (no map, or a partial one) */
+    mph_outcome outcome;        /* NEED: the verdict's outcome */
 } mph_check_result;
 
 /**
@@ -786,10 +961,17 @@ typedef struct mph_text_options {
     size_t max_list;                 /* allocations listed per list; 0 = all */
     bool ascii;                      /* timeline charts in ASCII, not block characters */
     bool verbose;                    /* check: also the limits that hold */
+    const struct mph_verdict *verdict; /* stats: a verdict to add (NULL: none) */
 } mph_text_options;
 
+/** The verdict (mph_verdict_new) as text lines; nothing when it has no size. */
+MPH_NODISCARD mph_status mph_render_text_verdict(const struct mph_verdict *v,
+                                                 const mph_text_options *o, mph_sink *sink,
+                                                 mph_error *err);
 MPH_NODISCARD mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_options *o,
                                                mph_sink *sink, mph_error *err);
+/** The diff: largest free run and fragmentation OLD -> NEW, block and type counts, the news
+ *  inside OLD's largest free run, then the news and gones largest first (o->max_list each). */
 MPH_NODISCARD mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *o,
                                               mph_sink *sink, mph_error *err);
 MPH_NODISCARD mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_options *o,
@@ -805,10 +987,15 @@ MPH_NODISCARD mph_status mph_render_text_check(const mph_check_result *results, 
  * names in o are written as given (NULL: null).
  */
 #define MPH_JSON_STATS_SCHEMA "mpheap/stats/1"
-#define MPH_JSON_DIFF_SCHEMA "mpheap/diff/1"
-#define MPH_JSON_TIMELINE_SCHEMA "mpheap/timeline/1"
+#define MPH_JSON_DIFF_SCHEMA "mpheap/diff/2"         /* 2: lists largest first; largest free, split */
+#define MPH_JSON_TIMELINE_SCHEMA "mpheap/timeline/2" /* 2: growing types need sustained growth */
 #define MPH_JSON_CHECK_SCHEMA "mpheap/check/1"
 
+#define MPH_JSON_VERDICT_SCHEMA "mpheap/verdict/1"
+/** The verdict alone; the stats document embeds the same object as "verdict" when o->verdict is set. */
+MPH_NODISCARD mph_status mph_render_json_verdict(const struct mph_verdict *v,
+                                                 const mph_text_options *o, mph_sink *sink,
+                                                 mph_error *err);
 MPH_NODISCARD mph_status mph_render_json_stats(const mph_stats_report *r, const mph_text_options *o,
                                                mph_sink *sink, mph_error *err);
 MPH_NODISCARD mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *o,

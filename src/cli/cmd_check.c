@@ -12,8 +12,11 @@ static const char usage[] =
     "is broken, 0 when all hold. Sizes take K/M suffixes (4096, 4K, 1.5M).\n"
     "\n"
     "limits (at least one; each may be given several times):\n"
-    "      --min-largest-free SIZE the largest free run (the biggest allocation that can\n"
-    "                              succeed) is at least SIZE\n"
+    "      --min-largest-free SIZE the largest free run (the biggest allocation that fits\n"
+    "                              now, without a collection) is at least SIZE; on a\n"
+    "                              heap that can grow, a new area for SIZE also passes\n"
+    "      --need SIZE             one allocation of SIZE bytes succeeds: a free run that\n"
+    "                              long exists, or the heap can grow by a new area for it\n"
     "      --max-fragmentation F   1 - largest free / total free is at most F (0.35 or 35%)\n"
     "      --max-used SIZE|P%      used bytes, or share of the heap, is at most this\n"
     "      --min-free SIZE         free bytes are at least SIZE\n"
@@ -27,6 +30,11 @@ static const char usage[] =
     "                              snapshot must pass)\n"
     "      --json                  the results as JSON (schema mpheap/check/1)\n"
     "  -q, --quiet                 print nothing; the exit status tells\n"
+    "      --no-growth             a heap that can grow (its header has \"max new split\")\n"
+    "                              passes --min-largest-free and --need only with a free\n"
+    "                              run that long (by default a new area counts)\n"
+    "Garbage is never counted: a dump not taken right after gc.collect() may hold\n"
+    "some, so the limits are about the heap as dumped (capture --gc for a clean one).\n"
     CLI_PORT_HELP
     "      --block-size BYTES      block size when the dump cannot tell it\n"
     "      --strict                treat every warning as an error\n"
@@ -34,7 +42,7 @@ static const char usage[] =
     "  -h, --help                  this text\n";
 
 enum { OPT_MIN_LARGEST = 256, OPT_MAX_FRAG, OPT_MAX_USED, OPT_MIN_FREE, OPT_MAX_ALLOCS,
-       OPT_MAX_ALLOCS_OF, OPT_FIT, OPT_JSON };
+       OPT_MAX_ALLOCS_OF, OPT_FIT, OPT_JSON, OPT_NEED, OPT_NO_GROWTH };
 
 #define MAX_LIMITS 64
 
@@ -90,6 +98,10 @@ static int parse_limit(int opt, const char *arg, mph_check_limit *l) {
             return bad("--max-allocs-of", "TYPE=N, e.g. L=100 or dict=20", arg);
         return EXIT_OK;
     }
+    case OPT_NEED:
+        l->kind = MPH_CHECK_NEED;
+        return cli_parse_size(arg, &l->size) && l->size ? EXIT_OK
+                                                        : bad("--need", "a size such as 4K", arg);
     case OPT_FIT: {
         l->kind = MPH_CHECK_MIN_FIT;
         snprintf(buf, sizeof buf, "%s", arg);
@@ -111,6 +123,8 @@ int cmd_check(int argc, char **argv) {
         {"max-allocs", required_argument, NULL, OPT_MAX_ALLOCS},
         {"max-allocs-of", required_argument, NULL, OPT_MAX_ALLOCS_OF},
         {"fit", required_argument, NULL, OPT_FIT},
+        {"need", required_argument, NULL, OPT_NEED},
+        {"no-growth", no_argument, NULL, OPT_NO_GROWTH},
         {"snapshot", required_argument, NULL, 's'},
         {"json", no_argument, NULL, OPT_JSON},
         {"quiet", no_argument, NULL, 'q'},
@@ -122,7 +136,7 @@ int cmd_check(int argc, char **argv) {
     mph_check_limit limits[MAX_LIMITS];
     size_t n_limits = 0;
     const char *selector = NULL;
-    bool json = false, quiet = false;
+    bool json = false, quiet = false, no_growth = false;
     mph_text_options o;
     memset(&o, 0, sizeof o);
     int c, rc;
@@ -136,6 +150,7 @@ int cmd_check(int argc, char **argv) {
         case OPT_MAX_ALLOCS:
         case OPT_MAX_ALLOCS_OF:
         case OPT_FIT:
+        case OPT_NEED:
             if (n_limits == MAX_LIMITS) {
                 fprintf(stderr, "mpheap: check: at most %d limits\n", MAX_LIMITS);
                 return EXIT_USAGE;
@@ -145,6 +160,7 @@ int cmd_check(int argc, char **argv) {
             n_limits++;
             break;
         case 's': selector = optarg; break;
+        case OPT_NO_GROWTH: no_growth = true; break;
         case OPT_JSON: json = true; break;
         case 'q': quiet = true; in.verbose = -1; break;
         case 'v': o.verbose = true; in.verbose++; break;
@@ -165,6 +181,8 @@ int cmd_check(int argc, char **argv) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
+    for (size_t i = 0; i < n_limits; i++)
+        limits[i].growth = !no_growth;
     const char *path = optind < argc ? argv[optind] : NULL;
     mph_log *log = NULL;
     if ((rc = cli_load(path, &in, &log)))

@@ -20,18 +20,28 @@ static const char usage[] =
     "      --strict                treat every warning as an error\n"
     "      --no-summary            leave out the figures above the map\n"
     "      --no-legend             leave out the legend\n"
+    "      --need SIZE             will an allocation of SIZE bytes (K, M) fit, and if\n"
+    "                              not, what splits the free memory (default: the size\n"
+    "                              of a MemoryError next to the snapshot, if any)\n"
     CLI_PORT_HELP
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
 enum { OPT_COLLAPSE = 256, OPT_COLOR, OPT_SCALE, OPT_NO_SUMMARY,
-       OPT_NO_LEGEND };
+       OPT_NO_LEGEND, OPT_NEED };
 
 static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, bool auto_columns,
-                    bool auto_scale, bool summary, bool legend, bool title) {
+                    bool auto_scale, bool summary, bool legend, bool title, uint64_t need) {
     const mph_snapshot *s = mph_log_snapshot(log, index);
     mph_sink sink = cli_stdout_sink();
     mph_error err = {0};
+    mph_verdict *verdict = NULL;
+    mph_status vst = mph_verdict_new(s, need, &verdict, &err);
+    if (vst) {
+        cli_print_error("mpheap", &err);
+        return cli_exit_code(vst);
+    }
+    opts.verdict = verdict;
     if (auto_columns || auto_scale) {
         // Fit the terminal: the gutter is "0x" + address digits + a space.
         unsigned width = cli_terminal_width();
@@ -54,10 +64,18 @@ static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, boo
     mph_status st = MPH_OK;
     if (summary)
         st = mph_render_ansi_summary(s, &opts, &sink, &err);
-    if (!st && legend)
-        st = mph_render_ansi_legend(s, &opts, &sink, &err);
-    if (!st)
-        st = mph_render_ansi_map(s, &opts, &sink, &err);
+    if (!st && summary)
+        st = mph_render_text_verdict(verdict, NULL, &sink, &err);
+    if (!st && mph_snapshot_header_only(s)) {
+        printf("(no map to draw: the dump has only the header's figures; call\n"
+               " micropython.mem_info(1), with an argument, for the map)\n");
+    } else {
+        if (!st && legend)
+            st = mph_render_ansi_legend(s, &opts, &sink, &err);
+        if (!st)
+            st = mph_render_ansi_map(s, &opts, &sink, &err);
+    }
+    mph_verdict_free(verdict);
     if (st) {
         cli_print_error("<stdout>", &err);
         return cli_exit_code(st);
@@ -76,11 +94,13 @@ int cmd_show(int argc, char **argv) {
         {"scale", required_argument, NULL, OPT_SCALE},
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
         {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
+        {"need", required_argument, NULL, OPT_NEED},
         CLI_PORT_LONGOPT,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in = {{0, false}, 0, NULL};
-    mph_ansi_options opts = {1, false, MPH_PALETTE_SEED, false, 1};
+    mph_ansi_options opts = {1, false, MPH_PALETTE_SEED, false, 1, true, NULL};
+    uint64_t need = 0;
     const char *selector = NULL, *color = "auto";
     bool auto_columns = true, auto_scale = false, summary = true, legend = true;
     int c;
@@ -128,6 +148,13 @@ int cmd_show(int argc, char **argv) {
             break;
         case OPT_NO_SUMMARY: summary = false; break;
         case OPT_NO_LEGEND: legend = false; break;
+        case OPT_NEED:
+            if (!cli_parse_size(optarg, &need) || need == 0) {
+                fprintf(stderr, "mpheap: --need takes a size in bytes (K, M suffixes), not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default:
             if ((c = cli_input_option(c, optarg, &in, usage)) != EXIT_OK)
@@ -170,7 +197,7 @@ int cmd_show(int argc, char **argv) {
         if (i > first)
             putchar('\n');
         rc = show_one(log, i, opts, auto_columns, auto_scale, summary, legend,
-                      count > 1 || mph_snapshot_label(mph_log_snapshot(log, i)));
+                      count > 1 || mph_snapshot_label(mph_log_snapshot(log, i)), need);
     }
     mph_log_free(log);
     if (fflush(stdout) != 0 && rc == EXIT_OK)

@@ -16,6 +16,10 @@ static const char usage[] =
     "                              label text, or all (text only) (default: the last)\n"
     "      --fit SIZE[,SIZE...]    how many buffers of SIZE bytes (K/M suffixes) still fit,\n"
     "                              each in one free run; repeatable, up to 16 sizes\n"
+    "      --need SIZE             will an allocation of SIZE bytes fit (now, after a\n"
+    "                              collection, by growing), and what splits the free\n"
+    "                              memory (default: a MemoryError's size next to the\n"
+    "                              snapshot, if the log has one)\n"
     "      --json                  the same figures as JSON (schema mpheap/stats/1,\n"
     "                              docs/json-schema.md)\n"
     CLI_PORT_HELP
@@ -24,7 +28,7 @@ static const char usage[] =
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_FIT = 256, OPT_JSON };
+enum { OPT_FIT = 256, OPT_JSON, OPT_NEED };
 
 static int add_fits(const char *list, uint64_t *fits, size_t *n) {
     char *copy = strdup(list);
@@ -50,12 +54,16 @@ static int add_fits(const char *list, uint64_t *fits, size_t *n) {
 }
 
 static int stats_one(const mph_log *log, size_t index, const char *path, const input_options *in,
-                     const uint64_t *fits, size_t n_fit, bool json) {
+                     const uint64_t *fits, size_t n_fit, bool json, uint64_t need) {
     const mph_snapshot *s = mph_log_snapshot(log, index);
     mph_error err = {0};
     mph_stats_report *r = NULL;
+    mph_verdict *v = NULL;
     mph_status st = mph_stats_report_new(s, fits, n_fit, &r, &err);
+    if (!st)
+        st = mph_verdict_new(s, need, &v, &err);
     if (st) {
+        mph_stats_report_free(r);
         cli_print_error("stats", &err);
         return cli_exit_code(st);
     }
@@ -64,7 +72,14 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
     memset(&o, 0, sizeof o);
     o.name = cli_snapshot_name(name, sizeof name, path, in, log, index);
     mph_sink sink = cli_stdout_sink();
+    o.verdict = v;
     st = json ? mph_render_json_stats(r, &o, &sink, &err) : mph_render_text_stats(r, &o, &sink, &err);
+    if (!st && !json) {
+        if (v->need_source != MPH_NEED_NONE)
+            putchar('\n');
+        st = mph_render_text_verdict(v, &o, &sink, &err);
+    }
+    mph_verdict_free(v);
     mph_stats_report_free(r);
     if (st) {
         cli_print_error("<stdout>", &err);
@@ -78,6 +93,7 @@ int cmd_stats(int argc, char **argv) {
         {"snapshot", required_argument, NULL, 's'},
         {"fit", required_argument, NULL, OPT_FIT},
         {"json", no_argument, NULL, OPT_JSON},
+        {"need", required_argument, NULL, OPT_NEED},
         CLI_PORT_LONGOPT,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
@@ -87,6 +103,7 @@ int cmd_stats(int argc, char **argv) {
     uint64_t fits[MPH_FIT_MAX];
     size_t n_fit = 0;
     bool json = false;
+    uint64_t need = 0;
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:vh", longopts, NULL)) != -1) {
@@ -97,6 +114,13 @@ int cmd_stats(int argc, char **argv) {
                 return rc;
             break;
         case OPT_JSON: json = true; break;
+        case OPT_NEED:
+            if (!cli_parse_size(optarg, &need) || need == 0) {
+                fprintf(stderr, "mpheap: --need takes a size in bytes (K, M suffixes), not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default:
             if ((c = cli_input_option(c, optarg, &in, usage)) != EXIT_OK)
@@ -129,7 +153,7 @@ int cmd_stats(int argc, char **argv) {
     for (size_t i = first; i <= last && rc == EXIT_OK; i++) {
         if (i > first)
             putchar('\n');
-        rc = stats_one(log, i, path, &in, fits, n_fit, json);
+        rc = stats_one(log, i, path, &in, fits, n_fit, json, need);
     }
     mph_log_free(log);
     if (fflush(stdout) != 0 && rc == EXIT_OK)

@@ -8,7 +8,25 @@
 
 static bool needs_bytes(mph_check_kind k) {
     return k == MPH_CHECK_MIN_LARGEST_FREE || k == MPH_CHECK_MAX_USED || k == MPH_CHECK_MIN_FREE ||
-           k == MPH_CHECK_MIN_FIT;
+           k == MPH_CHECK_MIN_FIT || k == MPH_CHECK_NEED;
+}
+
+/* Limits a dump with no whole map cannot answer: they count allocations or runs. */
+static bool needs_map(mph_check_kind k) {
+    return k == MPH_CHECK_MAX_ALLOCS || k == MPH_CHECK_MAX_ALLOCS_OF || k == MPH_CHECK_MIN_FIT;
+}
+
+/* No map, or a partial one: the header's figures stand for the whole heap. */
+static void header_figures(const mph_snapshot *s, mph_stats *st) {
+    const mph_header *h = &s->header;
+    uint64_t bpb = s->block_size;
+    st->total_blocks = h->gc_total / bpb;
+    st->used_blocks = h->gc_used / bpb;
+    st->free_blocks = h->gc_free / bpb;
+    st->largest_free_blocks = h->has_max_free ? h->max_free : 0;
+    st->fragmentation = st->free_blocks && st->largest_free_blocks <= st->free_blocks
+                            ? 1.0 - (double)st->largest_free_blocks / (double)st->free_blocks
+                            : 0.0;
 }
 
 mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, size_t n,
@@ -34,7 +52,21 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
             }
             fits[n_fit++] = limits[i].size;
         }
-        if ((unsigned)limits[i].kind > MPH_CHECK_MIN_FIT ||
+        if (needs_map(limits[i].kind) && (!s->n_areas || s->map_partial)) {
+            mph__error_set(err, MPH_ERR_ARG, s->first_line, 0,
+                           "this dump has %s map, so limit %zu (allocations, fits) cannot be "
+                           "checked; its header gives used, free and the largest free run",
+                           s->n_areas ? "only part of its" : "no", i + 1);
+            return MPH_ERR_ARG;
+        }
+        if ((limits[i].kind == MPH_CHECK_MIN_LARGEST_FREE || limits[i].kind == MPH_CHECK_NEED) &&
+            (!s->n_areas || s->map_partial) && !s->header.has_max_free) {
+            mph__error_set(err, MPH_ERR_ARG, s->first_line, 0,
+                           "this dump has no whole map and its header no max free sz, so the "
+                           "largest free run is unknown");
+            return MPH_ERR_ARG;
+        }
+        if ((unsigned)limits[i].kind > MPH_CHECK_NEED ||
             (limits[i].kind == MPH_CHECK_MAX_ALLOCS_OF &&
              (unsigned)limits[i].type >= MPH_TYPE_COUNT)) {
             mph__error_set(err, MPH_ERR_ARG, 0, 0, "limit %zu is of no known kind", i + 1);
@@ -45,7 +77,18 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
     mph_status rc = mph_stats_report_new(s, fits, n_fit, &r, err);
     if (rc)
         return rc;
-    const mph_stats *st = &r->total.stats;
+    mph_stats whole = r->total.stats;
+    bool from_header = (!s->n_areas || s->map_partial) && s->header.has_gc;
+    if (from_header && !r->block_size) {
+        mph__error_set(err, MPH_ERR_ARG, s->first_line, 0,
+                       "this dump has no whole map and its block size is unknown: give "
+                       "--block-size");
+        rc = MPH_ERR_ARG;
+        goto out;
+    }
+    if (from_header)
+        header_figures(s, &whole);
+    const mph_stats *st = &whole;
     uint64_t bpb = r->block_size;
     size_t failed = 0, fit_index = 0;
     for (size_t i = 0; i < n; i++) {
@@ -57,7 +100,26 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
         case MPH_CHECK_MIN_LARGEST_FREE:
             x.measured = st->largest_free_blocks * bpb;
             x.ok = x.measured >= l->value;
+            if (!x.ok && l->growth && s->header.has_max_new_split) {
+                mph_verdict *v = NULL;
+                if ((rc = mph_verdict_new(s, l->value, &v, err)))
+                    goto out;
+                x.ok = x.by_growth = v->can_grow && (v->grow_needed ? v->fits_by_growing : false);
+                mph_verdict_free(v);
+            }
             break;
+        case MPH_CHECK_NEED: {
+            mph_verdict *v = NULL;
+            if ((rc = mph_verdict_new(s, l->size, &v, err)))
+                goto out;
+            x.measured = v->largest.n_blocks * bpb;
+            x.outcome = v->outcome;
+            x.ok = v->fits_now;
+            if (!x.ok && l->growth && v->can_grow && v->fits_by_growing)
+                x.ok = x.by_growth = true;
+            mph_verdict_free(v);
+            break;
+        }
         case MPH_CHECK_MAX_FRAGMENTATION:
             x.measured_fraction = st->fragmentation;
             x.ok = x.measured_fraction <= l->fraction;
@@ -89,6 +151,7 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
             x.ok = x.measured >= l->value;
             break;
         }
+        x.from_header = from_header;
         failed += !x.ok;
         results[i] = x;
     }
@@ -96,4 +159,7 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
     if (n_failed)
         *n_failed = failed;
     return MPH_OK;
+out:
+    mph_stats_report_free(r);
+    return rc;
 }

@@ -15,7 +15,9 @@
  * Memory: one class byte per block. The lists of new and gone allocations
  * are written a chunk at a time when first read (a text report reads only
  * their first lines); like a snapshot's figures, the first reads of a diff
- * must not race with each other. */
+ * must not race with each other. The largest entries of each list are kept
+ * while walking (a heap of MPH_DIFF_RANKED), so that a report of the largest
+ * needs neither the whole list nor a sort of it. */
 #include "analyses.h"
 
 #include <stdarg.h>
@@ -38,6 +40,20 @@ typedef struct list_part {
     size_t n_marks, cap_marks;
 } list_part;
 
+/* An entry among a list's largest: its size and place in the list. */
+typedef struct rank_entry {
+    uint64_t n_blocks;
+    size_t area, index; /* the side's area, and the entry's index within that area's part */
+} rank_entry;
+
+/* A list's largest entries met so far: a heap whose root is the one to leave
+ * first (the smallest; among equals, the last in the list). */
+typedef struct ranked {
+    size_t n;
+    uint64_t floor; /* when full, the root's size: a smaller entry cannot get in */
+    rank_entry v[MPH_DIFF_RANKED];
+} ranked;
+
 /* The news or the gones: one side's allocations that the other lacks. */
 typedef struct alloc_list {
     const mph_snapshot *s, *other;
@@ -45,7 +61,16 @@ typedef struct alloc_list {
     list_part *parts;     /* per pair: its area of s */
     mph_alloc *v;         /* count entries, allocated at once; pages are touched as filled */
     size_t count;
+    ranked heap;          /* while walking */
+    size_t n_top;         /* then: the largest min(count, MPH_DIFF_RANKED), as list indexes */
+    size_t top[MPH_DIFF_RANKED];
 } alloc_list;
+
+/* OLD's largest free run and the news inside it, worked out when first asked for. */
+typedef struct split_memo {
+    bool ready;
+    mph_diff_split split;
+} split_memo;
 
 struct mph_diff {
     const mph_snapshot *old_s, *new_s;
@@ -55,6 +80,7 @@ struct mph_diff {
     unsigned char *class_buf;
     long *pair_of_old, *pair_of_new; /* area -> pair */
     alloc_list news, gones;
+    split_memo *split;
     size_t n_notes;
     char **notes;
     unsigned char type_of[256]; /* head character -> mph_type */
@@ -197,6 +223,63 @@ static void alloc_around(const char *cells, size_t n, size_t x, size_t *start, s
     *end = tails_end(cells, n, x + 1);
 }
 
+/* ---------------------------------------------------------------- ranking */
+
+/* Does a rank before b: larger, or as large and earlier in the list? */
+static inline bool ranks_before(const rank_entry *a, const rank_entry *b) {
+    if (a->n_blocks != b->n_blocks)
+        return a->n_blocks > b->n_blocks;
+    return a->area != b->area ? a->area < b->area : a->index < b->index;
+}
+
+static void rank_insert(ranked *r, rank_entry x) {
+    size_t i;
+    if (r->n < MPH_DIFF_RANKED) {
+        for (i = r->n++; i > 0 && ranks_before(&r->v[(i - 1) / 2], &x); i = (i - 1) / 2)
+            r->v[i] = r->v[(i - 1) / 2];
+        r->v[i] = x;
+    } else {
+        if (!ranks_before(&x, &r->v[0]))
+            return;
+        // x replaces the root and sinks below every entry that ranks before it.
+        for (i = 0;;) {
+            size_t c = 2 * i + 1;
+            if (c >= r->n)
+                break;
+            if (c + 1 < r->n && ranks_before(&r->v[c], &r->v[c + 1]))
+                c++;
+            if (!ranks_before(&x, &r->v[c]))
+                break;
+            r->v[i] = r->v[c];
+            i = c;
+        }
+        r->v[i] = x;
+    }
+    if (r->n == MPH_DIFF_RANKED)
+        r->floor = r->v[0].n_blocks;
+}
+
+/* Entry `index` of this area's part has n_blocks: one of the largest? Most
+ * entries are turned away by one comparison. */
+static inline void rank_offer(ranked *r, uint64_t n_blocks, size_t area, size_t index) {
+    if (n_blocks >= r->floor)
+        rank_insert(r, (rank_entry){n_blocks, area, index});
+}
+
+/* The heap as list indexes, largest first, ties in list order; once the
+ * parts know where they start. */
+static void rank_finish(alloc_list *l) {
+    mph__sized v[MPH_DIFF_RANKED];
+    for (size_t i = 0; i < l->heap.n; i++) {
+        const rank_entry *e = &l->heap.v[i];
+        v[i] = (mph__sized){e->n_blocks, l->parts[l->pair_of[e->area]].first + e->index};
+    }
+    qsort(v, l->heap.n, sizeof *v, mph__by_size_desc);
+    for (size_t i = 0; i < l->heap.n; i++)
+        l->top[i] = v[i].index;
+    l->n_top = l->heap.n;
+}
+
 /* ------------------------------------------------------------------ lists */
 
 static bool part_mark(list_part *lp, size_t block) {
@@ -248,6 +331,7 @@ static bool list_finish(alloc_list *l) {
             return false;
     }
     l->count = first;
+    rank_finish(l);
     // Untouched pages cost no memory: a list read only in part stays small.
     if (first && !(l->v = malloc(first * sizeof *l->v)))
         return false;
@@ -395,6 +479,8 @@ typedef struct side_walk {
     size_t n_mine, n_theirs;
     bool old;        /* OLD's side: its changed allocations are gone, else new */
     list_part *part; /* its share of the gones or the news */
+    ranked *heap;    /* the list's largest so far */
+    size_t area;     /* its area in its snapshot */
     size_t done;     /* its allocations ending at or before this are settled */
     /* Its changed allocations and their blocks by first cell, added to the
      * totals per type at the end: one step less per allocation. */
@@ -413,6 +499,7 @@ static inline void count_changed(side_walk *sw, size_t s, size_t e) {
  * were taken for KEPT: another allocation holds them now. */
 static bool changed(pair_walk *w, side_walk *sw, size_t s, size_t e) {
     count_changed(sw, s, e);
+    rank_offer(sw->heap, e - s, sw->area, sw->part->count);
     if (sw->old) {
         size_t lim = e < w->classified ? e : w->classified;
         for (size_t i = s; i < lim; i++)
@@ -498,6 +585,7 @@ static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t 
         return true;
     if (!part_add_bits(sw->part, found, base))
         return false;
+    size_t index = sw->part->count - count_bits(found); // the first found one's in the part
     // An allocation ends at the first block after its start with no tail.
     uint64_t ends = ~sb->tail & all;
     unsigned top = mph__highest_bit(found);
@@ -510,12 +598,14 @@ static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t 
         unsigned e = mph__lowest_bit(ends & (~UINT64_C(1) << k));
         sw->allocs_of[cells[k]]++;
         sw->blocks_of[cells[k]] += e - k;
+        rank_offer(sw->heap, e - k, sw->area, index++);
     }
     if (top_ends) {
         sw->done = base + mph__lowest_bit(top_ends);
     } else {
         sw->done = tails_end(sw->mine, sw->n_mine, base + n);
         count_changed(sw, base + top, sw->done);
+        rank_offer(sw->heap, sw->done - (base + top), sw->area, index);
     }
     if (sw->old) {
         // Their blocks: each start and the run of tails after it (the carry of
@@ -598,8 +688,10 @@ static bool diff_pair(mph_diff *d, size_t pi, unsigned char *cls) {
     if (nn > common)
         classify_one_side(N, common, nn, cls, MPH_DIFF_ALLOCATED, p->blocks);
     pair_walk w = {p, O, N, common, cls, 0, 0, 0};
-    side_walk old_side = {O, N, no, nn, true, &d->gones.parts[pi], 0, {0}, {0}};
-    side_walk new_side = {N, O, nn, no, false, &d->news.parts[pi], 0, {0}, {0}};
+    side_walk old_side = {O, N, no, nn, true, &d->gones.parts[pi], &d->gones.heap,
+                          (size_t)p->old_area, 0, {0}, {0}};
+    side_walk new_side = {N, O, nn, no, false, &d->news.parts[pi], &d->news.heap,
+                          (size_t)p->new_area, 0, {0}, {0}};
     bool ok = walk_common(&w, &old_side, &new_side) && walk_rest(&w, &old_side) &&
               walk_rest(&w, &new_side);
     p->blocks[MPH_DIFF_KEPT] -= w.reused;
@@ -799,10 +891,13 @@ mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s
     d->pair_of_old = pair_map(old_s->n_areas);
     d->pair_of_new = pair_map(new_s->n_areas);
     d->pairs = calloc(old_s->n_areas + new_s->n_areas + 1, sizeof *d->pairs);
-    if (!d->pair_of_old || !d->pair_of_new || !d->pairs)
+    d->split = calloc(1, sizeof *d->split);
+    if (!d->pair_of_old || !d->pair_of_new || !d->pairs || !d->split)
         goto nomem;
-    d->gones = (alloc_list){old_s, new_s, d->pair_of_old, NULL, NULL, 0};
-    d->news = (alloc_list){new_s, old_s, d->pair_of_new, NULL, NULL, 0};
+    d->gones.s = d->news.other = old_s;
+    d->news.s = d->gones.other = new_s;
+    d->gones.pair_of = d->pair_of_old;
+    d->news.pair_of = d->pair_of_new;
     // Each side's totals per type: its own figures.
     mph_stats so, sn;
     mph_status rc = mph_stats_compute(old_s, MPH_ALL_AREAS, &so, err);
@@ -812,6 +907,8 @@ mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s
         mph_diff_free(d);
         return rc;
     }
+    d->sum.old_stats = so;
+    d->sum.new_stats = sn;
     for (int t = 0; t < MPH_TYPE_COUNT; t++) {
         d->sum.by_type[t].old_count = so.by_type[t].allocs;
         d->sum.by_type[t].old_blocks = so.by_type[t].blocks;
@@ -866,6 +963,7 @@ void mph_diff_free(mph_diff *d) {
     free(d->class_buf);
     free(d->pair_of_old);
     free(d->pair_of_new);
+    free(d->split);
     for (size_t i = 0; i < d->n_notes; i++)
         free(d->notes[i]);
     free(d->notes);
@@ -883,6 +981,111 @@ size_t mph_diff_new_count(const mph_diff *d) { return d->news.count; }
 const mph_alloc *mph_diff_new_at(const mph_diff *d, size_t i) { return list_at(d, &d->news, i); }
 size_t mph_diff_gone_count(const mph_diff *d) { return d->gones.count; }
 const mph_alloc *mph_diff_gone_at(const mph_diff *d, size_t i) { return list_at(d, &d->gones, i); }
+mph_status mph_diff_largest(const mph_diff *d, bool gone, size_t k, size_t *idx, size_t *n_out,
+                           mph_error *err) {
+    if (!d || (k && !idx) || !n_out) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no diff, index array or count");
+        return MPH_ERR_ARG;
+    }
+    const alloc_list *l = gone ? &d->gones : &d->news;
+    size_t n = k < l->count ? k : l->count;
+    if (n <= l->n_top) {
+        if (n)
+            memcpy(idx, l->top, n * sizeof *idx);
+        *n_out = n;
+        return MPH_OK;
+    }
+    // More than were ranked while walking: every entry, sorted.
+    mph__sized *v = malloc(l->count * sizeof *v);
+    if (!v) {
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        return MPH_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < l->count; i++)
+        v[i] = (mph__sized){list_at(d, l, i)->n_blocks, i};
+    qsort(v, l->count, sizeof *v, mph__by_size_desc);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = v[i].index;
+    free(v);
+    *n_out = n;
+    return MPH_OK;
+}
+
+/* ------------------------------------------------------------------ split */
+
+/* Blocks of classes [from, to) that are not FREE, where each is FREE (0) or
+ * ALLOCATED (3): half the set bits, eight classes at a time. */
+static uint64_t allocated_in(const unsigned char *cls, size_t from, size_t to) {
+    uint64_t bits = 0;
+    size_t i = from;
+    for (; i + 8 <= to; i += 8) {
+        uint64_t w;
+        memcpy(&w, cls + i, 8);
+        bits += count_bits(w);
+    }
+    for (; i < to; i++)
+        bits += count_bits(cls[i]);
+    return bits / 2;
+}
+
+/* The first of the news [lo, hi) (one area's, in block order) that ends
+ * after `block` (by_end) or starts at or after it. */
+static size_t first_news(const mph_diff *d, size_t lo, size_t hi, size_t block, bool by_end) {
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const mph_alloc *a = list_at(d, &d->news, mid);
+        size_t at = by_end ? a->block + a->n_blocks : a->block;
+        if (by_end ? at > block : at >= block)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static void compute_split(const mph_diff *d, mph_diff_split *x) {
+    memset(x, 0, sizeof *x);
+    x->new_area = -1;
+    if (d->sum.alignment == MPH_ALIGN_NONE)
+        return;
+    x->aligned = true;
+    const mph_stats *so = &d->sum.old_stats;
+    if (!so->largest_free_blocks || so->largest_free_area >= d->old_s->n_areas)
+        return;
+    x->has_run = true;
+    x->old_area = so->largest_free_area;
+    x->block = so->largest_free_block;
+    x->n_blocks = (size_t)so->largest_free_blocks;
+    x->address = so->largest_free_address;
+    long pi = d->pair_of_old[x->old_area];
+    const mph_area_pair *p = &d->pairs[pi];
+    x->new_area = p->new_area;
+    if (p->new_area < 0 || x->block >= p->common_blocks)
+        return;
+    size_t end = x->block + x->n_blocks < p->common_blocks ? x->block + x->n_blocks
+                                                             : p->common_blocks;
+    x->common_blocks = end - x->block;
+    // OLD is free there: every block NEW uses is ALLOCATED, and every
+    // allocation of NEW that reaches into it is new, so the news inside are
+    // one stretch of the list.
+    x->used_blocks = allocated_in(p->classes, x->block, end);
+    if (!x->used_blocks)
+        return;
+    const list_part *lp = &d->news.parts[pi];
+    size_t lo = first_news(d, lp->first, lp->first + lp->count, x->block, true);
+    size_t hi = first_news(d, lo, lp->first + lp->count, end, false);
+    x->first = lo;
+    x->count = hi - lo;
+}
+
+const mph_diff_split *mph_diff_get_split(const mph_diff *d) {
+    if (!d->split->ready) {
+        compute_split(d, &d->split->split);
+        d->split->ready = true;
+    }
+    return &d->split->split;
+}
+
 size_t mph_diff_note_count(const mph_diff *d) { return d->n_notes; }
 const char *mph_diff_note_at(const mph_diff *d, size_t i) {
     return i < d->n_notes ? d->notes[i] : NULL;

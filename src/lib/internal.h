@@ -35,6 +35,11 @@ struct mph_snapshot {
     mph_area *areas;
     size_t n_blocks;
     char *cells; /* all areas' cells back to back */
+    bool after_collect;   /* the marker says "(after gc.collect())" */
+    bool map_partial;     /* the map is shorter than GC total */
+    uint64_t failed_bytes; /* a failed allocation next to it, 0 if none */
+    unsigned long failed_line;
+    int failed_rank;      /* where it was read: 1 before the dump, 2 after, 3 in the marker */
     /* The whole snapshot's figures: those the parser counted while reading,
      * and the complete stats, computed on first request. A separate block, so
      * that getters taking a const snapshot can fill it; the first call on a

@@ -107,6 +107,8 @@ mph_style mph_palette_role(mph_palette_kind kind, mph_role role) {
         return style(BLACK, GREEN);
     case MPH_ROLE_DIFF_ALLOCATED:
         return style(BRIGHT_WHITE, RED);
+    case MPH_ROLE_BLOCKER:
+        return style(BRIGHT_WHITE, MAGENTA);
     case MPH_ROLE_DIFF_REUSED:
         return style(BLACK, YELLOW);
     case MPH_ROLE_COUNT:

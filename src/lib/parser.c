@@ -53,6 +53,8 @@ typedef struct area_build {
     mph__figures figures;  /* counted as the cells are copied */
 } area_build;
 
+#define MAX_HEADERS_ONLY 1000
+
 struct mph_parser {
     mph_parse_options opts;
     mph_log *log;
@@ -81,6 +83,12 @@ struct mph_parser {
     unsigned long interrupted_line; /* first line inside the map that is not part of it */
     unsigned long interrupted_count;
 
+    mph_snapshot **headers_only; /* dumps with no map: the log's snapshots if no dump has one */
+    size_t n_headers_only, cap_headers_only;
+    size_t n_headers_only_seen;
+    uint64_t gap_failed_bytes;      /* a MemoryError's size since the last dump, 0 if none */
+    unsigned long gap_failed_line;
+    unsigned long prev_line;        /* the line prev_text came from */
     char prev_text[LABEL_MAX + 1]; /* the last non-blank line outside a dump: a label candidate */
     size_t prev_len;
     bool prev_adjacent;
@@ -340,6 +348,30 @@ static char *printable_copy(const char *a, size_t n) {
     return d;
 }
 
+/* "allocating N bytes", MicroPython's MemoryError text (py/runtime.c,
+ * m_malloc_fail), in line s; with need_error, only on a line that also says
+ * MemoryError (a traceback's last line, or a program's own print of it). */
+static bool find_failed_size(const char *s, size_t n, bool need_error, uint64_t *bytes) {
+    static const char word[] = "allocating ";
+    const size_t nw = sizeof word - 1;
+    if (need_error && !memmem(s, n, "MemoryError", 11))
+        return false;
+    for (const char *q = s; (q = memmem(q, n - (size_t)(q - s), word, nw)) != NULL; q += nw) {
+        const char *d = q + nw, *end = s + n;
+        uint64_t v = 0;
+        bool any = false;
+        while (d < end && *d >= '0' && *d <= '9' && v < UINT64_MAX / 10) {
+            v = v * 10 + (uint64_t)(*d++ - '0');
+            any = true;
+        }
+        if (any && end - d >= 6 && memcmp(d, " bytes", 6) == 0) {
+            *bytes = v;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The label is the marker line just before the dump, decorations and the
  * dump's own line prefix (" 0> ", "# ") trimmed; " @ TIME" at its end is the
  * time stamp. */
@@ -358,6 +390,20 @@ static mph_status take_label(mph_parser *p, mph_snapshot *s, const char *line, s
         b--;
     if (a == b)
         return MPH_OK;
+    static const char collected[] = "(after gc.collect())";
+    const size_t nc = sizeof collected - 1;
+    if ((size_t)(b - a) >= nc && memcmp(b - nc, collected, nc) == 0) {
+        s->after_collect = true;
+        b -= nc;
+        while (b > a && b[-1] && strchr(deco, b[-1]))
+            b--;
+    }
+    uint64_t failed;
+    if (find_failed_size(a, (size_t)(b - a), false, &failed)) {
+        s->failed_bytes = failed;
+        s->failed_line = p->prev_line;
+        s->failed_rank = 3;
+    }
     const char *at = NULL;
     for (const char *q = a; q + 3 <= b; q++)
         if (q[0] == ' ' && q[1] == '@' && q[2] == ' ')
@@ -389,6 +435,12 @@ static mph_status start_snapshot(mph_parser *p, const char *line, size_t prefix,
         return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
     }
     s->first_line = s->last_line = p->line_no;
+    if (!s->failed_rank && p->gap_failed_bytes) {
+        s->failed_bytes = p->gap_failed_bytes;
+        s->failed_line = p->gap_failed_line;
+        s->failed_rank = 1;
+    }
+    p->gap_failed_bytes = 0;
     reset_snapshot_state(p);
     p->cur = s;
     p->ctx = CTX_HEADER;
@@ -949,20 +1001,64 @@ decided:
     return MPH_OK;
 }
 
+static uint64_t gcd64(uint64_t a, uint64_t b) {
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* A dump with no map has no rows to measure: the caller's --block-size, else
+ * MicroPython's default (4 machine words: 16 bytes on 32-bit ports, 32 on
+ * 64-bit) when the byte figures rule out 32 (every figure is a multiple of
+ * the block size). */
+static void decide_header_block_size(mph_parser *p, mph_snapshot *s) {
+    const mph_header *h = &s->header;
+    if (p->opts.block_size) {
+        s->block_size = p->opts.block_size;
+        s->block_size_source = MPH_BS_OPTION;
+        return;
+    }
+    uint64_t g = h->has_gc ? gcd64(gcd64(h->gc_total, h->gc_used), h->gc_free) : 0;
+    if (g && g % 16 == 0 && g % 32 != 0) {
+        s->block_size = 16;
+        s->block_size_source = MPH_BS_HEADER;
+    }
+}
+
 static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     mph_snapshot *s = p->cur;
     if (!s)
         return MPH_OK;
     mph_status st = MPH_OK;
     if (!p->n_areas) {
-        // mem_info() without an argument prints no map; keep the fact, drop the snapshot.
-        p->headers_only_line = s->first_line;
-        st = diag(p, err, MPH_DIAG_WARNING, s->first_line, 1,
-                  "heap figures with no block map (was mem_info called without an argument?): "
-                  "skipped");
-        mph__snapshot_free(s);
+        // mem_info() without an argument prints no map: the snapshots of a log
+        // that has no map at all; among dumps with maps, skipped (said at the end).
+        if (!p->headers_only_line)
+            p->headers_only_line = s->first_line;
+        p->n_headers_only_seen++;
+        // Kept only while no dump has a map, and at most MAX_HEADERS_ONLY: memory stays bounded.
+        if (p->log->n_snapshots || p->n_headers_only >= MAX_HEADERS_ONLY) {
+            mph__snapshot_free(s);
+            reset_snapshot_state(p);
+            return MPH_OK;
+        }
+        decide_header_block_size(p, s);
+        if (p->n_headers_only == p->cap_headers_only) {
+            size_t cap = p->cap_headers_only ? p->cap_headers_only * 2 : 4;
+            mph_snapshot **v = realloc(p->headers_only, cap * sizeof *v);
+            if (!v) {
+                st = fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+                goto out;
+            }
+            p->headers_only = v;
+            p->cap_headers_only = cap;
+        }
+        p->headers_only[p->n_headers_only++] = s;
         reset_snapshot_state(p);
-        return st;
+        return MPH_OK;
     }
     if (s->n_blocks == 0) {
         st = fail(err, MPH_ERR_SYNTAX, p->areas[0].line, 1,
@@ -1033,6 +1129,9 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
         log->cap_snapshots = cap;
     }
     log->snapshots[log->n_snapshots++] = s;
+    for (size_t i = 0; i < p->n_headers_only; i++) // a map makes them skipped
+        mph__snapshot_free(p->headers_only[i]);
+    p->n_headers_only = 0;
     reset_snapshot_state(p);
     return MPH_OK;
 out:
@@ -1064,6 +1163,7 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
     } while (0)
     if (h->has_gc && bpb) {
         uint64_t map_bytes = (uint64_t)s->n_blocks * bpb;
+        s->map_partial = map_bytes < h->gc_total;
         if (map_bytes != h->gc_total)
             MISMATCH(hp->gc_total,
                      "snapshot %ld: GC total is %llu bytes but the map has %zu blocks of %u bytes "
@@ -1117,6 +1217,25 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
     return MPH_OK;
 }
 
+/* A MemoryError line outside a map: the size belongs to the dump just
+ * before it (its traceback comes after it) and to the next one. */
+static void note_failed_alloc(mph_parser *p, uint64_t bytes) {
+    mph_snapshot *before = p->cur;
+    if (!before && p->log->n_snapshots)
+        before = p->log->snapshots[p->log->n_snapshots - 1];
+    if (!before && p->n_headers_only)
+        before = p->headers_only[p->n_headers_only - 1];
+    if (before && before->failed_rank < 2) {
+        before->failed_bytes = bytes;
+        before->failed_line = p->line_no;
+        before->failed_rank = 2;
+    }
+    if (!p->cur) {
+        p->gap_failed_bytes = bytes;
+        p->gap_failed_line = p->line_no;
+    }
+}
+
 /* ----------------------------------------------------------- line handler */
 
 static void remember_text(mph_parser *p, const char *s, size_t len) {
@@ -1125,6 +1244,7 @@ static void remember_text(mph_parser *p, const char *s, size_t len) {
     memcpy(p->prev_text, s, len);
     p->prev_text[len] = '\0';
     p->prev_len = len;
+    p->prev_line = p->line_no;
     p->prev_adjacent = true;
 }
 
@@ -1264,6 +1384,14 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
         p->pending_base = addr;
     }
     p->log->skipped_lines++;
+    uint64_t failed;
+    // A marker line ("=== LABEL: MemoryError ... ===") belongs to the dump after it alone.
+    size_t lead = 0;
+    while (lead < len && (s[lead] == ' ' || s[lead] == '\t'))
+        lead++;
+    bool marker = len - lead >= 3 && (memcmp(s + lead, "===", 3) == 0 || memcmp(s + lead, "***", 3) == 0);
+    if (!marker && find_failed_size(s, len, true, &failed))
+        note_failed_alloc(p, failed);
     if (p->ctx == CTX_MAP) {
         if (!p->interrupted_line)
             p->interrupted_line = p->line_no;
@@ -1296,6 +1424,9 @@ mph_parser *mph_parser_new(const mph_parse_options *opts) {
 void mph_parser_free(mph_parser *p) {
     if (!p)
         return;
+    for (size_t i = 0; i < p->n_headers_only; i++)
+        mph__snapshot_free(p->headers_only[i]);
+    free(p->headers_only);
     mph__snapshot_free(p->cur);
     mph_log_free(p->log);
     free(p->areas);
@@ -1443,11 +1574,29 @@ mph_status mph_parser_finish(mph_parser *p, mph_log **out, mph_error *err) {
                        MAX_WARNINGS)))
             return st;
     }
+    if (p->log->n_snapshots == 0 && p->n_headers_only) {
+        // Only headers: they are the snapshots (their figures answer most questions).
+        p->log->snapshots = p->headers_only;
+        p->log->n_snapshots = p->log->cap_snapshots = p->n_headers_only;
+        p->headers_only = NULL;
+        p->n_headers_only = 0;
+        if ((st = diag(p, err, MPH_DIAG_NOTE, p->headers_only_line, 1,
+                       "heap figures with no block map (mem_info() without an argument): only "
+                       "the header's figures; call micropython.mem_info(1) for the map")))
+            return st;
+        if (p->n_headers_only_seen > p->log->n_snapshots &&
+            (st = diag(p, err, MPH_DIAG_WARNING, p->headers_only_line, 1,
+                       "%zu dumps with no block map: only the first %d are kept",
+                       p->n_headers_only_seen, MAX_HEADERS_ONLY)))
+            return st;
+    } else if (p->n_headers_only_seen &&
+               (st = diag(p, err, MPH_DIAG_WARNING, p->headers_only_line, 1,
+                          "%zu dump%s with heap figures but no block map (mem_info() without an "
+                          "argument): skipped",
+                          p->n_headers_only_seen, p->n_headers_only_seen == 1 ? "" : "s"))) {
+        return st;
+    }
     if (p->log->n_snapshots == 0) {
-        if (p->headers_only_line)
-            return fail(err, MPH_ERR_NOT_FOUND, p->headers_only_line, 1,
-                        "heap figures but no block map: call micropython.mem_info(1), with an "
-                        "argument, to print the map");
         return fail(err, MPH_ERR_NOT_FOUND, p->line_no ? p->line_no : 1, 1,
                     "no heap dump found in %lu line%s (expected the output of "
                     "micropython.mem_info(1): \"GC memory layout; from ...\" and its rows)",

@@ -21,6 +21,7 @@ static const char *source_text(mph_block_size_source src) {
     case MPH_BS_ROW_STEP: return "from the row offsets";
     case MPH_BS_GC_TOTAL: return "from GC total / number of blocks";
     case MPH_BS_OPTION: return "from --block-size";
+    case MPH_BS_HEADER: return "assumed: the header's figures rule out 32";
     case MPH_BS_UNKNOWN: break;
     }
     return "unknown";
@@ -44,6 +45,62 @@ static double percent(uint64_t part, uint64_t whole) {
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* The lines under "largest free" that say what it means: MicroPython
+ * collects before it gives up, and some ports grow the heap. */
+static void put_largest_meaning(mph_outbuf *out, const mph_snapshot *s) {
+    mph__out_puts(out, "               the largest allocation that fits now, without a collection\n");
+    if (s->after_collect)
+        mph__out_puts(out, "               (taken right after gc.collect(): used blocks were live)\n");
+    else
+        mph__out_puts(out, "               more may fit after one: this dump cannot tell garbage\n"
+                           "               from live data (not taken right after gc.collect())\n");
+}
+
+/* A map cut short: the header's figures speak for the whole heap. */
+static void put_header_figures(mph_outbuf *out, const mph_snapshot *s, const mph_stats *st) {
+    const mph_header *h = &s->header;
+    unsigned bpb = s->block_size;
+    char a[32], b[32];
+    mph__out_printf(out, "heap           %s bytes (%s), says the header's GC total",
+                    mph__fmt_count(a, h->gc_total), mph__fmt_size(b, h->gc_total));
+    if (bpb)
+        mph__out_printf(out, ";\n               blocks of %u bytes (%s)", bpb,
+                        source_text(s->block_size_source));
+    mph__out_putc(out, '\n');
+    if (s->n_areas) {
+        mph__out_puts(out, "map            partial: ");
+        put_amount(out, st->total_blocks, bpb);
+        mph__out_puts(out, " shown, the paste is cut short;\n"
+                           "               the figures below are the header's\n");
+    } else {
+        mph__out_puts(out, "map            none (mem_info() without an argument): the figures\n"
+                           "               below are the header's\n");
+    }
+    mph__out_printf(out, "used           %s bytes, %.1f%%\n", mph__fmt_count(a, h->gc_used),
+                    percent(h->gc_used, h->gc_total));
+    mph__out_printf(out, "free           %s bytes, %.1f%%\n", mph__fmt_count(a, h->gc_free),
+                    percent(h->gc_free, h->gc_total));
+    mph__out_puts(out, "largest free   ");
+    if (!h->has_max_free) {
+        mph__out_puts(out, "unknown: the header has no max free sz (before v1.9)\n");
+        return;
+    }
+    if (!bpb) {
+        mph__out_printf(out, "%s blocks (max free sz); block size unknown: give --block-size\n",
+                        mph__fmt_count(a, h->max_free));
+    } else {
+        put_amount(out, h->max_free, bpb);
+        mph__out_printf(out, " = %s blocks (the header's max free sz)\n",
+                        mph__fmt_count(a, h->max_free));
+    }
+    put_largest_meaning(out, s);
+    if (h->gc_free && bpb) {
+        double frag = 1.0 - (double)(h->max_free * bpb) / (double)h->gc_free;
+        mph__out_printf(out, "fragmentation  %.1f%% (1 - largest free / total free)\n",
+                        100.0 * (frag < 0 ? 0 : frag));
+    }
+}
+
 mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options *o,
                                    mph_sink *sink, mph_error *err) {
     if (!s || !sink) {
@@ -59,11 +116,17 @@ mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options
         return MPH_ERR_NOMEM;
     unsigned bpb = s->block_size;
     char a[32], b[32];
+    const mph_header *h = &s->header;
+    if ((s->map_partial || !s->n_areas) && h->has_gc) {
+        put_header_figures(out, s, &st);
+        goto tail;
+    }
     mph__out_puts(out, "heap           ");
     put_amount(out, st.total_blocks, bpb);
     mph__out_printf(out, " in %zu area%s", s->n_areas, s->n_areas == 1 ? "" : "s");
     if (bpb)
-        mph__out_printf(out, ", blocks of %u bytes (%s)\n", bpb, source_text(s->block_size_source));
+        mph__out_printf(out, ",\n               blocks of %u bytes (%s)\n", bpb,
+                        source_text(s->block_size_source));
     else
         mph__out_puts(out, ", block size unknown (give --block-size)\n");
     mph__out_puts(out, "used           ");
@@ -84,15 +147,20 @@ mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options
             mph__out_printf(out, ", at block %zu", st.largest_free_block);
         if (s->n_areas > 1)
             mph__out_printf(out, " in area %zu", st.largest_free_area + 1);
-        mph__out_puts(out, ": the biggest allocation that can succeed\n");
+        mph__out_putc(out, '\n');
+        put_largest_meaning(out, s);
     } else {
-        mph__out_puts(out, "none: the heap is full\n");
+        mph__out_puts(out, "none: no block is free now\n");
+        if (!s->after_collect)
+            mph__out_puts(out, "               a collection may free some: this dump cannot tell\n"
+                               "               garbage from live data\n");
     }
     mph__out_printf(out, "fragmentation  %.1f%% (1 - largest free / total free)\n",
                     100.0 * st.fragmentation);
-    const mph_header *h = &s->header;
+tail:
     if (h->has_max_new_split)
-        mph__out_printf(out, "can grow by    %s more in a new area (max new split)\n",
+        mph__out_printf(out, "can grow by    up to %s in a new area (max new split), for what\n"
+                             "               fits in no free run, if the system has it to give\n",
                         mph__fmt_size(a, h->max_new_split));
     if (h->has_stack)
         mph__out_printf(out, "stack          %s bytes used%s%s\n", mph__fmt_count(a, h->stack_used),
@@ -129,6 +197,8 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
         mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '#', "<100%");
         mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_FULL), '@', "full");
         mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), '_', "largest free block");
+        if (o->verdict && o->verdict->n_windows)
+            mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_BLOCKER), '!', "what splits it");
     } else {
         mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
         mph__legend_item(&p, mph_palette_head(pal, MPH_TYPE_OTHER, 0), '=', "tail (its head's colour)");
@@ -143,6 +213,19 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
         }
         if (pal == MPH_PALETTE_RAINBOW)
             mph__out_puts(out, "(neighbours alternate colours)");
+        bool plain = mph_palette_role(pal, MPH_ROLE_LARGEST_FREE).plain;
+        if (o->mark_largest && st.largest_free_blocks && !s->map_partial) {
+            mph__out_puts(out, "\n        ");
+            mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), plain ? '_' : '.',
+                             "the largest free run");
+        }
+        if (o->verdict && o->verdict->n_windows) {
+            if (!(o->mark_largest && st.largest_free_blocks && !s->map_partial))
+                mph__out_puts(out, "\n        ");
+            mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_BLOCKER), plain ? '^' : 'h',
+                             plain ? "(under a row) what splits it: free these for the size asked"
+                                   : "what splits it: free these for the size asked");
+        }
     }
     mph__out_putc(out, '\n');
     return mph__out_close(out, err);
@@ -344,12 +427,128 @@ static void put_cells(mph_painter *p, const cell_styles *cs, cell_run *run, cons
     mph__out_commit(p->out, w);
 }
 
+/* What the map marks: the largest free run and a verdict's best window. */
+typedef struct marks {
+    bool largest;
+    size_t largest_area, largest_start, largest_end;
+    const mph_window *window; /* NULL: none */
+} marks;
+
+static marks marks_of(const mph_snapshot *s, const mph_ansi_options *o, const mph_stats *st) {
+    marks m = {false, 0, 0, 0, NULL};
+    if (o->mark_largest && st->largest_free_blocks && !s->map_partial) {
+        m.largest = true;
+        m.largest_area = st->largest_free_area;
+        m.largest_start = st->largest_free_block;
+        m.largest_end = st->largest_free_block + (size_t)st->largest_free_blocks;
+    }
+    const mph_verdict *v = o->verdict;
+    if (v && v->snapshot == s && v->n_windows)
+        m.window = &v->windows[0];
+    return m;
+}
+
+/* Mark of each cell of [b, end) of area ai: 0 none, 1 largest free run, 2 blocker. */
+static bool row_marks(const marks *m, size_t ai, size_t b, size_t end, unsigned char *out) {
+    bool any = false;
+    memset(out, 0, end - b);
+    if (m->largest && ai == m->largest_area && b < m->largest_end && end > m->largest_start) {
+        size_t lo = b > m->largest_start ? b : m->largest_start;
+        size_t hi = end < m->largest_end ? end : m->largest_end;
+        memset(out + (lo - b), 1, hi - lo);
+        any = true;
+    }
+    if (m->window && m->window->run.area == ai) {
+        for (size_t k = 0; k < m->window->n_blockers; k++) {
+            const mph_alloc *x = &m->window->blockers[k];
+            size_t xe = x->block + x->n_blocks;
+            if (x->block >= end || xe <= b)
+                continue;
+            size_t lo = b > x->block ? b : x->block, hi = end < xe ? end : xe;
+            memset(out + (lo - b), 2, hi - lo);
+            any = true;
+        }
+    }
+    return any;
+}
+
+static size_t gutter_width(const gutter *g) {
+    return (size_t)(g->use_address ? 2 : g->use_offset ? 3 : 1) + (size_t)g->digits + 1;
+}
+
+/* A row with marks: marked stretches in their role's colours (or, without
+ * colour, '_' for the largest free run), the rest as put_cells does. */
+static void put_marked_cells(mph_painter *p, const cell_styles *cs, cell_run *run,
+                             const char *cells, size_t b, size_t end, const unsigned char *mk,
+                             const mph_escape *largest, const mph_escape *blocker) {
+    for (size_t g = b; g < end; g += CELLS_PER_GROUP) {
+        size_t n = end - g < CELLS_PER_GROUP ? end - g : CELLS_PER_GROUP;
+        char *w = mph__out_reserve(p->out, GROUP_ROOM + MPH_ESCAPE_ROOM * 2);
+        if (g > b) {
+            if (!cs->plain)
+                w = mph__put_escape(w, &mph__escape_reset, &p->current);
+            *w++ = ' ';
+        }
+        for (size_t i = 0; i < n;) {
+            unsigned char m = mk[g - b + i];
+            size_t j = i + 1;
+            while (j < n && mk[g - b + j] == m)
+                j++;
+            const char *c = cells + g + i;
+            if (m == 0) {
+                if (cs->plain) {
+                    memcpy(w, c, j - i);
+                    w += j - i;
+                } else {
+                    w = put_colored_cells(w, c, j - i, cs, run, &p->current);
+                }
+            } else {
+                if (!cs->plain)
+                    w = mph__put_escape(w, m == 1 ? largest : blocker, &p->current);
+                for (size_t k = 0; k < j - i; k++) {
+                    if (cs->kind[(unsigned char)c[k]] < MPH_TYPE_COUNT)
+                        run->phase = (run->phase + 1) % RAINBOW_PHASES;
+                    *w++ = m == 1 && cs->plain ? '_' : c[k];
+                }
+            }
+            i = j;
+        }
+        mph__out_commit(p->out, w);
+    }
+    char *w = mph__out_reserve(p->out, LINE_END_ROOM);
+    if (!cs->plain)
+        w = mph__put_escape(w, &mph__escape_reset, &p->current);
+    *w++ = '\n';
+    mph__out_commit(p->out, w);
+}
+
+/* Without colour, a line of '^' under the blockers of a row. */
+static void put_blocker_line(mph_outbuf *o, size_t gutter_cols, const unsigned char *mk, size_t n) {
+    size_t last = n;
+    while (last > 0 && mk[last - 1] != 2)
+        last--;
+    if (!last)
+        return;
+    for (size_t i = 0; i < gutter_cols; i++)
+        mph__out_putc(o, ' ');
+    for (size_t i = 0; i < last; i++) {
+        if (i && i % CELLS_PER_GROUP == 0)
+            mph__out_putc(o, ' ');
+        mph__out_putc(o, mk[i] == 2 ? '^' : ' ');
+    }
+    mph__out_puts(o, "  what splits it\n");
+}
+
 static void render_cells(mph_painter *p, const mph_snapshot *s, const mph_ansi_options *o,
-                         const gutter *g) {
+                         const gutter *g, const marks *m) {
     mph_palette_kind pal = palette_of(o);
     size_t width = (size_t)o->columns * CELLS_PER_GROUP;
     cell_styles cs;
     cell_styles_init(&cs, pal, p->color);
+    mph_escape largest, blocker;
+    mph__escape_init(&largest, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE));
+    mph__escape_init(&blocker, mph_palette_role(pal, MPH_ROLE_BLOCKER));
+    unsigned char mk[64 * 64]; // one row: at most 64 groups of 64
     // Heads are counted over the whole snapshot: the rainbow does not restart at an area.
     cell_run run = {&cs.first_tail, 0};
     for (size_t ai = 0; ai < s->n_areas; ai++) {
@@ -360,22 +559,43 @@ static void render_cells(mph_painter *p, const mph_snapshot *s, const mph_ansi_o
             if (o->collapse_free) {
                 size_t k = free_lines_from(a->cells, a->n_blocks, b, width);
                 if (k >= 2) {
-                    put_collapsed(p->out, k);
+                    bool in_largest = m->largest && ai == m->largest_area &&
+                                      b < m->largest_end && b + k * width > m->largest_start;
+                    mph__out_printf(p->out, "       (%zu lines all free%s)\n", k,
+                                    in_largest ? ", in the largest free run" : "");
                     b += k * width;
                     continue;
                 }
             }
             put_gutter(p, g, &cs.gutter, s, ai, b);
             size_t end = width < a->n_blocks - b ? b + width : a->n_blocks;
-            put_cells(p, &cs, &run, a->cells, b, end);
+            if (end - b <= sizeof mk && row_marks(m, ai, b, end, mk)) {
+                put_marked_cells(p, &cs, &run, a->cells, b, end, mk, &largest, &blocker);
+                if (cs.plain)
+                    put_blocker_line(p->out, gutter_width(g), mk, end - b);
+            } else {
+                put_cells(p, &cs, &run, a->cells, b, end);
+            }
             b = end;
         }
     }
 }
 
 /* Overview: each cell stands for `scale` blocks and shows how full they are. */
+/* Does [b, end) of area ai hold a blocker of the marked window? */
+static bool holds_blocker(const marks *m, size_t ai, size_t b, size_t end) {
+    if (!m->window || m->window->run.area != ai)
+        return false;
+    for (size_t k = 0; k < m->window->n_blockers; k++) {
+        const mph_alloc *x = &m->window->blockers[k];
+        if (x->block < end && x->block + x->n_blocks > b)
+            return true;
+    }
+    return false;
+}
+
 static void render_overview(mph_painter *p, const mph_snapshot *s, const mph_ansi_options *o,
-                            const gutter *g, const mph_stats *st) {
+                            const gutter *g, const mph_stats *st, const marks *m) {
     mph_palette_kind pal = palette_of(o);
     mph_escape role_escape[MPH_ROLE_COUNT];
     for (int r = 0; r < MPH_ROLE_COUNT; r++)
@@ -414,7 +634,10 @@ static void render_overview(mph_painter *p, const mph_snapshot *s, const mph_ans
                               b < run_end && end > run_start;
                 char glyph;
                 mph_role role;
-                if (in_run && (used == 0 || small_run)) {
+                if (holds_blocker(m, ai, b, end)) {
+                    glyph = '!';
+                    role = MPH_ROLE_BLOCKER;
+                } else if (in_run && (used == 0 || small_run)) {
                     glyph = '_';
                     role = MPH_ROLE_LARGEST_FREE;
                 } else if (used == 0) {
@@ -460,10 +683,11 @@ mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_ansi_options *o,
     mph_painter p;
     mph__painter_init(&p, out, o->color);
     gutter g = gutter_of(s);
+    marks m = marks_of(s, o, &st);
     if (o->scale > 1)
-        render_overview(&p, s, o, &g, &st);
+        render_overview(&p, s, o, &g, &st, &m);
     else
-        render_cells(&p, s, o, &g);
+        render_cells(&p, s, o, &g, &m);
     return mph__out_close(out, err);
 }
 

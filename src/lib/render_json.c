@@ -193,6 +193,8 @@ static void blocks_and_bytes(jw *w, const char *key, uint64_t blocks, unsigned b
     jw_close(w, '}');
 }
 
+static void verdict_object(jw *w, const char *key, const mph_verdict *v);
+
 /* ------------------------------------------------------------------ stats */
 
 static void histogram(jw *w, const char *key, const char *what, const uint64_t *counts,
@@ -308,6 +310,8 @@ mph_status mph_render_json_stats(const mph_stats_report *r, const mph_text_optio
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
+    if (opt->verdict)
+        verdict_object(&w, "verdict", opt->verdict);
     return end(&w, err);
 }
 
@@ -335,6 +339,119 @@ static void diff_type(jw *w, const char *key, const mph_diff_type *x, unsigned b
     jw_close(w, '}');
 }
 
+/* A side's largest free run, as stats gives it; all null without a map. */
+static void largest_free(jw *w, const char *key, const mph_snapshot *s, const mph_stats *st) {
+    bool known = !mph_snapshot_header_only(s), any = known && st->largest_free_blocks;
+    jw_open(w, key, '{', true);
+    if (known) {
+        jw_u64(w, "blocks", st->largest_free_blocks);
+        jw_bytes(w, "bytes", st->largest_free_blocks, st->block_size);
+    } else {
+        jw_null(w, "blocks");
+        jw_null(w, "bytes");
+    }
+    jw_address(w, "address", any ? st->largest_free_address : 0);
+    if (any) {
+        jw_u64(w, "area", st->largest_free_area + 1);
+        jw_u64(w, "block", st->largest_free_block);
+    } else {
+        jw_null(w, "area");
+        jw_null(w, "block");
+    }
+    jw_close(w, '}');
+}
+
+/* Before and after: the largest free run and fragmentation. */
+static void free_change(jw *w, const mph_diff *d) {
+    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
+    const mph_stats *so = &sum->old_stats, *sn = &sum->new_stats;
+    bool known = !mph_snapshot_header_only(O) && !mph_snapshot_header_only(N);
+    jw_open(w, "largest_free", '{', false);
+    largest_free(w, "old", O, so);
+    largest_free(w, "new", N, sn);
+    if (known && so->block_size && sn->block_size)
+        jw_delta(w, "change_bytes", sn->largest_free_blocks * sn->block_size,
+                 so->largest_free_blocks * so->block_size);
+    else
+        jw_null(w, "change_bytes");
+    jw_close(w, '}');
+    jw_open(w, "fragmentation", '{', true);
+    if (known) {
+        jw_fraction(w, "old", so->fragmentation);
+        jw_fraction(w, "new", sn->fragmentation);
+        jw_fraction(w, "change", sn->fragmentation - so->fragmentation);
+    } else {
+        jw_null(w, "old");
+        jw_null(w, "new");
+        jw_null(w, "change");
+    }
+    jw_close(w, '}');
+}
+
+/* The news inside OLD's largest free run: what splits it now. */
+static void split(jw *w, const mph_diff *d, unsigned bpb) {
+    const mph_diff_split *x = mph_diff_get_split(d);
+    const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
+    bool known = x->aligned && !mph_snapshot_header_only(O) && !mph_snapshot_header_only(N);
+    bool paired = known && x->has_run && x->new_area >= 0;
+    jw_open(w, "new_inside_old_largest_free", '{', false);
+    if (known && x->has_run) {
+        jw_open(w, "run", '{', true);
+        jw_u64(w, "area", x->old_area + 1);
+        jw_u64(w, "block", x->block);
+        jw_u64(w, "blocks", x->n_blocks);
+        jw_bytes(w, "bytes", x->n_blocks, bpb);
+        jw_address(w, "address", x->address);
+        jw_close(w, '}');
+    } else {
+        jw_null(w, "run");
+    }
+    if (paired) {
+        jw_u64(w, "new_area", (uint64_t)x->new_area + 1);
+        jw_u64(w, "common_blocks", x->common_blocks);
+    } else {
+        jw_null(w, "new_area");
+        jw_null(w, "common_blocks");
+    }
+    if (known) {
+        jw_u64(w, "count", x->count);
+        jw_u64(w, "used_blocks", x->used_blocks);
+        jw_bytes(w, "used_bytes", x->used_blocks, bpb);
+    } else {
+        jw_null(w, "count");
+        jw_null(w, "used_blocks");
+        jw_null(w, "used_bytes");
+    }
+    if (known) {
+        jw_open(w, "allocations", '[', false);
+        for (size_t i = 0; i < x->count; i++)
+            alloc_record(w, mph_diff_new_at(d, x->first + i), mph_snapshot_block_size(N));
+        jw_close(w, ']');
+    } else {
+        jw_null(w, "allocations");
+    }
+    jw_close(w, '}');
+}
+
+/* One list, every entry, largest first. */
+static mph_status ranked_list(jw *w, const char *key, const mph_diff *d, bool gone, unsigned bpb,
+                              mph_error *err) {
+    size_t n = gone ? mph_diff_gone_count(d) : mph_diff_new_count(d), got = 0;
+    size_t *idx = n ? malloc(n * sizeof *idx) : NULL;
+    if (n && !idx) {
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        return MPH_ERR_NOMEM;
+    }
+    mph_status st = mph_diff_largest(d, gone, n, idx, &got, err);
+    jw_open(w, key, '[', false);
+    for (size_t i = 0; !st && i < got; i++)
+        alloc_record(w, gone ? mph_diff_gone_at(d, idx[i]) : mph_diff_new_at(d, idx[i]), bpb);
+    jw_close(w, ']');
+    free(idx);
+    return st;
+}
+
 mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *opt, mph_sink *sink,
                                 mph_error *err) {
     if (!d || !opt) {
@@ -352,6 +469,7 @@ mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *opt, 
     snapshot_source(&w, "new", opt->new_name, N);
     static const char *const how[] = {"address", "order", "none"};
     jw_str(&w, "alignment", how[sum->alignment]);
+    free_change(&w, d);
     jw_open(&w, "notes", '[', false);
     for (size_t i = 0; i < mph_diff_note_count(d); i++)
         jw_str(&w, NULL, mph_diff_note_at(d, i));
@@ -395,15 +513,12 @@ mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *opt, 
     }
     jw_close(&w, '}');
     diff_type(&w, "total", &sum->total, bpb, aligned);
-    jw_open(&w, "new_allocations", '[', false);
-    for (size_t i = 0; i < mph_diff_new_count(d); i++)
-        alloc_record(&w, mph_diff_new_at(d, i), sum->new_block_size);
-    jw_close(&w, ']');
-    jw_open(&w, "gone_allocations", '[', false);
-    for (size_t i = 0; i < mph_diff_gone_count(d); i++)
-        alloc_record(&w, mph_diff_gone_at(d, i), sum->old_block_size);
-    jw_close(&w, ']');
-    return end(&w, err);
+    split(&w, d, bpb);
+    mph_status st = ranked_list(&w, "new_allocations", d, false, sum->new_block_size, err);
+    if (!st)
+        st = ranked_list(&w, "gone_allocations", d, true, sum->old_block_size, err);
+    mph_status closed = end(&w, err);
+    return st ? st : closed;
 }
 
 /* --------------------------------------------------------------- timeline */
@@ -547,7 +662,7 @@ mph_status mph_render_json_check(const mph_check_result *res, size_t n, const mp
     }
     static const char *const kinds[] = {"min_largest_free", "max_fragmentation", "max_used",
                                         "max_used_fraction", "min_free", "max_allocs",
-                                        "max_allocs_of", "min_fit"};
+                                        "max_allocs_of", "min_fit", "need"};
     jw w;
     if (!begin(&w, sink, err, MPH_JSON_CHECK_SCHEMA))
         return err ? err->code : MPH_ERR_NOMEM;
@@ -564,7 +679,7 @@ mph_status mph_render_json_check(const mph_check_result *res, size_t n, const mp
         bool fraction = l->kind == MPH_CHECK_MAX_FRAGMENTATION ||
                         l->kind == MPH_CHECK_MAX_USED_FRACTION;
         jw_open(&w, NULL, '{', true);
-        jw_str(&w, "kind", (unsigned)l->kind < 8 ? kinds[l->kind] : "?");
+        jw_str(&w, "kind", (unsigned)l->kind < 9 ? kinds[l->kind] : "?");
         jw_bool(&w, "ok", r->ok);
         if (fraction) {
             jw_fraction(&w, "limit", l->fraction);
@@ -575,10 +690,113 @@ mph_status mph_render_json_check(const mph_check_result *res, size_t n, const mp
         }
         if (l->kind == MPH_CHECK_MAX_ALLOCS_OF)
             jw_type_letter(&w, "type", l->type);
-        if (l->kind == MPH_CHECK_MIN_FIT)
+        if (l->kind == MPH_CHECK_MIN_FIT || l->kind == MPH_CHECK_NEED)
             jw_u64(&w, "size", l->size);
+        if (l->kind == MPH_CHECK_NEED)
+            jw_str(&w, "outcome", mph_outcome_name(r->outcome));
+        if (l->kind == MPH_CHECK_NEED || l->kind == MPH_CHECK_MIN_LARGEST_FREE) {
+            jw_bool(&w, "growth_counts", l->growth);
+            jw_bool(&w, "by_growth", r->by_growth);
+        }
+        jw_bool(&w, "from_header", r->from_header);
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
+    return end(&w, err);
+}
+
+/* ---------------------------------------------------------------- verdict */
+
+static void free_run_record(jw *w, const char *key, const mph_free_run *r, unsigned bpb) {
+    jw_open(w, key, '{', true);
+    jw_address(w, "address", r->address);
+    jw_u64(w, "area", r->area + 1);
+    jw_u64(w, "block", r->block);
+    jw_u64(w, "blocks", r->n_blocks);
+    jw_bytes(w, "bytes", r->n_blocks, bpb);
+    jw_close(w, '}');
+}
+
+static void verdict_object(jw *w, const char *key, const mph_verdict *v) {
+    unsigned bpb = v->block_size;
+    static const char *const sources[] = {"none", "option", "log"};
+    jw_open(w, key, '{', false);
+    jw_str(w, "need_source", sources[v->need_source]);
+    if (v->need_source != MPH_NEED_NONE)
+        jw_u64(w, "need_bytes", v->need_bytes);
+    else
+        jw_null(w, "need_bytes");
+    if (v->need_source == MPH_NEED_LOG)
+        jw_u64(w, "need_line", v->need_line);
+    else
+        jw_null(w, "need_line");
+    if (v->need_blocks)
+        jw_u64(w, "need_blocks", v->need_blocks);
+    else
+        jw_null(w, "need_blocks");
+    jw_str(w, "outcome", mph_outcome_name(v->outcome));
+    jw_bool(w, "has_map", v->has_map);
+    jw_bool(w, "map_partial", v->map_partial);
+    jw_bool(w, "after_collect", v->after_collect);
+    if (v->largest_known) {
+        jw_open(w, "largest_free", '{', true);
+        jw_str(w, "from", v->largest_from_header ? "header" : "map");
+        if (!v->largest_from_header)
+            jw_address(w, "address", v->largest.address);
+        jw_u64(w, "blocks", v->largest.n_blocks);
+        jw_bytes(w, "bytes", v->largest.n_blocks, bpb);
+        jw_close(w, '}');
+    } else {
+        jw_null(w, "largest_free");
+    }
+    jw_bool(w, "fits_now", v->fits_now);
+    if (v->fits_now && v->first_fit.n_blocks)
+        free_run_record(w, "first_fit", &v->first_fit, bpb);
+    else
+        jw_null(w, "first_fit");
+    jw_bool(w, "can_grow", v->can_grow);
+    if (v->can_grow) {
+        jw_u64(w, "max_new_split", v->max_new_split);
+        if (v->grow_needed)
+            jw_u64(w, "grow_needed", v->grow_needed);
+        else
+            jw_null(w, "grow_needed");
+        jw_bool(w, "fits_by_growing", v->fits_by_growing);
+    }
+    jw_u64(w, "largest_area_blocks", v->largest_area_blocks);
+    jw_open(w, "windows", '[', false);
+    for (size_t i = 0; i < v->n_windows; i++) {
+        const mph_window *x = &v->windows[i];
+        jw_open(w, NULL, '{', false);
+        free_run_record(w, "makes", &x->run, bpb);
+        jw_u64(w, "blocker_count", x->n_blockers);
+        jw_u64(w, "blocker_blocks", x->blocker_blocks);
+        jw_bytes(w, "blocker_bytes", x->blocker_blocks, bpb);
+        jw_open(w, "blockers", '[', false);
+        for (size_t k = 0; k < x->n_blockers; k++)
+            alloc_record(w, &x->blockers[k], bpb);
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_u64(w, "free_runs", v->free_runs);
+    jw_open(w, "longest_free_runs", '[', false);
+    for (size_t i = 0; i < v->n_runs; i++)
+        free_run_record(w, NULL, &v->runs[i], bpb);
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
+mph_status mph_render_json_verdict(const mph_verdict *v, const mph_text_options *opt,
+                                   mph_sink *sink, mph_error *err) {
+    if (!v) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no verdict");
+        return MPH_ERR_ARG;
+    }
+    jw w;
+    if (!begin(&w, sink, err, MPH_JSON_VERDICT_SCHEMA))
+        return err ? err->code : MPH_ERR_NOMEM;
+    snapshot_source(&w, "source", opt ? opt->name : NULL, v->snapshot);
+    verdict_object(&w, "verdict", v);
     return end(&w, err);
 }

@@ -250,19 +250,148 @@ static void alloc_line(mph_outbuf *o, const mph_alloc *x, const mph_snapshot *s,
     mph__out_putc(o, '\n');
 }
 
-static void alloc_list(mph_outbuf *o, const char *title, const mph_diff *d, bool gone,
-                       size_t max_list) {
+/* The news or the gones, largest first: only as many as are shown are ranked. */
+static mph_status alloc_list(mph_outbuf *o, const char *title, const mph_diff *d, bool gone,
+                             size_t max_list, mph_error *err) {
     size_t n = gone ? mph_diff_gone_count(d) : mph_diff_new_count(d);
     const mph_snapshot *s = gone ? mph_diff_old_snapshot(d) : mph_diff_new_snapshot(d);
     char a[32];
-    mph__out_printf(o, "\n%s (%s)%s\n", title, mph__fmt_count(a, n), n ? "" : ": none");
-    size_t shown = max_list && max_list < n ? max_list : n;
-    for (size_t i = 0; i < shown; i++)
-        alloc_line(o, gone ? mph_diff_gone_at(d, i) : mph_diff_new_at(d, i), s,
+    mph__out_printf(o, "\n%s (%s)%s\n", title, mph__fmt_count(a, n), n ? ", largest first" : ": none");
+    size_t want = max_list && max_list < n ? max_list : n, shown = 0;
+    size_t *idx = want ? malloc(want * sizeof *idx) : NULL;
+    if (want && !idx) {
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        return MPH_ERR_NOMEM;
+    }
+    mph_status st = mph_diff_largest(d, gone, want, idx, &shown, err);
+    for (size_t i = 0; !st && i < shown; i++)
+        alloc_line(o, gone ? mph_diff_gone_at(d, idx[i]) : mph_diff_new_at(d, idx[i]), s,
                    mph_snapshot_block_size(s));
-    if (shown < n)
+    free(idx);
+    if (!st && shown < n)
         mph__out_printf(o, "  ... and %s more (--list all shows them)\n",
                         mph__fmt_count(a, n - shown));
+    return st;
+}
+
+/* A side's largest free run as the headline shows it: its size (in bytes
+ * when both sides know theirs) or why it is not known. */
+static const char *largest_text(char buf[64], const mph_snapshot *s, const mph_stats *st,
+                                unsigned mul) {
+    char a[32];
+    if (mph_snapshot_header_only(s))
+        snprintf(buf, 64, "unknown (no map)");
+    else if (!st->largest_free_blocks)
+        snprintf(buf, 64, "none");
+    else
+        snprintf(buf, 64, "%s", mph__fmt_count(a, st->largest_free_blocks * mul));
+    return buf;
+}
+
+/* Where a run starts: "0x3f001000", "block 12", with " (area 2)" when there are several. */
+static const char *run_at(char buf[64], uint64_t address, size_t area, size_t block,
+                          size_t n_areas) {
+    int k = address ? snprintf(buf, 64, "0x%llx", (unsigned long long)address)
+                    : snprintf(buf, 64, "block %zu", block);
+    if (n_areas > 1 && k > 0 && k < 64)
+        snprintf(buf + k, 64 - (size_t)k, " (area %zu)", area + 1);
+    return buf;
+}
+
+/* Before and after, at the top: the largest free run and fragmentation. */
+static void free_headline(mph_outbuf *o, const mph_diff *d) {
+    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
+    const mph_stats *so = &sum->old_stats, *sn = &sum->new_stats;
+    bool o_known = !mph_snapshot_header_only(O), n_known = !mph_snapshot_header_only(N);
+    // Bytes only when both sides know their block size: blocks of two builds differ.
+    bool bytes = so->block_size && sn->block_size;
+    unsigned mo = bytes ? so->block_size : 1, mn = bytes ? sn->block_size : 1;
+    char a[64], b[64], c[40], e[64], f[64];
+    mph__out_printf(o, "%-14s%s -> %s %s", "largest free", largest_text(a, O, so, mo),
+                    largest_text(b, N, sn, mn), bytes ? "bytes" : "blocks");
+    if (o_known && n_known) {
+        uint64_t x = so->largest_free_blocks * mo, y = sn->largest_free_blocks * mn;
+        mph__out_printf(o, " (%s)", x == y ? "unchanged" : signed_count(c, y, x));
+    }
+    if ((o_known && so->largest_free_blocks) || (n_known && sn->largest_free_blocks))
+        mph__out_printf(o, ", at %s -> %s",
+                        o_known && so->largest_free_blocks
+                            ? run_at(e, so->largest_free_address, so->largest_free_area,
+                                     so->largest_free_block, mph_snapshot_area_count(O))
+                            : "-",
+                        n_known && sn->largest_free_blocks
+                            ? run_at(f, sn->largest_free_address, sn->largest_free_area,
+                                     sn->largest_free_block, mph_snapshot_area_count(N))
+                            : "-");
+    mph__out_putc(o, '\n');
+    const char *partial = mph_snapshot_map_partial(O) && mph_snapshot_map_partial(N) ? "OLD's and NEW's maps are"
+                          : mph_snapshot_map_partial(O)                             ? "OLD's map is"
+                          : mph_snapshot_map_partial(N)                             ? "NEW's map is"
+                                                                                    : NULL;
+    if (partial)
+        mph__out_printf(o, "%-14s(%s cut short: figures of the part shown)\n", "", partial);
+    if (o_known && n_known)
+        mph__out_printf(o, "%-14s%.1f%% -> %.1f%% (%+.1f points)\n", "fragmentation",
+                        100.0 * so->fragmentation, 100.0 * sn->fragmentation,
+                        100.0 * sn->fragmentation - 100.0 * so->fragmentation);
+}
+
+/* The news that sit in what was OLD's largest free run: what splits it now. */
+static void split_section(mph_outbuf *o, const mph_diff *d, size_t max_list) {
+    const mph_diff_split *x = mph_diff_get_split(d);
+    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
+    unsigned bpb = sum->new_block_size ? sum->new_block_size : sum->old_block_size;
+    char a[32], b[64], c[32], e[48];
+    const char *title = "new inside the largest free run of OLD";
+    if (!x->aligned) {
+        mph__out_printf(o, "\n%s: not known, the blocks of OLD and NEW cannot be aligned\n", title);
+        return;
+    }
+    if (mph_snapshot_header_only(O) || mph_snapshot_header_only(N)) {
+        mph__out_printf(o, "\n%s: not known, %s no map\n", title,
+                        mph_snapshot_header_only(O) ? "OLD has" : "NEW has");
+        return;
+    }
+    if (!x->has_run) {
+        mph__out_printf(o, "\n%s: none, OLD has no free block\n", title);
+        return;
+    }
+    mph__out_printf(o, "\n%s (%s, %s %s)", title,
+                    run_at(b, x->address, x->old_area, x->block, mph_snapshot_area_count(O)),
+                    mph__fmt_count(a, (uint64_t)x->n_blocks * (bpb ? bpb : 1)),
+                    bpb ? "bytes" : "blocks");
+    if (x->new_area < 0) {
+        mph__out_printf(o, ": NEW does not have OLD's area %zu\n", x->old_area + 1);
+        return;
+    }
+    if (!x->count) {
+        if (x->common_blocks == x->n_blocks)
+            mph__out_puts(o, ": none, all of it is still free in NEW\n");
+        else if (!x->common_blocks)
+            mph__out_printf(o, ": none; NEW's area %ld ends before it (%s blocks; the run "
+                               "starts at block %s)\n",
+                            x->new_area + 1,
+                            mph__fmt_count(a, mph_snapshot_area(N, (size_t)x->new_area)->n_blocks),
+                            mph__fmt_count(c, x->block));
+        else
+            mph__out_printf(o, ": none; NEW's area %ld ends %s blocks into it, those all free\n",
+                            x->new_area + 1, mph__fmt_count(a, x->common_blocks));
+        return;
+    }
+    mph__out_puts(o, ": these split it\n");
+    mph__out_printf(o, "  %s allocation%s take%s %s of its %s %s (%.1f%%); in address order:\n",
+                    mph__fmt_count(a, x->count), x->count == 1 ? "" : "s", x->count == 1 ? "s" : "",
+                    mph__fmt_count(b, x->used_blocks * (bpb ? bpb : 1)),
+                    mph__fmt_count(e, (uint64_t)x->n_blocks * (bpb ? bpb : 1)),
+                    bpb ? "bytes" : "blocks", pct(x->used_blocks, x->n_blocks));
+    size_t shown = max_list && max_list < x->count ? max_list : x->count;
+    for (size_t i = 0; i < shown; i++)
+        alloc_line(o, mph_diff_new_at(d, x->first + i), N, mph_snapshot_block_size(N));
+    if (shown < x->count)
+        mph__out_printf(o, "  ... and %s more (--list all shows them)\n",
+                        mph__fmt_count(c, x->count - shown));
 }
 
 mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, mph_sink *sink,
@@ -279,6 +408,7 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
     char a[32], b[32], c[40], e[40], f[40], g[40], h[40], k[40], m[40];
     put_side(o, "OLD", side_name(opt, true), mph_diff_old_snapshot(d));
     put_side(o, "NEW", side_name(opt, false), mph_diff_new_snapshot(d));
+    free_headline(o, d);
     for (size_t i = 0; i < mph_diff_note_count(d); i++)
         mph__out_printf(o, "%s %s\n", i ? "         " : "aligned ", mph_diff_note_at(d, i));
     const mph_diff_type *tot = &sum->total;
@@ -300,6 +430,7 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
                             mph__fmt_count(e, x->old_blocks * ob),
                             mph__fmt_count(f, x->new_total_blocks * nb));
         }
+        split_section(o, d, opt->max_list);
         return mph__out_close(o, err);
     }
     unsigned bpb = nb ? nb : ob;
@@ -338,9 +469,12 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
                         signed_count(h, x->new_count, x->gone_count),
                         signed_count(m, x->new_blocks * mul, x->gone_blocks * mul));
     }
-    alloc_list(o, "new allocations", d, false, opt->max_list);
-    alloc_list(o, "gone allocations", d, true, opt->max_list);
-    return mph__out_close(o, err);
+    split_section(o, d, opt->max_list);
+    mph_status st = alloc_list(o, "new allocations", d, false, opt->max_list, err);
+    if (!st)
+        st = alloc_list(o, "gone allocations", d, true, opt->max_list, err);
+    mph_status closed = mph__out_close(o, err);
+    return st ? st : closed;
 }
 
 /* --------------------------------------------------------------- timeline */
@@ -497,7 +631,7 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
     if (n < 2)
         mph__out_puts(o, "  none: one snapshot shows no growth\n");
     else if (!n_alloc && !n_type)
-        mph__out_puts(o, "  none: no type grows and no allocation keeps growing\n");
+        mph__out_puts(o, "  none: no allocation keeps growing, no type grows steadily\n");
     size_t rank = 0;
     for (size_t i = 0; i < n_alloc; i++) {
         const mph_leak_alloc *l = mph_timeline_leak_alloc_at(t, i);
@@ -511,7 +645,7 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
         mph__out_printf(o, " keeps growing: ");
         for (size_t k = 0; k < len; k++)
             mph__out_printf(o, "%s%llu", k ? " " : "", (unsigned long long)l->blocks[k]);
-        mph__out_printf(o, " blocks (%s %s %s) from snapshot %zu; grew %u time%s, moved %u\n",
+        mph__out_printf(o, " blocks (%s %s %s), first seen in snapshot %zu; grew %u time%s, moved %u\n",
                         mph__fmt_blocks(a, l->blocks[0], bpb), arrow,
                         mph__fmt_blocks(b, l->now.n_blocks, bpb), l->since + 1, l->grew,
                         l->grew == 1 ? "" : "s", l->moved);
@@ -528,12 +662,12 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
     }
     size_t n_group = mph_timeline_group_count(t);
     if (n >= 3) {
-        mph__out_printf(o, "\nsurvivors: allocations that appeared after snapshot 1 and are in every "
-                           "later snapshot%s\n",
+        mph__out_printf(o, "\nsurvivors: allocations first seen after snapshot 1 and present in every "
+                           "snapshot since%s\n",
                         n_group ? "" : ": none");
         for (size_t i = 0; i < n_group; i++) {
             const mph_leak_group *g = mph_timeline_group_at(t, i);
-            mph__out_printf(o, "  since snapshot %zu: %s allocation%s, %s (", g->since + 1,
+            mph__out_printf(o, "  first seen in snapshot %zu: %s allocation%s, %s (", g->since + 1,
                             mph__fmt_count(a, g->count), g->count == 1 ? "" : "s",
                             mph__fmt_blocks(b, g->blocks, bpb));
             bool first = true;
@@ -555,10 +689,12 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
                 for (size_t i = 0; i < n_surv; i++)
                     idx[i] = (mph__sized){mph_timeline_survivor_at(t, i)->alloc.n_blocks, i};
                 qsort(idx, n_surv, sizeof *idx, mph__by_size_desc);
-                mph__out_printf(o, "  the largest %zu of them:\n", shown);
+                mph__out_printf(o, "  the largest %zu of them:\n  %-20s%-19s%-19s%s\n", shown,
+                                "first seen in", "address", "type", "size");
                 for (size_t i = 0; i < shown; i++) {
                     const mph_leak_survivor *sv = mph_timeline_survivor_at(t, idx[i].index);
-                    mph__out_printf(o, "  since %-4zu", sv->since + 1);
+                    snprintf(a, sizeof a, "snapshot %zu", sv->since + 1);
+                    mph__out_printf(o, "  %-20s", a);
                     if (sv->alloc.address)
                         mph__out_printf(o, "0x%-16llx", (unsigned long long)sv->alloc.address);
                     else
@@ -587,8 +723,21 @@ static const char *check_name(mph_check_kind k) {
     case MPH_CHECK_MAX_ALLOCS: return "max-allocs";
     case MPH_CHECK_MAX_ALLOCS_OF: return "max-allocs-of";
     case MPH_CHECK_MIN_FIT: return "fit";
+    case MPH_CHECK_NEED: return "need";
     }
     return "?";
+}
+
+/* Which rule decided a limit on the largest free run, and what the dump cannot tell. */
+static void put_growth_rule(mph_outbuf *o, const mph_check_result *r) {
+    if (r->by_growth)
+        mph__out_puts(o, ";\n     it passes because the heap can grow: a new area could hold it (max new\n"
+                         "     split; growth counts, --no-growth to require a free run)");
+    else if (!r->ok && !r->limit.growth)
+        mph__out_puts(o, " (growth not counted: --no-growth)");
+    if (r->from_header)
+        mph__out_puts(o, " [from the header's max free sz]");
+    mph__out_putc(o, '\n');
 }
 
 mph_status mph_render_text_check(const mph_check_result *res, size_t n, const mph_text_options *opt,
@@ -611,8 +760,15 @@ mph_status mph_render_text_check(const mph_check_result *res, size_t n, const mp
         mph__out_printf(o, "%-4s %s: ", r->ok ? "ok" : "FAIL", check_name(l->kind));
         switch (l->kind) {
         case MPH_CHECK_MIN_LARGEST_FREE:
-            mph__out_printf(o, "largest free run %s, %s at least %s\n", bytes_words(a, r->measured),
-                            r->ok ? "is" : "should be", bytes_words(b, l->value));
+            mph__out_printf(o, "largest free run %s, %s at least %s", bytes_words(a, r->measured),
+                            r->ok && !r->by_growth ? "is" : "should be", bytes_words(b, l->value));
+            put_growth_rule(o, r);
+            break;
+        case MPH_CHECK_NEED:
+            mph__out_printf(o, "an allocation of %s %s (largest free run %s)",
+                            bytes_words(a, l->size), r->ok && !r->by_growth ? "fits now" : "does not fit now",
+                            bytes_words(b, r->measured));
+            put_growth_rule(o, r);
             break;
         case MPH_CHECK_MIN_FREE:
             mph__out_printf(o, "free %s, %s at least %s\n", bytes_words(a, r->measured),

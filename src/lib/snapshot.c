@@ -170,3 +170,19 @@ bool mph_alloc_iter_next(mph_alloc_iter *it, mph_alloc *out) {
     }
     return false;
 }
+
+bool mph_snapshot_after_collect(const mph_snapshot *s) { return s && s->after_collect; }
+
+bool mph_snapshot_failed_alloc(const mph_snapshot *s, uint64_t *bytes, unsigned long *line) {
+    if (!s || !s->failed_rank)
+        return false;
+    if (bytes)
+        *bytes = s->failed_bytes;
+    if (line)
+        *line = s->failed_line;
+    return true;
+}
+
+bool mph_snapshot_header_only(const mph_snapshot *s) { return s && s->n_areas == 0; }
+
+bool mph_snapshot_map_partial(const mph_snapshot *s) { return s && s->map_partial; }

@@ -318,19 +318,24 @@ static int cmp_leak_alloc(const void *x, const void *y) {
     return a->now.address < b->now.address ? -1 : a->now.address > b->now.address;
 }
 
+/* Sustained growth (MPH_LEAK_MIN_STEPS_UP): a rise in at least half of the
+ * steps and in at least that many, ending higher than it started. One rise
+ * (0 -> 1 tuple) is noise; so is a series that only wobbles. */
+static bool sustained(unsigned steps_up, size_t steps, uint64_t first, uint64_t last) {
+    return steps_up >= MPH_LEAK_MIN_STEPS_UP && 2 * (size_t)steps_up >= steps && last > first;
+}
+
 static void growing_types(mph_timeline *t) {
     if (t->n_rows < 2)
         return;
+    size_t steps = t->n_rows - 1;
     for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
         mph_leak_type lt;
         memset(&lt, 0, sizeof lt);
         lt.type = (mph_type)ty;
-        bool count_monotone = true, blocks_monotone = true;
         for (size_t r = 1; r < t->n_rows; r++) {
             const mph_type_stats *a = &t->rows[r - 1].stats.by_type[ty];
             const mph_type_stats *b = &t->rows[r].stats.by_type[ty];
-            count_monotone &= b->allocs >= a->allocs;
-            blocks_monotone &= b->blocks >= a->blocks;
             lt.count_steps_up += b->allocs > a->allocs;
             lt.block_steps_up += b->blocks > a->blocks;
         }
@@ -338,8 +343,8 @@ static void growing_types(mph_timeline *t) {
         lt.first_blocks = t->rows[0].stats.by_type[ty].blocks;
         lt.last_count = t->rows[t->n_rows - 1].stats.by_type[ty].allocs;
         lt.last_blocks = t->rows[t->n_rows - 1].stats.by_type[ty].blocks;
-        lt.count_grows = count_monotone && lt.last_count > lt.first_count;
-        lt.blocks_grow = blocks_monotone && lt.last_blocks > lt.first_blocks;
+        lt.count_grows = sustained(lt.count_steps_up, steps, lt.first_count, lt.last_count);
+        lt.blocks_grow = sustained(lt.block_steps_up, steps, lt.first_blocks, lt.last_blocks);
         if (lt.count_grows || lt.blocks_grow)
             t->types[t->n_types++] = lt;
     }

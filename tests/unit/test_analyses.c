@@ -346,6 +346,11 @@ typedef struct ref_alloc {
     char head;
 } ref_alloc;
 
+typedef struct mph__sized_ref {
+    uint64_t n_blocks;
+    size_t index;
+} mph__sized_ref;
+
 /* Allocation of each block: its start and length; (size_t)-1 for free. */
 static void owners(const char *c, size_t n, size_t *start, size_t *len) {
     for (size_t b = 0; b < n; b++) {
@@ -437,6 +442,101 @@ static void check_pair(const mph_diff *d, const mph_area_pair *p, const mph_snap
     free(nl);
 }
 
+/* mph_diff_largest against a sort of the whole list: largest first, equal
+ * sizes in list order, for k within what the walk ranks, at its edge and
+ * beyond it (the whole list). */
+static void check_ranking(const mph_diff *d, bool gone) {
+    size_t n = gone ? mph_diff_gone_count(d) : mph_diff_new_count(d);
+    mph__sized_ref *want = malloc((n + 1) * sizeof *want);
+    for (size_t i = 0; i < n; i++) {
+        const mph_alloc *a = gone ? mph_diff_gone_at(d, i) : mph_diff_new_at(d, i);
+        want[i] = (mph__sized_ref){a->n_blocks, i};
+    }
+    // Insertion sort: an independent (stable) order.
+    for (size_t i = 1; i < n; i++) {
+        mph__sized_ref x = want[i];
+        size_t j = i;
+        while (j > 0 && want[j - 1].n_blocks < x.n_blocks) {
+            want[j] = want[j - 1];
+            j--;
+        }
+        want[j] = x;
+    }
+    const size_t ks[] = {1, 7, MPH_DIFF_RANKED - 1, MPH_DIFF_RANKED, MPH_DIFF_RANKED + 1, n};
+    size_t *got = malloc((n + 2) * sizeof *got);
+    for (size_t q = 0; q < sizeof ks / sizeof *ks; q++) {
+        size_t k = ks[q], m = 99;
+        CHECK(mph_diff_largest(d, gone, k, got, &m, NULL) == MPH_OK);
+        CHECK_EQ(m, k < n ? k : n);
+        for (size_t i = 0; i < m && i < n; i++)
+            if (got[i] != want[i].index) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "%s k=%zu: rank %zu is entry %zu, expected %zu (of %zu)",
+                         gone ? "gone" : "new", k, i, got[i], want[i].index, n);
+                harness_check(0, __FILE__, __LINE__, "ranking", msg);
+                break;
+            }
+    }
+    free(got);
+    free(want);
+}
+
+/* The news inside OLD's largest free run, found block by block in NEW. */
+static void check_split(const mph_diff *d, const mph_snapshot *O, const mph_snapshot *N,
+                        const mph_stats *so) {
+    const mph_diff_split *x = mph_diff_get_split(d);
+    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    CHECK(x->aligned == (sum->alignment != MPH_ALIGN_NONE));
+    if (!x->aligned)
+        return;
+    CHECK(x->has_run == (so->largest_free_blocks > 0));
+    if (!x->has_run)
+        return;
+    CHECK_EQ(x->n_blocks, so->largest_free_blocks);
+    const mph_area *oa = mph_snapshot_area(O, x->old_area);
+    for (size_t b = x->block; b < x->block + x->n_blocks; b++)
+        if (oa->cells[b] != '.') {
+            harness_check(0, __FILE__, __LINE__, "split", "the run is not free in OLD");
+            return;
+        }
+    // NEW's area paired with it, by the diff's pairs.
+    long na = -1;
+    for (size_t i = 0; i < mph_diff_pair_count(d); i++)
+        if (mph_diff_pair_at(d, i)->old_area == (long)x->old_area)
+            na = mph_diff_pair_at(d, i)->new_area;
+    CHECK_EQ(x->new_area, na);
+    if (na < 0) {
+        CHECK_EQ(x->count, 0);
+        return;
+    }
+    const mph_area *a = mph_snapshot_area(N, (size_t)na);
+    size_t end = x->block + x->n_blocks < a->n_blocks ? x->block + x->n_blocks : a->n_blocks;
+    size_t *start = malloc((a->n_blocks + 1) * sizeof *start), *len = malloc((a->n_blocks + 1) * sizeof *len);
+    owners(a->cells, a->n_blocks, start, len);
+    uint64_t used = 0, count = 0;
+    size_t first = (size_t)-1;
+    for (size_t b = x->block; b < end; b++) {
+        if (start[b] == (size_t)-1)
+            continue;
+        used++;
+        if (b == x->block || start[b] == b) {
+            size_t s0 = start[b];
+            if (count < x->count) {
+                const mph_alloc *al = mph_diff_new_at(d, x->first + count);
+                CHECK(al && al->area == (size_t)na && al->block == s0 && al->n_blocks == len[s0]);
+            }
+            if (first == (size_t)-1)
+                first = s0;
+            count++;
+        }
+    }
+    CHECK_EQ(x->common_blocks, end > x->block ? end - x->block : 0);
+    CHECK_EQ(x->used_blocks, used);
+    CHECK_EQ(x->count, count);
+    free(start);
+    free(len);
+}
+
 static void check_diff(const mph_snapshot *O, const mph_snapshot *N) {
     mph_diff *d = NULL;
     CHECK(mph_diff_compute(O, N, &d, NULL) == MPH_OK);
@@ -460,6 +560,9 @@ static void check_diff(const mph_snapshot *O, const mph_snapshot *N) {
         CHECK_EQ(x->kept_blocks + x->new_blocks, sn.by_type[t].blocks);
     }
     CHECK_EQ(sum->blocks[MPH_DIFF_KEPT], sum->total.kept_blocks);
+    check_ranking(d, false);
+    check_ranking(d, true);
+    check_split(d, O, N, &so);
     mph_diff_free(d);
 }
 
@@ -611,6 +714,125 @@ TEST(diff_samples) {
         check_diff(mph_log_snapshot(a, 0), mph_log_snapshot(b, 0));
     mph_log_free(a);
     mph_log_free(b);
+}
+
+/* Many news with many equal sizes, in two areas listed out of address
+ * order: the heap of the largest fills, entries leave it, and equal sizes
+ * must come in list order (area order, then block), not address order. */
+TEST(diff_ranking_many) {
+    for (int round = 0; round < 4; round++) {
+        size_t n = 4 * (4000 + rnd_below(2000));
+        char *full[2] = {random_cells(n), random_cells(n / 2)};
+        char *empty[2] = {malloc(n + 1), malloc(n / 2 + 1)};
+        memset(empty[0], '.', n);
+        empty[0][n] = '\0';
+        memset(empty[1], '.', n / 2);
+        empty[1][n / 2] = '\0';
+        uint64_t bases[2] = {0x20000000u, 0x10000000u};
+        text a = {0}, b = {0};
+        dump(&a, "empty", 2, (const char *const *)empty, bases, 16);
+        dump(&b, "full", 2, (const char *const *)full, bases, 16);
+        mph_log *la = parse_text(a.s, a.len), *lb = parse_text(b.s, b.len);
+        if (la && lb) {
+            const mph_snapshot *E = mph_log_snapshot(la, 0), *F = mph_log_snapshot(lb, 0);
+            check_diff(E, F); // all new
+            check_diff(F, E); // all gone
+            mph_diff *d = NULL;
+            if (mph_diff_compute(E, F, &d, NULL) == MPH_OK) {
+                CHECK(mph_diff_new_count(d) > 2 * MPH_DIFF_RANKED);
+                mph_diff_free(d);
+            }
+        }
+        mph_log_free(la);
+        mph_log_free(lb);
+        free(a.s);
+        free(b.s);
+        for (int k = 0; k < 2; k++) {
+            free(full[k]);
+            free(empty[k]);
+        }
+    }
+}
+
+static mph_status to_text(void *ctx, const char *buf, size_t len) {
+    put(ctx, buf, len);
+    return MPH_OK;
+}
+
+/* OLD's largest free run is blocks 2-11. NEW: S grew in place into it (from
+ * block 0), a T and an L were made in it; h after it is kept. */
+TEST(diff_split_built) {
+    const char *old_c = "S=..........h=..S=..........h=..S=..........h=..S=..........h=..";
+    const char *new_c = "S====.T..L=.h=..S=..........h=..S=..........h=..S=..........h=..";
+    const char *same_c = old_c;
+    uint64_t base = 0x3000;
+    text a = {0}, b = {0}, c = {0};
+    dump(&a, "before", 1, &old_c, &base, 16);
+    dump(&b, "after", 1, &new_c, &base, 16);
+    dump(&c, "same", 1, &same_c, &base, 16);
+    mph_log *la = parse_text(a.s, a.len), *lb = parse_text(b.s, b.len), *lc = parse_text(c.s, c.len);
+    mph_diff *d = NULL;
+    if (la && lb && mph_diff_compute(mph_log_snapshot(la, 0), mph_log_snapshot(lb, 0), &d, NULL) ==
+                        MPH_OK) {
+        const mph_diff_split *x = mph_diff_get_split(d);
+        CHECK(x->aligned && x->has_run);
+        CHECK_EQ(x->block, 2);
+        CHECK_EQ(x->n_blocks, 10);
+        CHECK_EQ(x->address, 0x3000 + 2 * 16);
+        CHECK_EQ(x->new_area, 0);
+        CHECK_EQ(x->common_blocks, 10);
+        CHECK_EQ(x->count, 3);
+        CHECK_EQ(x->used_blocks, 3 + 1 + 2);
+        const mph_alloc *s0 = mph_diff_new_at(d, x->first), *t = mph_diff_new_at(d, x->first + 1),
+                        *l = mph_diff_new_at(d, x->first + 2);
+        CHECK(s0 && s0->block == 0 && s0->n_blocks == 5 && s0->type == MPH_TYPE_STR);
+        CHECK(t && t->block == 6 && t->type == MPH_TYPE_TUPLE);
+        CHECK(l && l->block == 9 && l->n_blocks == 2 && l->type == MPH_TYPE_LIST);
+        const mph_diff_summary *sum = mph_diff_get_summary(d);
+        CHECK_EQ(sum->old_stats.largest_free_blocks, 10);
+        CHECK_EQ(sum->new_stats.largest_free_blocks, 10); // now the first is blocks 18-27
+        text out = {0};
+        mph_sink sink = {to_text, &out};
+        mph_text_options o;
+        memset(&o, 0, sizeof o);
+        o.max_list = 2;
+        CHECK(mph_render_text_diff(d, &o, &sink, NULL) == MPH_OK);
+        if (out.s) {
+            CHECK(strstr(out.s, "largest free  160 -> 160 bytes (unchanged), at 0x3020 -> 0x3120\n"));
+            CHECK(strstr(out.s, "new inside the largest free run of OLD (0x3020, 160 bytes): these "
+                                "split it\n  3 allocations take 96 of its 160 bytes (60.0%); in "
+                                "address order:\n  0x3000 "));
+            CHECK(strstr(out.s, "  ... and 1 more (--list all shows them)\n"));
+            // Largest first: S (5 blocks), then L (2), then T (1).
+            const char *news = strstr(out.s, "new allocations (3), largest first\n");
+            CHECK(news && strstr(news, "0x3000") < strstr(news, "0x3090") &&
+                  strstr(news, "0x3090") < strstr(news, "... and 1 more"));
+        }
+        free(out.s);
+        mph_diff_free(d);
+    }
+    // Nothing new in it: said so in one line.
+    d = NULL;
+    if (la && lc && mph_diff_compute(mph_log_snapshot(la, 0), mph_log_snapshot(lc, 0), &d, NULL) ==
+                        MPH_OK) {
+        CHECK_EQ(mph_diff_get_split(d)->count, 0);
+        text out = {0};
+        mph_sink sink = {to_text, &out};
+        mph_text_options o;
+        memset(&o, 0, sizeof o);
+        CHECK(mph_render_text_diff(d, &o, &sink, NULL) == MPH_OK);
+        CHECK(out.s && strstr(out.s, "new inside the largest free run of OLD (0x3020, 160 bytes): "
+                                     "none, all of it is still free in NEW\n"));
+        CHECK(out.s && strstr(out.s, "fragmentation 79.2% -> 79.2% (+0.0 points)\n"));
+        free(out.s);
+        mph_diff_free(d);
+    }
+    mph_log_free(la);
+    mph_log_free(lb);
+    mph_log_free(lc);
+    free(a.s);
+    free(b.s);
+    free(c.s);
 }
 
 /* --------------------------------------------------------------- timeline */
