@@ -986,7 +986,7 @@ MPH_NODISCARD mph_status mph_render_text_check(const mph_check_result *results, 
  * strings ("0x30000"), sizes integers, fractions numbers in [0, 1]. The
  * names in o are written as given (NULL: null).
  */
-#define MPH_JSON_STATS_SCHEMA "mpheap/stats/1"
+#define MPH_JSON_STATS_SCHEMA "mpheap/stats/2"
 #define MPH_JSON_DIFF_SCHEMA "mpheap/diff/2"         /* 2: lists largest first; largest free, split */
 #define MPH_JSON_TIMELINE_SCHEMA "mpheap/timeline/2" /* 2: growing types need sustained growth */
 #define MPH_JSON_CHECK_SCHEMA "mpheap/check/1"

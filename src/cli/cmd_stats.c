@@ -20,7 +20,7 @@ static const char usage[] =
     "                              collection, by growing), and what splits the free\n"
     "                              memory (default: a MemoryError's size next to the\n"
     "                              snapshot, if the log has one)\n"
-    "      --json                  the same figures as JSON (schema mpheap/stats/1,\n"
+    "      --json                  the same figures as JSON (schema mpheap/stats/2,\n"
     "                              docs/json-schema.md)\n"
     CLI_PORT_HELP
     "      --block-size BYTES      block size when the dump cannot tell it\n"
@@ -73,7 +73,19 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
     o.name = cli_snapshot_name(name, sizeof name, path, in, log, index);
     mph_sink sink = cli_stdout_sink();
     o.verdict = v;
-    st = json ? mph_render_json_stats(r, &o, &sink, &err) : mph_render_text_stats(r, &o, &sink, &err);
+    bool whole_map = !mph_snapshot_header_only(s) && !mph_snapshot_map_partial(s);
+    if (json) {
+        st = mph_render_json_stats(r, &o, &sink, &err);
+    } else if (whole_map) {
+        st = mph_render_text_stats(r, &o, &sink, &err);
+    } else {
+        // No whole map: the header's figures, said as such; no per-type counts to give.
+        mph_ansi_options plain = {1, false, MPH_PALETTE_MONO, false, 1, false, NULL};
+        printf("%s\n", o.name ? o.name : "");
+        st = mph_render_ansi_summary(s, &plain, &sink, &err);
+        if (!st)
+            printf("(allocations by type and size, and free runs, need the whole map)\n");
+    }
     if (!st && !json) {
         if (v->need_source != MPH_NEED_NONE)
             putchar('\n');

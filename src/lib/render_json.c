@@ -195,6 +195,28 @@ static void blocks_and_bytes(jw *w, const char *key, uint64_t blocks, unsigned b
 
 static void verdict_object(jw *w, const char *key, const mph_verdict *v);
 
+/* MicroPython's own figures, null where the dump did not print them. */
+static void header_object(jw *w, const char *key, const mph_header *h) {
+    jw_open(w, key, '{', false);
+#define FIELD(has, name, value)                                                                   \
+    do {                                                                                          \
+        if (has)                                                                                  \
+            jw_u64(w, name, value);                                                               \
+        else                                                                                      \
+            jw_null(w, name);                                                                     \
+    } while (0)
+    FIELD(h->has_gc, "gc_total", h->gc_total);
+    FIELD(h->has_gc, "gc_used", h->gc_used);
+    FIELD(h->has_gc, "gc_free", h->gc_free);
+    FIELD(h->has_max_new_split, "max_new_split", h->max_new_split);
+    FIELD(h->has_blocks, "n_1block", h->n_1block);
+    FIELD(h->has_blocks, "n_2block", h->n_2block);
+    FIELD(h->has_blocks, "max_blk_sz", h->max_block);
+    FIELD(h->has_max_free, "max_free_sz", h->max_free);
+#undef FIELD
+    jw_close(w, '}');
+}
+
 /* ------------------------------------------------------------------ stats */
 
 static void histogram(jw *w, const char *key, const char *what, const uint64_t *counts,
@@ -293,9 +315,13 @@ mph_status mph_render_json_stats(const mph_stats_report *r, const mph_text_optio
         jw_u64(&w, "block_size", r->block_size);
     else
         jw_null(&w, "block_size");
-    jw_open(&w, "whole", '{', false);
-    stats_part(&w, r, &r->total);
-    jw_close(&w, '}');
+    if (mph_snapshot_header_only(r->snapshot)) {
+        jw_null(&w, "whole"); // no map: nothing was counted; "header" has the figures
+    } else {
+        jw_open(&w, "whole", '{', false);
+        stats_part(&w, r, &r->total);
+        jw_close(&w, '}');
+    }
     jw_open(&w, "areas", '[', false);
     for (size_t i = 0; i < r->n_areas; i++) {
         const mph_area *a = mph_snapshot_area(r->snapshot, i);
@@ -310,6 +336,11 @@ mph_status mph_render_json_stats(const mph_stats_report *r, const mph_text_optio
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
+    // What the figures above stand on; without a whole map, the header's own.
+    const mph_snapshot *s = r->snapshot;
+    jw_str(&w, "map", mph_snapshot_header_only(s) ? "none" : mph_snapshot_map_partial(s) ? "partial" : "whole");
+    header_object(&w, "header", mph_snapshot_header(s));
+    jw_bool(&w, "after_collect", mph_snapshot_after_collect(s));
     if (opt->verdict)
         verdict_object(&w, "verdict", opt->verdict);
     return end(&w, err);

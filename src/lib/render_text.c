@@ -331,10 +331,22 @@ static void free_headline(mph_outbuf *o, const mph_diff *d) {
                                                                                     : NULL;
     if (partial)
         mph__out_printf(o, "%-14s(%s cut short: figures of the part shown)\n", "", partial);
-    if (o_known && n_known)
-        mph__out_printf(o, "%-14s%.1f%% -> %.1f%% (%+.1f points)\n", "fragmentation",
-                        100.0 * so->fragmentation, 100.0 * sn->fragmentation,
-                        100.0 * sn->fragmentation - 100.0 * so->fragmentation);
+    if (!o_known || !n_known)
+        return;
+    char was[16], now[16];
+    snprintf(was, sizeof was, "%.1f", 100.0 * so->fragmentation);
+    snprintf(now, sizeof now, "%.1f", 100.0 * sn->fragmentation);
+    mph__out_printf(o, "%-14s%s%% -> %s%% (", "fragmentation", was, now);
+    // The change of the figures shown, so that the line adds up; when they
+    // are equal, "+0.0" would hide a change: say which way it went.
+    double shown = strtod(now, NULL) - strtod(was, NULL);
+    if (sn->fragmentation == so->fragmentation)
+        mph__out_puts(o, "unchanged)\n");
+    else if (strcmp(was, now) == 0)
+        mph__out_printf(o, "%s less than 0.1 points)\n",
+                        sn->fragmentation > so->fragmentation ? "up" : "down");
+    else
+        mph__out_printf(o, "%+.1f points)\n", shown);
 }
 
 /* The news that sit in what was OLD's largest free run: what splits it now. */

@@ -173,7 +173,7 @@ static void put_runs(mph_outbuf *o, const mph_verdict *v) {
     for (size_t i = 0; i < n; i++)
         mph__out_printf(o, "%s%s", i ? ", " : "", mph__fmt_count(a, v->runs[i].n_blocks));
     mph__out_puts(o, " blocks\n" INDENT "by length (blocks: runs):");
-    unsigned col = 24;
+    size_t col = 40;
     bool first = true;
     for (int k = MPH_HISTOGRAM_BUCKETS - 1; k >= 0; k--) {
         if (!v->free_histogram[k])
@@ -181,19 +181,23 @@ static void put_runs(mph_outbuf *o, const mph_verdict *v) {
         char item[80], x[32];
         uint64_t lo = mph_histogram_bucket_min((unsigned)k), hi = mph_histogram_bucket_max((unsigned)k);
         if (lo == hi)
-            snprintf(item, sizeof item, "%s %llu: %s", first ? "" : ",", (unsigned long long)lo,
+            snprintf(item, sizeof item, "%llu: %s", (unsigned long long)lo,
                      mph__fmt_count(x, v->free_histogram[k]));
         else
-            snprintf(item, sizeof item, "%s %llu-%llu: %s", first ? "" : ",", (unsigned long long)lo,
+            snprintf(item, sizeof item, "%llu-%llu: %s", (unsigned long long)lo,
                      (unsigned long long)hi, mph__fmt_count(x, v->free_histogram[k]));
-        first = false;
-        size_t len = strlen(item);
-        if (col + len > 78) {
-            mph__out_puts(o, "\n" INDENT "          ");
-            col = 25;
+        size_t len = strlen(item) + 2;
+        if (!first)
+            mph__out_putc(o, ',');
+        if (col + len > 79) {
+            mph__out_puts(o, "\n" INDENT " ");
+            col = 16;
+        } else {
+            mph__out_putc(o, ' ');
         }
         mph__out_puts(o, item);
-        col += (unsigned)len;
+        col += len;
+        first = false;
     }
     mph__out_putc(o, '\n');
 }

@@ -16,22 +16,45 @@ const char *mph_outcome_name(mph_outcome o) {
     return "unknown";
 }
 
-/* One stretch of an area: a free run, or an allocation (a head and its
- * tails, or tails with no head). */
-typedef struct segment {
-    size_t start, len;
-    bool alloc;
-} segment;
+/* The stretches of an area, in order: a free run, or an allocation (a head
+ * and its tails, or tails with no head). A cursor over where they start,
+ * read 64 cells at a time from bit masks: most stretches are a few blocks
+ * long, too short for a byte loop or a word loop to pay. */
+typedef struct starts {
+    const char *cells;
+    size_t n, word;
+    uint64_t bits; /* the starts not yet returned in the 64 cells from word */
+} starts;
 
-static segment segment_at(const char *cells, size_t n, size_t i) {
-    segment g = {i, 0, cells[i] != MPH_CELL_FREE};
-    if (!g.alloc)
-        g.len = mph__run_length(cells, n, i, MPH_CELL_FREE);
-    else if (cells[i] == MPH_CELL_TAIL)
-        g.len = mph__run_length(cells, n, i, MPH_CELL_TAIL);
-    else
-        g.len = 1 + (i + 1 < n ? mph__run_length(cells, n, i + 1, MPH_CELL_TAIL) : 0);
-    return g;
+static uint64_t start_bits(const char *cells, size_t n, size_t w) {
+    size_t k = n - w < 64 ? n - w : 64;
+    uint64_t free_m, tail_m;
+    mph__cell_masks(cells + w, k, &free_m, &tail_m);
+    uint64_t all = k < 64 ? (UINT64_C(1) << k) - 1 : ~UINT64_C(0);
+    uint64_t after_free = free_m << 1 | (uint64_t)(w > 0 && cells[w - 1] == MPH_CELL_FREE);
+    // A head; the first free cell of a run; a tail after a free cell (no head).
+    return (~(free_m | tail_m) | (free_m & ~after_free) | (tail_m & after_free)) & all;
+}
+
+/* A cursor at pos (a start): starts_next returns the starts after it. */
+static void starts_init(starts *s, const char *cells, size_t n, size_t pos) {
+    s->cells = cells;
+    s->n = n;
+    s->word = pos & ~(size_t)63;
+    s->bits = pos < n ? start_bits(cells, n, s->word) & ~((UINT64_C(2) << (pos & 63)) - 1) : 0;
+}
+
+/* The next start, or n at the end of the area. */
+static size_t starts_next(starts *s) {
+    while (!s->bits) {
+        s->word += 64;
+        if (s->word >= s->n)
+            return s->n;
+        s->bits = start_bits(s->cells, s->n, s->word);
+    }
+    size_t p = s->word + mph__lowest_bit(s->bits);
+    s->bits &= s->bits - 1;
+    return p;
 }
 
 static uint64_t address_of(const mph_snapshot *s, size_t area, size_t block) {
@@ -40,41 +63,41 @@ static uint64_t address_of(const mph_snapshot *s, size_t area, size_t block) {
 
 /* ------------------------------------------------------------- free runs */
 
-/* First fit, the longest runs and their histogram: one pass over the free runs. */
-static void scan_runs(const mph_snapshot *s, mph_verdict *v) {
-    for (size_t ai = 0; ai < s->n_areas; ai++) {
-        const mph_area *a = &s->areas[ai];
-        if (a->n_blocks > v->largest_area_blocks)
-            v->largest_area_blocks = a->n_blocks;
-        const char *c = a->cells;
-        for (size_t i = 0; i < a->n_blocks;) {
-            const char *dot = memchr(c + i, MPH_CELL_FREE, a->n_blocks - i);
-            if (!dot)
-                break;
-            i = (size_t)(dot - c);
-            size_t len = mph__run_length(c, a->n_blocks, i, MPH_CELL_FREE);
-            mph_free_run r = {ai, i, len, address_of(s, ai, i)};
-            v->free_runs++;
-            v->free_histogram[mph__bucket_of(len)]++;
-            if (v->need_blocks && !v->fits_now && len >= v->need_blocks) {
-                v->fits_now = true;
-                v->first_fit = r;
-            }
-            // Keep the longest few, longest first, ties in address order.
-            size_t k = v->n_runs;
-            if (k < MPH_VERDICT_MAX_RUNS || len > v->runs[k - 1].n_blocks) {
-                if (k == MPH_VERDICT_MAX_RUNS)
-                    k--;
-                while (k > 0 && v->runs[k - 1].n_blocks < len) {
-                    v->runs[k] = v->runs[k - 1];
-                    k--;
-                }
-                v->runs[k] = r;
-                if (v->n_runs < MPH_VERDICT_MAX_RUNS)
-                    v->n_runs++;
-            }
-            i += len;
+/* One free run, in address order: first fit, the longest runs, the histogram. */
+static void note_run(const mph_snapshot *s, mph_verdict *v, size_t ai, size_t i, size_t len) {
+    v->free_runs++;
+    v->free_histogram[mph__bucket_of(len)]++;
+    bool first_fit = v->need_blocks && !v->first_fit.n_blocks && len >= v->need_blocks;
+    size_t k = v->n_runs;
+    bool longest = k < MPH_VERDICT_MAX_RUNS || len > v->runs[k - 1].n_blocks;
+    if (!first_fit && !longest)
+        return;
+    mph_free_run r = {ai, i, len, address_of(s, ai, i)};
+    if (first_fit)
+        v->first_fit = r;
+    if (longest) { // longest first, ties in address order
+        if (k == MPH_VERDICT_MAX_RUNS)
+            k--;
+        while (k > 0 && v->runs[k - 1].n_blocks < len) {
+            v->runs[k] = v->runs[k - 1];
+            k--;
         }
+        v->runs[k] = r;
+        if (v->n_runs < MPH_VERDICT_MAX_RUNS)
+            v->n_runs++;
+    }
+}
+
+static void scan_area(const mph_snapshot *s, mph_verdict *v, size_t ai) {
+    const mph_area *a = &s->areas[ai];
+    if (a->n_blocks > v->largest_area_blocks)
+        v->largest_area_blocks = a->n_blocks;
+    starts cur;
+    starts_init(&cur, a->cells, a->n_blocks, 0);
+    for (size_t i = 0, next; i < a->n_blocks; i = next) {
+        next = starts_next(&cur);
+        if (a->cells[i] == MPH_CELL_FREE)
+            note_run(s, v, ai, i, next - i);
     }
 }
 
@@ -131,77 +154,130 @@ static void admit(best_list *b, const candidate *c) {
     b->c[k] = *c;
 }
 
+/* The starts between the window's two ends, first in, first out: the left
+ * end takes them from here instead of reading the cells a second time. */
+typedef struct start_queue {
+    size_t *v;
+    size_t cap, head, len; /* cap: a power of two */
+} start_queue;
+
+static bool queue_push(start_queue *q, size_t x) {
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 1024;
+        size_t *v = malloc(cap * sizeof *v);
+        if (!v)
+            return false;
+        for (size_t i = 0; i < q->len; i++)
+            v[i] = q->v[(q->head + i) & (q->cap - 1)];
+        free(q->v);
+        q->v = v;
+        q->cap = cap;
+        q->head = 0;
+    }
+    q->v[(q->head + q->len++) & (q->cap - 1)] = x;
+    return true;
+}
+
+static size_t queue_pop(start_queue *q) {
+    size_t x = q->v[q->head];
+    q->head = (q->head + 1) & (q->cap - 1);
+    q->len--;
+    return x;
+}
+
 /* The minimal windows of one area: for each first stretch, the fewest
  * stretches after it that reach `need` blocks; a window that still reaches
- * need without its first stretch is left to the next start. Two pointers,
- * so each stretch is measured at most twice. */
-static void search_area(const mph_area *a, size_t ai, uint64_t need, best_list *best) {
+ * need without its first stretch is left to the next start. Two ends that
+ * only move forward; the cells are read once, by the right end, which also
+ * notes each free run. */
+static bool search_area(const mph_snapshot *s, mph_verdict *v, size_t ai, best_list *best,
+                        start_queue *q) {
+    const mph_area *a = &s->areas[ai];
     const char *c = a->cells;
-    size_t n = a->n_blocks, l = 0, r = 0;
+    size_t n = a->n_blocks;
+    uint64_t need = v->need_blocks;
+    if (n > v->largest_area_blocks)
+        v->largest_area_blocks = n;
+    if (need > n || !n) {
+        scan_area(s, v, ai);
+        return true;
+    }
+    starts right;
+    starts_init(&right, c, n, 0);
+    q->head = q->len = 0;
+    size_t l = 0, r = 0;
     uint64_t allocs = 0, alloc_blocks = 0;
     size_t free_before = 0; /* the free run just before l, when l starts an allocation */
-    segment last = {0, 0, false};
-    if (need > n)
-        return;
-    while (l < n) {
+    size_t last_len = 0;
+    bool last_alloc = false;
+    for (;;) {
         while (r - l < need && r < n) {
-            last = segment_at(c, n, r);
-            if (last.alloc) {
+            size_t e = starts_next(&right);
+            if (!queue_push(q, e))
+                return false;
+            last_alloc = c[r] != MPH_CELL_FREE;
+            last_len = e - r;
+            if (last_alloc) {
                 allocs++;
-                alloc_blocks += last.len;
+                alloc_blocks += last_len;
+            } else {
+                note_run(s, v, ai, r, last_len);
             }
-            r += last.len;
+            r = e;
         }
         if (r - l < need)
-            return; // nothing from here on reaches need
-        segment first = segment_at(c, n, l);
-        if (r - l - first.len < need && allocs) {
-            candidate k = {ai, 0, 0, first.alloc ? l : l + first.len,
-                           last.alloc ? r : r - last.len, allocs, alloc_blocks};
+            return true; // nothing from here on reaches need (r is at the end: every run noted)
+        size_t l_end = queue_pop(q);
+        size_t first_len = l_end - l;
+        bool first_alloc = c[l] != MPH_CELL_FREE;
+        if (r - l - first_len < need && allocs) {
+            candidate k = {ai, 0, 0, first_alloc ? l : l_end, last_alloc ? r : r - last_len,
+                           allocs, alloc_blocks};
             if (admits(best, &k)) {
-                k.run_start = first.alloc ? l - free_before : l;
+                k.run_start = first_alloc ? l - free_before : l;
                 k.run_end = r < n && c[r] == MPH_CELL_FREE ? r + mph__run_length(c, n, r, MPH_CELL_FREE) : r;
                 admit(best, &k);
             }
         }
-        if (first.alloc) {
+        if (first_alloc) {
             allocs--;
-            alloc_blocks -= first.len;
+            alloc_blocks -= first_len;
             free_before = 0;
         } else {
-            free_before = first.len;
+            free_before = first_len;
         }
-        l += first.len;
+        l = l_end;
     }
 }
 
 static mph_status collect_blockers(const mph_snapshot *s, const best_list *best, mph_verdict *v,
                                    mph__allocs *all, mph_error *err) {
-    size_t starts[MPH_VERDICT_MAX_WINDOWS];
+    size_t first[MPH_VERDICT_MAX_WINDOWS]; /* each window's first blocker in all */
     for (size_t w = 0; w < best->n; w++) {
         const candidate *k = &best->c[w];
         const mph_area *a = &s->areas[k->area];
-        starts[w] = all->n;
-        for (size_t i = k->blocked_start; i < k->blocked_end;) {
-            segment g = segment_at(a->cells, a->n_blocks, i);
-            if (g.alloc) {
-                int t = mph_type_of_cell(a->cells[i]);
-                mph_alloc x = {k->area, i, g.len, address_of(s, k->area, i),
-                               t < 0 ? MPH_TYPE_OTHER : (mph_type)t, a->cells[i] == MPH_CELL_TAIL};
-                if (!mph__allocs_push(all, &x)) {
-                    mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
-                    return MPH_ERR_NOMEM;
-                }
+        first[w] = all->n;
+        starts cur;
+        starts_init(&cur, a->cells, a->n_blocks, k->blocked_start);
+        for (size_t i = k->blocked_start, next; i < k->blocked_end; i = next) {
+            next = starts_next(&cur);
+            if (a->cells[i] == MPH_CELL_FREE)
+                continue;
+            int t = mph_type_of_cell(a->cells[i]);
+            mph_alloc x = {k->area, i, next - i, address_of(s, k->area, i),
+                           t < 0 ? MPH_TYPE_OTHER : (mph_type)t, a->cells[i] == MPH_CELL_TAIL};
+            if (!mph__allocs_push(all, &x)) {
+                mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+                return MPH_ERR_NOMEM;
             }
-            i += g.len;
         }
         v->windows[w] = (mph_window){
             {k->area, k->run_start, k->run_end - k->run_start, address_of(s, k->area, k->run_start)},
-            all->n - starts[w], k->alloc_blocks, NULL};
+            all->n - first[w], k->alloc_blocks, NULL};
     }
     // Pointers only now: the array may have moved while it grew.
     for (size_t w = 0; w < best->n; w++)
-        v->windows[w].blockers = all->v + starts[w];
+        v->windows[w].blockers = all->v + first[w];
     v->n_windows = best->n;
     return MPH_OK;
 }
@@ -268,10 +344,18 @@ mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes, mph_verdi
     v->can_grow = h->has_max_new_split;
     v->max_new_split = h->max_new_split;
 
-    scan_runs(s, v);
-    if (v->has_map && !v->map_partial) {
-        mph_stats st;
+    bool whole = v->has_map && !v->map_partial;
+    mph_stats st;
+    if (whole)
         mph__snapshot_figures(s, &st);
+    // Not fitting a whole map is known from its figures: then one pass both
+    // searches the windows and reads the free runs; else a pass for the runs.
+    bool search_now = whole && v->need_blocks && st.largest_free_blocks < v->need_blocks;
+    if (!search_now)
+        for (size_t ai = 0; ai < s->n_areas; ai++)
+            scan_area(s, v, ai);
+    v->fits_now = v->first_fit.n_blocks > 0;
+    if (whole) {
         v->free_blocks = st.free_blocks;
         v->total_blocks = st.total_blocks;
         v->largest_known = true;
@@ -296,14 +380,23 @@ mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes, mph_verdi
     decide(v);
     if (v->need_blocks && !v->fits_now && v->has_map) {
         best_list best = {0};
-        for (size_t ai = 0; ai < s->n_areas; ai++)
-            search_area(&s->areas[ai], ai, v->need_blocks, &best);
+        start_queue q = {0};
+        bool ok = true;
+        if (!search_now) { // a partial map: its runs are read already
+            memset(v->free_histogram, 0, sizeof v->free_histogram);
+            v->free_runs = v->n_runs = 0;
+        }
+        for (size_t ai = 0; ai < s->n_areas && ok; ai++)
+            ok = search_area(s, v, ai, &best, &q);
+        free(q.v);
         mph__allocs all = {0};
-        mph_status st = collect_blockers(s, &best, v, &all, err);
-        if (st) {
+        mph_status rc = ok ? collect_blockers(s, &best, v, &all, err) : MPH_ERR_NOMEM;
+        if (rc) {
+            if (!ok)
+                mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
             mph__allocs_fini(&all);
             free(v);
-            return st;
+            return rc;
         }
         // The verdict owns the blockers' array; windows point into it.
         if (!all.n)

@@ -97,7 +97,7 @@ if [ -d "$S" ]; then
     "$MPHEAP" stats --json -s 'leak list len 180' "$L" | flat >"$T/a"
     "$MPHEAP" stats --json -s 3 "$L" | flat >"$T/b"
     expect stats-select-by-label cmp -s "$T/a" "$T/b"
-    expect stats-schema test "$(get "$T/a" schema)" = mpheap/stats/1
+    expect stats-schema test "$(get "$T/a" schema)" = mpheap/stats/2
 fi
 
 # -------------------------------------------------------------- diff (samples)
@@ -128,6 +128,81 @@ if [ -d "$S" ]; then
     expect diff-text-matches-json test "${line%%, net*}" = "$want"
     expect diff-json-lists-every-new test "$(count "$T/a" '^new_allocations\.[0-9]+\.type$')" = "$(get "$T/a" total.new)"
     expect diff-json-lists-every-gone test "$(count "$T/a" '^gone_allocations\.[0-9]+\.type$')" = "$(get "$T/a" total.gone)"
+
+    # At the top: the largest free run and fragmentation, OLD -> NEW, as stats
+    # gives them for each snapshot.
+    "$MPHEAP" stats --json -s 2 "$L" | flat >"$T/s2"
+    "$MPHEAP" stats --json -s 3 "$L" | flat >"$T/s3"
+    o=$(get "$T/s2" whole.largest_free.bytes) n=$(get "$T/s3" whole.largest_free.bytes)
+    delta=$((n - o))
+    [ "$delta" -gt 0 ] && delta="+$delta"
+    want="largest free  $o -> $n bytes ($delta), at $(get "$T/s2" whole.largest_free.address) -> $(get "$T/s3" whole.largest_free.address)"
+    got=$(sed -n 3p "$T/d.txt" | sed 's/\([0-9]\),\([0-9]\)/\1\2/g')
+    expect diff-top-largest-free test "$got" = "$want"
+    want=$(awk -v a="$(get "$T/s2" whole.fragmentation)" -v b="$(get "$T/s3" whole.fragmentation)" \
+        'BEGIN { x = sprintf("%.1f", 100 * a); y = sprintf("%.1f", 100 * b)
+                 printf "fragmentation %s%% -> %s%% (%+.1f points)", x, y, y - x }')
+    expect diff-top-fragmentation test "$(sed -n 4p "$T/d.txt")" = "$want"
+    expect diff-json-largest-free test "$(get "$T/a" largest_free.old.bytes)" = "$o" -a "$(get "$T/a" largest_free.new.bytes)" = "$n" -a "$(get "$T/a" largest_free.change_bytes)" = "$((n - o))"
+
+    # The lists, largest first; equal sizes in address order (area, then block).
+    sorted_list() { # FLATFILE LIST: "ok" when LIST is in that order
+        awk -v l="$2" '
+            { split($1, p, ".") } p[1] == l && p[3] == "area" { a[p[2]] = $2 } p[1] == l && p[3] == "block" { b[p[2]] = $2 }
+            p[1] == l && p[3] == "blocks" { s[p[2]] = $2; if (p[2] + 1 > n) n = p[2] + 1 }
+            END { for (i = 1; i < n; i++) if (s[i] > s[i - 1] || (s[i] == s[i - 1] && (a[i] < a[i - 1] || (a[i] == a[i - 1] && b[i] < b[i - 1])))) { print "entry " i; exit }
+                  print (n > 1 ? "ok" : "too short") }' "$1"
+    }
+    expect diff-json-new-largest-first test "$(sorted_list "$T/a" new_allocations)" = ok
+    "$MPHEAP" diff --json --from 5 --to 1 "$L" | flat >"$T/a15"
+    expect diff-json-gone-largest-first test "$(sorted_list "$T/a15" gone_allocations)" = ok
+    # The text shows the first of the JSON's list, in its order.
+    text_addrs=$(awk '/^new allocations/ { on = 1; next } on && /^  0x/ { print $1 } on && !/^  0x/ { exit }' "$T/d.txt" | tr '\n' ' ')
+    json_addrs=$(for i in $(seq 0 19); do get "$T/a" "new_allocations.$i.address"; done | tr '\n' ' ')
+    expect diff-text-list-is-json-order test "$text_addrs" = "$json_addrs"
+    expect diff-text-list-says-order grep -q '^new allocations (601), largest first$' "$T/d.txt"
+
+    # New inside OLD's largest free run: exactly the news that reach into it,
+    # found here from the whole list of news (another code path), in address order.
+    rb=$(get "$T/a" new_inside_old_largest_free.run.block)
+    rn=$(get "$T/a" new_inside_old_largest_free.run.blocks)
+    ra=$(get "$T/a" new_inside_old_largest_free.new_area)
+    inside() { # FLATFILE LIST: "block:blocks:type" of the entries in the run, by block
+        awk -v l="$2" -v rb="$rb" -v rn="$rn" -v ra="$ra" '
+            { split($1, p, ".") } p[1] != l { next }
+            p[2] == "allocations" { k = p[3]; f = p[4] } p[2] != "allocations" { k = p[2]; f = p[3] }
+            { v[k, f] = $2; if (k + 1 > n) n = k + 1 }
+            END { for (i = 0; i < n; i++) if (v[i, "area"] == ra && v[i, "block"] < rb + rn && v[i, "block"] + v[i, "blocks"] > rb)
+                      print v[i, "block"] ":" v[i, "blocks"] ":" v[i, "type"] }' "$1" | sort -n
+    }
+    from_news=$(inside "$T/a" new_allocations | tr '\n' ' ')
+    split_list=$(inside "$T/a" new_inside_old_largest_free | tr '\n' ' ')
+    in_order=$(awk '$1 ~ /^new_inside_old_largest_free\.allocations\.[0-9]+\.block$/ { print $2 }' "$T/a" | tr '\n' ' ')
+    expect diff-split-is-the-news-in-the-run test -n "$from_news" -a "$from_news" = "$split_list" -a "$(echo "$from_news" | wc -w)" = "$(get "$T/a" new_inside_old_largest_free.count)"
+    expect diff-split-address-order test "$in_order" = "$(echo "$in_order" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')"
+    want="new inside the largest free run of OLD ($(get "$T/a" new_inside_old_largest_free.run.address), $(get "$T/a" new_inside_old_largest_free.run.bytes) bytes): these split it"
+    expect diff-split-text-heading test "$(grep '^new inside' "$T/d.txt" | sed 's/\([0-9]\),\([0-9]\)/\1\2/g')" = "$want"
+    count_line=$(grep -A1 '^new inside' "$T/d.txt" | tail -n 1 | sed 's/\([0-9]\),\([0-9]\)/\1\2/g')
+    expect diff-split-text-count test "${count_line%% allocations*}" = "  $(get "$T/a" new_inside_old_largest_free.count)"
+    # Nothing new in it: one line, and an empty array.
+    "$MPHEAP" diff --color never --no-map --from 2 --to 2 "$L" >"$T/self.txt"
+    expect diff-split-none-text grep -q '^new inside the largest free run of OLD (0x[0-9a-f]*, [0-9,]* bytes): none, all of it is still free in NEW$' "$T/self.txt"
+    "$MPHEAP" diff --json --from 2 --to 2 "$L" >"$T/self.json"
+    expect diff-split-none-json grep -q '"allocations": \[\]' "$T/self.json"
+
+    # The text as a reader sees it (UPDATE_GOLDEN=1 rewrites: then read the diff).
+    golden_text() { # NAME MPHEAP-ARGS...: against tests/data/golden/NAME.out, sample paths cut
+        local name=$1 want=tests/data/golden/$1.out
+        shift
+        "$MPHEAP" "$@" 2>&1 | sed "s#$S/##g" >"$T/golden"
+        [ "${UPDATE_GOLDEN:-}" = 1 ] && cp "$T/golden" "$want"
+        if cmp -s "$T/golden" "$want"; then ok "golden-$name"; else
+            not_ok "golden-$name" "$(diff "$want" "$T/golden" 2>&1 | head -n 8 | tr '\n' ';')"
+        fi
+    }
+    golden_text diff-leak-2-3 diff --color never --no-map --from 2 --to 3 "$L"
+    golden_text diff-leak-5-1 diff --color never --no-map --list 5 --from 5 --to 1 "$L"
+    golden_text timeline-leak timeline --ascii "$L"
 
     # --changed-only: fewer lines, and each map line it prints has a change.
     "$MPHEAP" diff --color never -c 1 --from 2 --to 3 "$L" >"$T/full.txt"
@@ -178,6 +253,11 @@ if [ -d "$S" ]; then
     # Different block sizes: said so, only the totals.
     "$MPHEAP" diff --color never "$S/u32-frag-256k.txt" "$S/u64-objects-256k.txt" >"$T/bs.txt"
     expect diff-block-sizes-differ grep -q 'cannot align the blocks: OLD has blocks of 16 bytes, NEW of 32' "$T/bs.txt"
+    expect diff-block-sizes-split-unknown grep -q '^new inside the largest free run of OLD: not known, the blocks of OLD and NEW cannot be aligned$' "$T/bs.txt"
+    # Each side's largest free run in its own bytes: still comparable.
+    expect diff-block-sizes-largest-free grep -q '^largest free  99,616 -> 230,496 bytes (+130,880), at 0x' "$T/bs.txt"
+    "$MPHEAP" diff --json "$S/u32-frag-256k.txt" "$S/u64-objects-256k.txt" | flat >"$T/bsj"
+    expect diff-block-sizes-split-json test "$(get "$T/bsj" new_inside_old_largest_free.allocations)" = null
     "$MPHEAP" diff "$L" "$L" "$L" >/dev/null 2>&1
     expect diff-usage test $? = 2
 fi
@@ -187,7 +267,7 @@ fi
 if [ -d "$S" ]; then
     L=$S/seq-leak-5snapshots.txt
     "$MPHEAP" timeline --json "$L" | flat >"$T/t"
-    expect timeline-schema test "$(get "$T/t" schema)" = mpheap/timeline/1
+    expect timeline-schema test "$(get "$T/t" schema)" = mpheap/timeline/2
     # The growing list is the top suspect: its item array (h) holds at least
     # `len` 8-byte pointers in every snapshot, len read from the labels.
     since=$(get "$T/t" suspects.growing_allocations.0.since)
@@ -279,7 +359,7 @@ fi
 json_ok() { # NAME: reads the document on stdin
     if node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
             const j = JSON.parse(s);
-            if (!/^mpheap\/[a-z]+\/1$/.test(j.schema) || Object.keys(j)[0] !== "schema") process.exit(1);
+            if (!/^mpheap\/[a-z]+\/[0-9]+$/.test(j.schema) || Object.keys(j)[0] !== "schema") process.exit(1);
         })' 2>"$T/json.err"; then ok "$1"; else not_ok "$1" "$(head -c 200 "$T/json.err")"; fi
 }
 if [ -d "$S" ]; then
@@ -321,6 +401,14 @@ for n in 100 1000 5000; do
     expect "board-bytearray-$n-one-A" test "$(get "$T/ba" types.A.new)" = 1 -a -n "$a_blocks" -a "$(get "$T/ba" "$a_blocks")" = 1
     expect "board-bytearray-$n-buffer" test -n "$h_blocks" -a "$(get "$T/ba" "$h_blocks")" = "$buf"
     expect "board-bytearray-$n-blocks" test "$(get "$T/ba" blocks.allocated)" = $((buf + 1)) -a "$(get "$T/ba" blocks.freed)" = 0 -a "$(get "$T/ba" blocks.reused)" = 0
+    # A buffer too big for the holes below the fresh heap's largest free run
+    # goes to that run's first block (first fit): it is what splits the run.
+    if [ "$n" -ge 1000 ]; then
+        first=new_inside_old_largest_free.allocations.0
+        expect "board-bytearray-$n-splits-the-run" test "$(get "$T/ba" $first.type)" = h -a "$(get "$T/ba" $first.blocks)" = "$buf" -a "$(get "$T/ba" $first.block)" = "$(get "$T/ba" new_inside_old_largest_free.run.block)"
+        "$MPHEAP" diff --no-map --color never "$T/ba.txt" | sed -n '/^new inside/,/^$/p' >"$T/ba.out"
+        expect "board-bytearray-$n-split-text" grep -q "^  0x[0-9a-f]* *h other *$buf blocks *[0-9,]* bytes$" "$T/ba.out"
+    fi
 done
 
 # Delete a list of 200 strings and collect: exactly the list (L and its item
@@ -382,5 +470,35 @@ run_board "$T/leak.txt" --heap 64K "${args[@]}" && {
     g=$(awk '$1 ~ /^suspects\.survivor_groups\.[0-9]+\.since$/ && $2 == 3 { sub(/since$/, "types.D.0", $1); print $1 }' "$T/lt")
     expect board-leak-survivors test -n "$g" -a "$(get "$T/lt" "$g")" = 25
     stats_against_reference board-stats-ref-leak-last "$T/leak.txt" 7
+}
+
+# Growth must be sustained to make a type a suspect. Five snapshots: one
+# bytearray more each round (A rises in every step), and in round 3 one tuple
+# kept for good (T goes 0 -> 1 once: noise, not a leak).
+setup='import micropython, gc
+hold = []
+def snap(k):
+    print("=== steady %d ===" % k)
+    micropython.mem_info(1)'
+args=(-c "$setup" -c "gc.collect()" -c "snap(1)")
+for k in 2 3 4 5; do
+    once=""
+    [ "$k" = 3 ] && once="; once = tuple(range(3))"
+    args+=(-c "hold.append(bytearray(64))$once; gc.collect()" -c "snap($k)")
+done
+run_board "$T/steady.txt" --heap 64K "${args[@]}" && {
+    "$MPHEAP" timeline --json "$T/steady.txt" | flat >"$T/st"
+    series() { for r in 0 1 2 3 4; do get "$T/st" "rows.$r.types.$1.0"; done | tr '\n' ' '; }
+    listed() { awk -v t="$1" '$1 ~ /^suspects\.growing_types\.[0-9]+\.type$/ && $2 == t' "$T/st" | wc -l | tr -d ' '; }
+    t_series=$(series T) a_series=$(series A)
+    # The board did what the test says (else the checks below prove nothing).
+    expect board-steady-tuple-once test "$t_series" = "0 0 1 1 1 "
+    expect board-steady-bytearrays test "$a_series" = "0 1 2 3 4 "
+    expect board-steady-one-rise-not-a-suspect test "$(listed T)" = 0
+    expect board-steady-growth-a-suspect test "$(listed A)" = 1
+    "$MPHEAP" timeline --ascii "$T/steady.txt" >"$T/steady.out"
+    expect board-steady-text grep -q '^  [0-9]\. type A bytearray/array grows: 0 -> 4 allocations, 0 bytes -> 64 bytes; rose in 4 of 4 steps$' "$T/steady.out"
+    expect board-steady-text-no-tuple test "$(grep -c 'type T tuple' "$T/steady.out")" = 0
+    expect board-steady-first-seen grep -q '^  first seen in snapshot 3: ' "$T/steady.out"
 }
 exit 0

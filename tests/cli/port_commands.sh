@@ -19,7 +19,7 @@ expect port_show_map grep -q '^-- area 1 of 1' "$T/show"
 
 "$M" stats --port sim:64K --json >"$T/stats.json" 2>"$T/err"; rc=$?
 expect port_stats_exit [ $rc -eq 0 ]
-expect port_stats_schema grep -q '"schema": *"mpheap/stats/1"' "$T/stats.json"
+expect port_stats_schema grep -q '"schema": *"mpheap/stats/2"' "$T/stats.json"
 
 # A fresh virtual board each time: the same program state, so a diff of a capture
 # against a live snapshot shows no allocation gone and only the snapshot code's own few.

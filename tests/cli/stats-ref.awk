@@ -4,7 +4,7 @@
 # "GC: total" / number of cells, and each figure is counted from the cells.
 # Usage: awk -v snap=K -v fits=4096,1024 -f hex.awk -f stats-ref.awk DUMP
 # (K = the K-th dump, counted by its "GC: total" line). Prints "PATH VALUE"
-# with the paths of the mpheap/stats/1 schema as json-flat.awk writes them.
+# with the paths of the mpheap/stats/2 schema as json-flat.awk writes them.
 function bucket(len,   k) {
     k = 0
     while (len >= 2) { len = int(len / 2); k++ }
