@@ -6,7 +6,9 @@
 #            (bench/wasm_fill.py + bench/wasm_drop.py; wasm64-old is the same
 #            heap before the drop, for diff)
 #   gen512   a generated, valid dump of a 512 MiB heap: 16 Mi blocks of 32
-#            bytes (bench/gen_dump.c, seed 1; gen512-new adds 10% churn)
+#            bytes (bench/gen_dump.c, seed 1; gen512-new adds 10% churn;
+#            gen512-empty is the same heap nearly empty: only its first 2%,
+#            the imports, for a diff from nearly empty to full)
 # Medians of N runs; output to /dev/null; wall time and peak RSS from
 # bench/maxrss.c (wait4). Prints a table and writes it to bench/out/results.txt.
 #
@@ -99,9 +101,14 @@ if [ ! -s "$GEN_NEW" ] || [ bench/gen_dump.c -nt "$GEN_NEW" ]; then
     say "generating $GEN_NEW (the same heap after 10% churn)"
     "$TOOLS/gen_dump" --seed 1 --churn 10 -o "$GEN_NEW"
 fi
+GEN_EMPTY=$OUT/gen512-empty.txt
+if [ ! -s "$GEN_EMPTY" ] || [ bench/gen_dump.c -nt "$GEN_EMPTY" ]; then
+    say "generating $GEN_EMPTY (the same heap nearly empty: its first 2%, the imports)"
+    "$TOOLS/gen_dump" --seed 1 --fill 2 -o "$GEN_EMPTY"
+fi
 
 # Every input must be a valid dump: --strict makes any invariant warning an error.
-for f in "$WASM_OLD" "$WASM_NEW" "$GEN_OLD" "$GEN_NEW"; do
+for f in "$WASM_OLD" "$WASM_NEW" "$GEN_OLD" "$GEN_NEW" "$GEN_EMPTY"; do
     "$MPHEAP" show --strict --color never -c 4 "$f" >/dev/null 2>"$TMP/check.err" ||
         { cat "$TMP/check.err" >&2; die "$f does not pass mpheap show --strict"; }
     cat "$f" >/dev/null # into the page cache
@@ -181,6 +188,7 @@ row() {
     case $kind in
     faster100) target=">= 100x" ;;
     within3) target="<= 3.0x wc" ;;
+    within2show) target="<= 2.0x show" ;;
     *) target="-" ;;
     esac
     if [ -z "$kb" ]; then
@@ -203,6 +211,9 @@ row() {
             within3)
                 ratio=$(awk -v m="$tm" -v b="$tb" 'BEGIN { printf "%.1fx wc", m / b }')
                 result=$(awk -v m="$tm" -v b="$tb" 'BEGIN { print (m / b <= 3 ? "PASS" : "FAIL") }') ;;
+            within2show)
+                ratio=$(awk -v m="$tm" -v b="$tb" 'BEGIN { printf "%.2fx show", m / b }')
+                result=$(awk -v m="$tm" -v b="$tb" 'BEGIN { print (m / b <= 2 ? "PASS" : "FAIL") }') ;;
             *)
                 ratio=$(awk -v m="$tm" -v b="$tb" 'BEGIN { printf "%.1fx", b / m }') result="INFO" ;;
             esac
@@ -262,6 +273,15 @@ for d in wasm64 gen512; do
     fi
 done
 
+# diff from the nearly empty heap to the full one against show of the full one,
+# both with their maps and no colour, run alternately (paired medians).
+if has_cmd diff; then
+    say "gen512: diff nearly empty -> full vs show of the full one"
+    measure "diffe.gen512" "$N" "$MPHEAP" diff --color never -c 4 "$GEN_EMPTY" "$GEN_OLD" -- \
+        "showe.gen512" "$N" 600 "$MPHEAP" show --color never -c 4 "$GEN_OLD"
+    row "diff empty->full gen512" "diffe.gen512" "show" "showe.gen512" within2show
+fi
+
 # The serial engineer's capture benchmark makes its own medians: run it once, keep its lines.
 CAPTURE_LINES=$TMP/capture
 : >"$CAPTURE_LINES"
@@ -300,7 +320,7 @@ RES=$OUT/results.txt
     echo "runs: N=$N for mpheap and wc -l, $SEED_N for the seed (interleaved); median (n, min-max); output to /dev/null"
     echo
     echo "inputs:"
-    for f in "$WASM_NEW" "$WASM_OLD" "$GEN_OLD" "$GEN_NEW"; do
+    for f in "$WASM_NEW" "$WASM_OLD" "$GEN_OLD" "$GEN_NEW" "$GEN_EMPTY"; do
         blocks=$("$TOOLS/parse_only" "$f" | awk '{ print $3 }')
         printf '  %-26s %6.1f MB, %7d lines, %9d blocks\n' "$f" \
             "$(awk -v b="$(wc -c <"$f")" 'BEGIN { print b / 1e6 }')" "$(wc -l <"$f")" "$blocks"
@@ -338,6 +358,8 @@ RES=$OUT/results.txt
     echo "    collapsed runs (gen512) it prints fewer cells than mpheap: the ratios understate mpheap."
     echo "  - stats has no seed counterpart: it is set against the seed's map, the seed's only view of one dump."
     echo "  - diff: mpheap diff OLD NEW against seed_run.py diff NEW OLD; --no-map prints no map, the seed always does."
+    echo "  - diff empty->full: diff --color never -c 4 gen512-empty gen512 against show --color never -c 4 gen512,"
+    echo "    run alternately; ratio = diff median / show median (<= 2.0x wanted)."
     [ "$HAVE_SEED" = 1 ] || echo "  - SEED COLUMN SKIPPED: $SEED_WHY"
     for n in "${NOTES[@]}"; do echo "  - $n"; done
     fails=$(grep -c '|FAIL$' "$ROWS" || true)

@@ -86,10 +86,28 @@ export async function getLoader() {
 // of its own: no locals, `i32.const 134217728` (5-byte LEB128), `end`. Making it
 // return 0 (the same 5 bytes, `80 80 80 80 00`) is what a port with no system
 // heap left reports: gc.c then adds no area, the allocation fails with
-// MemoryError, and mem_info()'s GC line says `max new split: 0`. Nothing else
-// changes: malloc, the JS side and the GC itself are untouched.
-const MAX_NEW_SPLIT_BODY = Buffer.from([0x00, 0x41, 0x80, 0x80, 0x80, 0xc0, 0x00, 0x0b]);
-const CONST_OFFSET = 2; // where the LEB128 of the constant starts in that body
+// MemoryError, and mem_info()'s GC line says `max new split: 0`. malloc, the
+// JS side and the GC itself are untouched.
+//
+// A second change keeps a full heap from hanging the process. An exception that
+// reaches JavaScript (runPython) is formatted into a heap buffer first
+// (proxy_c.c, proxy_convert_mp_to_js_exc_cside); with no heap left that raises
+// again where nothing catches it, and the port's nlr_jump_fail() is
+// `while (1) {}`, compiled to the one function body `loop br 0 end`. On a fixed
+// heap it becomes `unreachable`: a trap, which JavaScript sees as a
+// WebAssembly.RuntimeError, in place of a loop that cannot be interrupted.
+const PATCHES = [
+  {
+    what: 'gc_get_max_new_split() returning 134217728',
+    body: [0x00, 0x41, 0x80, 0x80, 0x80, 0xc0, 0x00, 0x0b], // i32.const 134217728
+    with: [0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b], // i32.const 0
+  },
+  {
+    what: 'nlr_jump_fail() spinning in `while (1)`',
+    body: [0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b], // loop br 0 end
+    with: [0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x0b], // unreachable, nop x4
+  },
+].map((p) => ({ ...p, body: Buffer.from(p.body), with: Buffer.from(p.with) }));
 
 function readLeb128(buf, pos) {
   let value = 0;
@@ -105,17 +123,17 @@ function readLeb128(buf, pos) {
 }
 
 /**
- * Return a copy of the MicroPython wasm binary whose gc_get_max_new_split()
- * returns 0. Walks the module's sections to the code section and changes the
- * one function body that is exactly `return 134217728`; throws if there is not
- * exactly one (a different build of the package).
+ * Return a copy of the MicroPython wasm binary with the two changes above.
+ * Walks the module's sections to the code section and replaces function
+ * bodies that are exactly PATCHES[i].body; throws unless each is found exactly
+ * once (a different build of the package).
  */
 export function fixedHeapWasm(bytes) {
   const buf = Buffer.from(bytes); // a copy: the caller's bytes stay as they are
   if (buf.length < 8 || buf.readUInt32LE(0) !== 0x6d736100 || buf.readUInt32LE(4) !== 1) {
     throw new Error('not a WebAssembly module (version 1)');
   }
-  const found = [];
+  const found = PATCHES.map(() => []);
   let pos = 8;
   while (pos < buf.length) {
     const id = buf[pos++];
@@ -129,21 +147,24 @@ export function fixedHeapWasm(bytes) {
       for (let i = 0; i < count; i++) {
         let bodySize;
         [bodySize, p] = readLeb128(buf, p);
-        if (bodySize === MAX_NEW_SPLIT_BODY.length && buf.subarray(p, p + bodySize).equals(MAX_NEW_SPLIT_BODY)) {
-          found.push(p);
-        }
+        const body = buf.subarray(p, p + bodySize);
+        PATCHES.forEach((patch, k) => {
+          if (body.equals(patch.body)) found[k].push(p);
+        });
         p += bodySize;
       }
     }
     pos = end;
   }
-  if (found.length !== 1) {
-    throw new Error(
-      `cannot make the heap fixed: ${found.length} functions return 134217728 (expected exactly one, ` +
-        `gc_get_max_new_split() of ports/webassembly/main.c); was ${MP_PACKAGE} changed?`,
-    );
-  }
-  buf.set([0x80, 0x80, 0x80, 0x80, 0x00], found[0] + CONST_OFFSET);
+  PATCHES.forEach((patch, k) => {
+    if (found[k].length !== 1) {
+      throw new Error(
+        `cannot make the heap fixed: ${found[k].length} functions look like ${patch.what} ` +
+          `(expected exactly one); was ${MP_PACKAGE} changed?`,
+      );
+    }
+    patch.with.copy(buf, found[k][0]);
+  });
   return buf;
 }
 

@@ -41,6 +41,9 @@ options:
   --time            report the start-up time and each step's run time on stderr
   -h, --help        show this help
 
+With --fixed-heap, a step that raises while the heap is full ends the run
+with status 1 and no traceback: the port needs heap to report an exception.
+
 Exit status: 0 ok; 1 a step raised (traceback on stderr, later steps are not
 run); n for SystemExit(n); 2 bad usage; 70 internal error.`;
 
@@ -134,6 +137,16 @@ async function main() {
     try {
       mp.runPython(step.code);
     } catch (err) {
+      if (opts.fixedHeap && err instanceof WebAssembly.RuntimeError) {
+        // nlr_jump_fail() (lib.mjs): the step raised and there was no heap left
+        // to hand the exception to JavaScript. The interpreter cannot go on.
+        if (!writeAllSync(1, sink.take())) process.exit(1);
+        process.stderr.write(
+          `${PROG}: ${step.file}: the step raised an exception with no heap left to report it ` +
+            `(MicroPython's nlr_jump_fail: the interpreter stopped)\n`,
+        );
+        process.exit(1);
+      }
       if (!err || err.name !== 'PythonError') throw err;
       stop = true;
       if (err.type === 'SystemExit') {

@@ -373,6 +373,7 @@ typedef struct mph_verdict {
     uint64_t largest_area_blocks; /* no window exists when need_blocks is more */
     size_t n_windows;         /* best first: fewest allocations, then fewest blocks, then address */
     mph_window windows[MPH_VERDICT_MAX_WINDOWS];
+    bool runs_read;           /* the runs below were read (not with no size and a whole map) */
     size_t n_runs;            /* the longest free runs, longest first */
     mph_free_run runs[MPH_VERDICT_MAX_RUNS];
     uint64_t free_runs;       /* all free runs */
@@ -575,7 +576,8 @@ typedef struct mph_port_options {
  *   PATH         a device path, e.g. /dev/ttyACM0 or /dev/pts/3
  *   a0..a3 u0..u3  /dev/ttyACM0..3, /dev/ttyUSB0..3
  *   id:SERIAL    the USB port with that serial number
- *   sim[:HEAP]   the virtual board (node board_script --heap HEAP) on a pseudo-terminal
+ *   sim[:HEAP[,fixed]]  the virtual board (node board_script --heap HEAP, with ",fixed"
+ *                also --fixed-heap: a heap that cannot grow) on a pseudo-terminal
  *   exec:CMD     `sh -c CMD` on a pseudo-terminal; pipe:CMD the same over pipes
  * MPH_ERR_DEVICE (with what was tried) when nothing matches.
  */
@@ -742,14 +744,23 @@ typedef struct mph_diff_type {
     uint64_t old_count, old_blocks, new_total_count, new_total_blocks; /* each side's totals */
 } mph_diff_type;
 
+/** One side's free memory, as its mph_stats give it: for the before/after headline. */
+typedef struct mph_diff_side {
+    unsigned block_size;           /* 0 when unknown */
+    uint64_t free_blocks;
+    uint64_t largest_free_blocks;  /* 0 when nothing is free */
+    size_t largest_free_area, largest_free_block; /* where it starts (the first of the longest) */
+    uint64_t largest_free_address; /* 0 when unknown */
+    double fragmentation;          /* 1 - largest free / free (0 when nothing is free) */
+} mph_diff_side;
+
 typedef struct mph_diff_summary {
     mph_diff_alignment alignment;
     unsigned old_block_size, new_block_size;
     uint64_t blocks[MPH_DIFF_CLASS_COUNT]; /* over every area pair */
     mph_diff_type by_type[MPH_TYPE_COUNT];
     mph_diff_type total;
-    mph_stats old_stats, new_stats; /* each side's figures (mph_stats_compute, all areas): its
-                                       largest free run and fragmentation, before and after */
+    mph_diff_side before, after; /* OLD's and NEW's free memory */
 } mph_diff_summary;
 
 typedef struct mph_diff mph_diff;
@@ -759,7 +770,10 @@ typedef struct mph_diff mph_diff;
  * order when no base is shared) and blocks by offset, never by text position.
  * An allocation is kept when NEW has one at the same offset of the paired
  * area with the same size and type; otherwise it is gone (OLD) or new (NEW).
- * Linear in the blocks; one class byte per block. The diff borrows both
+ * Linear in the blocks; one class byte per block. It uses OLD's mph_stats
+ * (computed here unless asked for before) and NEW's figures from reading:
+ * NEW's totals per type follow from OLD's, the gone and the new (with
+ * MPH_ALIGN_NONE it computes NEW's mph_stats too). The diff borrows both
  * snapshots: they must outlive it. Free with mph_diff_free.
  * Returns MPH_OK, MPH_ERR_ARG or MPH_ERR_NOMEM. Block sizes that differ are
  * not an error: the diff then has alignment MPH_ALIGN_NONE, no pairs and no

@@ -49,6 +49,8 @@ int cli_parse_block_size(const char *text, unsigned *out);
 
 /* Parse "4096", "4K", "1.5M" as bytes; false when malformed. */
 int cli_parse_size(const char *text, uint64_t *out);
+/* --need SIZE: bytes above 0; prints why not and returns 0 when bad. */
+int cli_parse_need(const char *text, uint64_t *out);
 
 /* The terminal: width/height of stdout when it is one, else $COLUMNS/$LINES, else 80x50. */
 unsigned cli_terminal_width(void);
@@ -92,7 +94,8 @@ int cmd_check(int argc, char **argv);
  * and CLI_PORT_HELP in its usage; cli_load then takes the snapshot. */
 #define CLI_PORT_HELP                                                                             \
     "      --port P                take one snapshot live from a board instead of FILE:\n"       \
-    "                              auto, PATH, a0..a3, u0..u3, id:SERIAL, sim[:HEAP], exec:CMD\n"
+    "                              auto, PATH, a0..a3, u0..u3, id:SERIAL, sim[:HEAP[,fixed]]\n" \
+    "                              (the virtual board; fixed: its heap cannot grow), exec:CMD\n"
 /* The virtual board's script: $MPHEAP_BOARD, else next to the binary; NULL when absent. */
 const char *cli_board_script(char *buf, size_t cap);
 /* Print a board's error once named ("mpheap: NAME: error: ..."). */
@@ -116,7 +119,7 @@ typedef struct cli_buffer {
 } cli_buffer;
 mph_status cli_buffer_write(void *ctx, const char *s, size_t n);
 
-/* device/mpheap.py, embedded (device_module.c). */
+/* device/mpheap.py, embedded (the Makefile makes $(BUILD)/gen/device_module.c from it). */
 extern const char cli_device_module[];
 
 int cmd_capture(int argc, char **argv);

@@ -22,7 +22,8 @@ static const char usage[] =
     "\n"
     "      --port P          auto (default: the first USB serial port), a device path,\n"
     "                        a0..a3 (/dev/ttyACMn), u0..u3 (/dev/ttyUSBn), id:SERIAL,\n"
-    "                        sim[:HEAP] (the virtual board), exec:CMD, pipe:CMD\n"
+    "                        sim[:HEAP[,fixed]] (the virtual board; fixed: its heap\n"
+    "                        cannot grow), exec:CMD, pipe:CMD\n"
     "  -e, --exec CODE       run CODE on the board first\n"
     "  -r, --run FILE.py     run FILE on the board first (sent, not copied to its flash)\n"
     "      --before          also take a snapshot before the code runs\n"
@@ -41,7 +42,9 @@ static const char usage[] =
     "  -q, --quiet           no progress on stderr\n"
     "  -h, --help            this text\n"
     "\n"
-    "Each snapshot is preceded by a marker line: === mpheap 2/5: LABEL @ TIME ===.\n"
+    "Each snapshot is preceded by a marker line: === mpheap 2/5: LABEL @ TIME ===, which\n"
+    "with --gc ends in (after gc.collect()) ===. When the board's code raises, its\n"
+    "traceback goes to the log too, before the snapshots taken after it.\n"
     "Exit status: 0 ok, 1 the board's code raised (the snapshots are still taken),\n"
     "2 usage, 4 the log could not be written, 5 the board failed or went away (the\n"
     "snapshots taken until then are in the log).\n";
@@ -213,8 +216,11 @@ static bool flush_held(logw *w, bool force) {
     return true;
 }
 
-/* "=== mpheap 3: LABEL ===" from device/mpheap.py gets the host's time. */
+/* "=== mpheap 3: LABEL ===" from device/mpheap.py gets the host's time, before
+ * a closing " (after gc.collect())", which the parser reads at the end. */
 static void write_plain(logw *w, const char *s, size_t n) {
+    static const char collected[] = " (after gc.collect()) ===";
+    const size_t nc = sizeof collected - 1;
     size_t body = n;
     while (body && (s[body - 1] == '\n' || s[body - 1] == '\r'))
         body--;
@@ -222,10 +228,12 @@ static void write_plain(logw *w, const char *s, size_t n) {
         !contains(s, body, " @ ")) {
         char when[32];
         cli_utc_now(when, sizeof when);
-        logw_write(w, s, body - 4);
+        size_t at = body >= 11 + nc && memcmp(s + body - nc, collected, nc) == 0 ? body - nc
+                                                                                 : body - 4;
+        logw_write(w, s, at);
         logw_write(w, " @ ", 3);
         logw_write(w, when, strlen(when));
-        logw_write(w, s + body - 4, n - (body - 4));
+        logw_write(w, s + at, n - at);
     } else {
         logw_write(w, s, n);
     }
@@ -339,8 +347,9 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
     cli_utc_now(when, sizeof when);
     cli_buffer text = {0};
     char marker[512];
-    int n = snprintf(marker, sizeof marker, "=== mpheap %d/%d: %s @ %s ===\n", index, total,
-                     label, when);
+    // The parser reads " (after gc.collect())" before the closing " ===" (docs/format.md).
+    int n = snprintf(marker, sizeof marker, "=== mpheap %d/%d: %s @ %s%s ===\n", index, total,
+                     label, when, c->gc ? " (after gc.collect())" : "");
     if (n < 0 || (size_t)n >= sizeof marker)
         n = (int)sizeof marker - 1;
     mph_sink sink = {cli_buffer_write, &text};
@@ -436,7 +445,19 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
     logw_end(w, st != MPH_OK && st != MPH_ERR_RAISED && st != MPH_ERR_TIMEOUT);
     if (st == MPH_ERR_RAISED) {
         *raised = true;
-        fprintf(stderr, "mpheap: %s: %s raised:\n%s\n", name, c->what, mph_repl_traceback(r));
+        const char *tb = mph_repl_traceback(r);
+        fprintf(stderr, "mpheap: %s: %s raised:\n%s\n", name, c->what, tb);
+        // In the log as the board printed it, before the snapshots that follow: a
+        // "MemoryError: ... allocating N bytes" line there names the size that failed.
+        size_t len = strlen(tb);
+        logw_write(w, tb, len);
+        if (len && tb[len - 1] != '\n')
+            logw_write(w, "\n", 1);
+        logw_sync(w);
+        if (w->io_errno) {
+            fprintf(stderr, "mpheap: %s: error: %s\n", w->name, strerror(w->io_errno));
+            return EXIT_IO;
+        }
         return EXIT_OK;
     }
     if (st == MPH_ERR_TIMEOUT && c->listen)

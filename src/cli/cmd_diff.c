@@ -9,19 +9,20 @@
 typedef struct load_job {
     const char *path;
     const input_options *in;
-    bool last; /* the diff takes the log's last snapshot */
+    bool stats; /* OLD, when the diff takes the log's last snapshot: compute its stats */
     FILE *msgs; /* where its errors and warnings go */
     mph_log *log;
     int rc;
 } load_job;
 
-/* Read a file and, when the diff will take its last snapshot, compute that
- * snapshot's stats (kept with it): both are done on the reading core. */
+/* Read a file and, for OLD, compute the stats the diff reads (kept with the
+ * snapshot) on the same core. NEW needs none: the diff takes its figures
+ * from reading, so the bigger side is not held up by them. */
 static void *load_in_thread(void *arg) {
     load_job *job = arg;
     job->rc = cli_load_reporting_to(job->msgs, job->path, job->in, &job->log);
     size_t n = job->rc ? 0 : mph_log_snapshot_count(job->log);
-    if (job->last && n) {
+    if (job->stats && n) {
         mph_stats unused;
         // Nothing to report here: the diff asks again and reports any error.
         mph_status warm = mph_stats_compute(mph_log_snapshot(job->log, n - 1), MPH_ALL_AREAS,
@@ -160,8 +161,7 @@ int cmd_diff(int argc, char **argv) {
     char *new_msgs = NULL;
     size_t new_msgs_len = 0;
     FILE *held = files == 2 && !port ? open_memstream(&new_msgs, &new_msgs_len) : NULL;
-    load_job job = {port ? NULL : new_path, &live, files == 2 && !to, held ? held : stderr, NULL,
-                    EXIT_OK};
+    load_job job = {port ? NULL : new_path, &live, false, held ? held : stderr, NULL, EXIT_OK};
     load_job old_job = {old_path, &in, files == 2 && !from, stderr, NULL, EXIT_OK};
     pthread_t reader;
     bool threaded = held && pthread_create(&reader, NULL, load_in_thread, &job) == 0;

@@ -149,11 +149,8 @@ int cmd_show(int argc, char **argv) {
         case OPT_NO_SUMMARY: summary = false; break;
         case OPT_NO_LEGEND: legend = false; break;
         case OPT_NEED:
-            if (!cli_parse_size(optarg, &need) || need == 0) {
-                fprintf(stderr, "mpheap: --need takes a size in bytes (K, M suffixes), not '%s'\n",
-                        optarg);
+            if (!cli_parse_need(optarg, &need))
                 return EXIT_USAGE;
-            }
             break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default:

@@ -21,7 +21,8 @@ static const char usage[] =
     "      --heap SIZE    initial heap (default 1M; it grows by extra areas on demand)\n"
     "      --link PATH    also make PATH a symbolic link to the terminal\n"
     "  -h, --help         this text\n"
-    "Options after -- go to the board as they are (e.g. -- --fault slow=50).\n";
+    "Options after -- go to the board as they are (e.g. -- --fixed-heap for a heap that\n"
+    "cannot grow, -- --fault slow=50).\n";
 
 static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig) {

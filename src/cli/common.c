@@ -137,6 +137,15 @@ int cli_parse_size(const char *text, uint64_t *out) {
     return 1;
 }
 
+int cli_parse_need(const char *text, uint64_t *out) {
+    if (!cli_parse_size(text, out) || *out == 0) {
+        fprintf(stderr, "mpheap: --need takes a size in bytes above 0 (4096, 4K, 1.5M), not '%s'\n",
+                text);
+        return 0;
+    }
+    return 1;
+}
+
 int cli_parse_block_size(const char *text, unsigned *out) {
     uint64_t v;
     if (!cli_parse_size(text, &v) || v < 1 || v > 65536 || (v & (v - 1))) {

@@ -44,6 +44,7 @@ typedef struct list_part {
 typedef struct rank_entry {
     uint64_t n_blocks;
     size_t area, index; /* the side's area, and the entry's index within that area's part */
+    size_t block;       /* its first block */
 } rank_entry;
 
 /* A list's largest entries met so far: a heap whose root is the one to leave
@@ -64,6 +65,7 @@ typedef struct alloc_list {
     ranked heap;          /* while walking */
     size_t n_top;         /* then: the largest min(count, MPH_DIFF_RANKED), as list indexes */
     size_t top[MPH_DIFF_RANKED];
+    mph_alloc top_v[MPH_DIFF_RANKED]; /* and as entries: read without writing their chunk */
 } alloc_list;
 
 /* OLD's largest free run and the news inside it, worked out when first asked for. */
@@ -81,6 +83,7 @@ struct mph_diff {
     long *pair_of_old, *pair_of_new; /* area -> pair */
     alloc_list news, gones;
     split_memo *split;
+    uint64_t run_used; /* blocks NEW uses in OLD's largest free run (for the split) */
     size_t n_notes;
     char **notes;
     unsigned char type_of[256]; /* head character -> mph_type */
@@ -261,22 +264,37 @@ static void rank_insert(ranked *r, rank_entry x) {
 
 /* Entry `index` of this area's part has n_blocks: one of the largest? Most
  * entries are turned away by one comparison. */
-static inline void rank_offer(ranked *r, uint64_t n_blocks, size_t area, size_t index) {
+static inline void rank_offer(ranked *r, uint64_t n_blocks, size_t area, size_t index,
+                              size_t block) {
     if (n_blocks >= r->floor)
-        rank_insert(r, (rank_entry){n_blocks, area, index});
+        rank_insert(r, (rank_entry){n_blocks, area, index, block});
 }
 
-/* The heap as list indexes, largest first, ties in list order; once the
- * parts know where they start. */
-static void rank_finish(alloc_list *l) {
-    mph__sized v[MPH_DIFF_RANKED];
-    for (size_t i = 0; i < l->heap.n; i++) {
-        const rank_entry *e = &l->heap.v[i];
-        v[i] = (mph__sized){e->n_blocks, l->parts[l->pair_of[e->area]].first + e->index};
-    }
-    qsort(v, l->heap.n, sizeof *v, mph__by_size_desc);
+/* The heap as list indexes and entries, largest first, ties in list order;
+ * once the parts know where they start. */
+static void rank_finish(alloc_list *l, const unsigned char *type_of) {
+    rank_entry *v = l->heap.v;
+    // Each entry's index now means the list's; then a sort of at most
+    // MPH_DIFF_RANKED by insertion.
     for (size_t i = 0; i < l->heap.n; i++)
-        l->top[i] = v[i].index;
+        v[i].index += l->parts[l->pair_of[v[i].area]].first;
+    for (size_t i = 1; i < l->heap.n; i++) {
+        rank_entry x = v[i];
+        size_t j = i;
+        for (; j > 0 && (v[j - 1].n_blocks < x.n_blocks ||
+                         (v[j - 1].n_blocks == x.n_blocks && v[j - 1].index > x.index));
+             j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+    for (size_t i = 0; i < l->heap.n; i++) {
+        const rank_entry *e = &v[i];
+        unsigned char head = (unsigned char)l->s->areas[e->area].cells[e->block];
+        l->top[i] = e->index;
+        l->top_v[i] = (mph_alloc){e->area, e->block, (size_t)e->n_blocks,
+                                  mph_snapshot_block_address(l->s, e->area, e->block),
+                                  (mph_type)type_of[head], mph__cell_class[head] != CELL_HEAD};
+    }
     l->n_top = l->heap.n;
 }
 
@@ -321,7 +339,7 @@ static void part_fini(list_part *lp) {
 
 /* Give each area's part its place in the list, in the side's area order, and
  * room for every entry (written later, when read). */
-static bool list_finish(alloc_list *l) {
+static bool list_finish(alloc_list *l, const unsigned char *type_of) {
     size_t first = 0;
     for (size_t a = 0; a < l->s->n_areas; a++) {
         list_part *lp = &l->parts[l->pair_of[a]];
@@ -331,7 +349,7 @@ static bool list_finish(alloc_list *l) {
             return false;
     }
     l->count = first;
-    rank_finish(l);
+    rank_finish(l, type_of);
     // Untouched pages cost no memory: a list read only in part stays small.
     if (first && !(l->v = malloc(first * sizeof *l->v)))
         return false;
@@ -430,8 +448,13 @@ static const mph_alloc *list_at(const mph_diff *d, const alloc_list *l, size_t i
     while (i >= lp->first + lp->count) // skip areas with no entry
         lp = &l->parts[l->pair_of[++lo]];
     size_t k = (i - lp->first) / CHUNK;
-    if (!lp->filled[k])
+    if (!lp->filled[k]) {
+        // A report of the largest reads one entry of many chunks: the ranking has them.
+        for (size_t t = 0; t < l->n_top; t++)
+            if (l->top[t] == i)
+                return &l->top_v[t];
         fill_chunk(d, l, lo, k);
+    }
     return &l->v[i];
 }
 
@@ -447,6 +470,10 @@ typedef struct pair_walk {
     size_t reuse_until; /* a gone allocation's blocks past `classified` up to here are
                            marked when their classes are written */
     uint64_t reused;    /* blocks taken for KEPT that turned out REUSED */
+    /* OLD's largest free run when this pair holds it (its common blocks), and
+     * the blocks NEW uses there, counted on the way for the split. */
+    size_t run_from, run_to;
+    uint64_t run_used;
 } pair_walk;
 
 /* The blocks of `bits` in the n blocks from base, all KEPT so far, are
@@ -499,7 +526,7 @@ static inline void count_changed(side_walk *sw, size_t s, size_t e) {
  * were taken for KEPT: another allocation holds them now. */
 static bool changed(pair_walk *w, side_walk *sw, size_t s, size_t e) {
     count_changed(sw, s, e);
-    rank_offer(sw->heap, e - s, sw->area, sw->part->count);
+    rank_offer(sw->heap, e - s, sw->area, sw->part->count, s);
     if (sw->old) {
         size_t lim = e < w->classified ? e : w->classified;
         for (size_t i = s; i < lim; i++)
@@ -585,7 +612,7 @@ static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t 
         return true;
     if (!part_add_bits(sw->part, found, base))
         return false;
-    size_t index = sw->part->count - count_bits(found); // the first found one's in the part
+    size_t index = sw->part->count - count_bits(found); // the part's index of the first found
     // An allocation ends at the first block after its start with no tail.
     uint64_t ends = ~sb->tail & all;
     unsigned top = mph__highest_bit(found);
@@ -598,14 +625,14 @@ static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t 
         unsigned e = mph__lowest_bit(ends & (~UINT64_C(1) << k));
         sw->allocs_of[cells[k]]++;
         sw->blocks_of[cells[k]] += e - k;
-        rank_offer(sw->heap, e - k, sw->area, index++);
+        rank_offer(sw->heap, e - k, sw->area, index++, base + k);
     }
     if (top_ends) {
         sw->done = base + mph__lowest_bit(top_ends);
     } else {
         sw->done = tails_end(sw->mine, sw->n_mine, base + n);
         count_changed(sw, base + top, sw->done);
-        rank_offer(sw->heap, sw->done - (base + top), sw->area, index);
+        rank_offer(sw->heap, sw->done - (base + top), sw->area, index, base + top);
     }
     if (sw->old) {
         // Their blocks: each start and the run of tails after it (the carry of
@@ -632,6 +659,14 @@ static bool walk_common(pair_walk *w, side_walk *old_side, side_walk *new_side) 
         block_bits bb;
         scan_stretch(O + base, N + base, n, w->cls + base, &bb);
         w->classified = base + n;
+        if (base < w->run_to && base + n > w->run_from) {
+            uint64_t in = all;
+            if (w->run_from > base)
+                in &= ~low_bits(w->run_from - base);
+            if (w->run_to < base + n)
+                in &= low_bits(w->run_to - base);
+            w->run_used += count_bits(in & ~bb.new_free);
+        }
         old_free += count_bits(bb.old_free);
         new_free += count_bits(bb.new_free);
         both_free += count_bits(bb.old_free & bb.new_free);
@@ -687,13 +722,22 @@ static bool diff_pair(mph_diff *d, size_t pi, unsigned char *cls) {
         classify_one_side(O, common, no, cls, MPH_DIFF_FREED, p->blocks);
     if (nn > common)
         classify_one_side(N, common, nn, cls, MPH_DIFF_ALLOCATED, p->blocks);
-    pair_walk w = {p, O, N, common, cls, 0, 0, 0};
+    pair_walk w = {p, O, N, common, cls, 0, 0, 0, 0, 0, 0};
+    const mph_diff_side *so = &d->sum.before;
+    if (so->largest_free_blocks && p->old_area == (long)so->largest_free_area &&
+        so->largest_free_block < common) {
+        w.run_from = so->largest_free_block;
+        w.run_to = w.run_from + (size_t)so->largest_free_blocks < common
+                       ? w.run_from + (size_t)so->largest_free_blocks
+                       : common;
+    }
     side_walk old_side = {O, N, no, nn, true, &d->gones.parts[pi], &d->gones.heap,
                           (size_t)p->old_area, 0, {0}, {0}};
     side_walk new_side = {N, O, nn, no, false, &d->news.parts[pi], &d->news.heap,
                           (size_t)p->new_area, 0, {0}, {0}};
     bool ok = walk_common(&w, &old_side, &new_side) && walk_rest(&w, &old_side) &&
               walk_rest(&w, &new_side);
+    d->run_used += w.run_used;
     p->blocks[MPH_DIFF_KEPT] -= w.reused;
     p->blocks[MPH_DIFF_REUSED] += w.reused;
     for (int c = 0; c < 256; c++) {
@@ -862,13 +906,26 @@ static bool compare_pairs(mph_diff *d) {
         for (int c = 0; c < MPH_DIFF_CLASS_COUNT; c++)
             d->sum.blocks[c] += p->blocks[c];
     }
-    // Whatever is not gone is kept: the same allocation on both sides.
+    // Whatever is not gone is kept: the same allocation on both sides. So
+    // NEW's totals are the kept and the new, with no count of NEW's own.
     for (int t = 0; t < MPH_TYPE_COUNT; t++) {
         mph_diff_type *x = &d->sum.by_type[t];
         x->kept = x->old_count - x->gone_count;
         x->kept_blocks = x->old_blocks - x->gone_blocks;
+        x->new_total_count = x->kept + x->new_count;
+        x->new_total_blocks = x->kept_blocks + x->new_blocks;
     }
-    return describe(d) && list_finish(&d->gones) && list_finish(&d->news);
+    return describe(d) && list_finish(&d->gones, d->type_of) && list_finish(&d->news, d->type_of);
+}
+
+static void side_of(mph_diff_side *x, const mph_stats *st) {
+    x->block_size = st->block_size;
+    x->free_blocks = st->free_blocks;
+    x->largest_free_blocks = st->largest_free_blocks;
+    x->largest_free_area = st->largest_free_area;
+    x->largest_free_block = st->largest_free_block;
+    x->largest_free_address = st->largest_free_address;
+    x->fragmentation = st->fragmentation;
 }
 
 mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s, mph_diff **out,
@@ -898,24 +955,30 @@ mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s
     d->news.s = d->gones.other = new_s;
     d->gones.pair_of = d->pair_of_old;
     d->news.pair_of = d->pair_of_new;
-    // Each side's totals per type: its own figures.
+    // OLD's totals per type from its stats; NEW's free memory from the
+    // figures of reading (its totals per type come from the comparison).
     mph_stats so, sn;
     mph_status rc = mph_stats_compute(old_s, MPH_ALL_AREAS, &so, err);
-    if (!rc)
-        rc = mph_stats_compute(new_s, MPH_ALL_AREAS, &sn, err);
     if (rc) {
         mph_diff_free(d);
         return rc;
     }
-    d->sum.old_stats = so;
-    d->sum.new_stats = sn;
+    mph__snapshot_figures(new_s, &sn);
+    side_of(&d->sum.before, &so);
+    side_of(&d->sum.after, &sn);
     for (int t = 0; t < MPH_TYPE_COUNT; t++) {
         d->sum.by_type[t].old_count = so.by_type[t].allocs;
         d->sum.by_type[t].old_blocks = so.by_type[t].blocks;
-        d->sum.by_type[t].new_total_count = sn.by_type[t].allocs;
-        d->sum.by_type[t].new_total_blocks = sn.by_type[t].blocks;
     }
-    if (old_s->block_size && new_s->block_size && old_s->block_size != new_s->block_size) {
+    bool old_map = old_s->n_areas > 0, new_map = new_s->n_areas > 0;
+    if (!old_map || !new_map) {
+        // mem_info() without its argument prints no map: there is nothing to pair.
+        d->sum.alignment = MPH_ALIGN_NONE;
+        if (!note(d, "cannot align the blocks: %s no map (mem_info() printed only its header); "
+                     "nothing is compared block by block",
+                  !old_map && !new_map ? "neither OLD nor NEW has" : !old_map ? "OLD has" : "NEW has"))
+            goto nomem;
+    } else if (old_s->block_size && new_s->block_size && old_s->block_size != new_s->block_size) {
         // Different builds: offsets mean different bytes. Compare totals only.
         d->sum.alignment = MPH_ALIGN_NONE;
         if (!note(d, "cannot align the blocks: OLD has blocks of %u bytes, NEW of %u (two "
@@ -924,6 +987,17 @@ mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s
             goto nomem;
     } else if (!compare_pairs(d)) {
         goto nomem;
+    }
+    if (d->sum.alignment == MPH_ALIGN_NONE) {
+        // Nothing compared: NEW's totals per type are its own count.
+        if ((rc = mph_stats_compute(new_s, MPH_ALL_AREAS, &sn, err))) {
+            mph_diff_free(d);
+            return rc;
+        }
+        for (int t = 0; t < MPH_TYPE_COUNT; t++) {
+            d->sum.by_type[t].new_total_count = sn.by_type[t].allocs;
+            d->sum.by_type[t].new_total_blocks = sn.by_type[t].blocks;
+        }
     }
     for (int t = 0; t < MPH_TYPE_COUNT; t++) {
         const mph_diff_type *x = &d->sum.by_type[t];
@@ -981,6 +1055,7 @@ size_t mph_diff_new_count(const mph_diff *d) { return d->news.count; }
 const mph_alloc *mph_diff_new_at(const mph_diff *d, size_t i) { return list_at(d, &d->news, i); }
 size_t mph_diff_gone_count(const mph_diff *d) { return d->gones.count; }
 const mph_alloc *mph_diff_gone_at(const mph_diff *d, size_t i) { return list_at(d, &d->gones, i); }
+
 mph_status mph_diff_largest(const mph_diff *d, bool gone, size_t k, size_t *idx, size_t *n_out,
                            mph_error *err) {
     if (!d || (k && !idx) || !n_out) {
@@ -1013,34 +1088,34 @@ mph_status mph_diff_largest(const mph_diff *d, bool gone, size_t k, size_t *idx,
 
 /* ------------------------------------------------------------------ split */
 
-/* Blocks of classes [from, to) that are not FREE, where each is FREE (0) or
- * ALLOCATED (3): half the set bits, eight classes at a time. */
-static uint64_t allocated_in(const unsigned char *cls, size_t from, size_t to) {
-    uint64_t bits = 0;
-    size_t i = from;
-    for (; i + 8 <= to; i += 8) {
-        uint64_t w;
-        memcpy(&w, cls + i, 8);
-        bits += count_bits(w);
-    }
-    for (; i < to; i++)
-        bits += count_bits(cls[i]);
-    return bits / 2;
-}
-
-/* The first of the news [lo, hi) (one area's, in block order) that ends
- * after `block` (by_end) or starts at or after it. */
-static size_t first_news(const mph_diff *d, size_t lo, size_t hi, size_t block, bool by_end) {
-    while (lo < hi) {
+/* The first of the news of part pi (one area's, in block order) that ends
+ * after `block` (by_end) or starts at or after it. The marks (every CHUNK-th
+ * entry's block) narrow it to one chunk before any entry is written. */
+static size_t first_news(const mph_diff *d, long pi, size_t block, bool by_end) {
+    const list_part *lp = &d->news.parts[pi];
+    if (!lp->count)
+        return lp->first;
+    // The last chunk starting at or before the block (an entry can end past it).
+    size_t lo = 0, hi = lp->n_marks;
+    while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        const mph_alloc *a = list_at(d, &d->news, mid);
-        size_t at = by_end ? a->block + a->n_blocks : a->block;
-        if (by_end ? at > block : at >= block)
-            hi = mid;
+        if (lp->marks[mid] <= block)
+            lo = mid;
         else
-            lo = mid + 1;
+            hi = mid;
     }
-    return lo;
+    size_t from = lp->first + lo * CHUNK, to = lp->first + (lo + 1) * CHUNK;
+    if (to > lp->first + lp->count)
+        to = lp->first + lp->count;
+    while (from < to) {
+        size_t mid = from + (to - from) / 2;
+        const mph_alloc *a = list_at(d, &d->news, mid);
+        if (by_end ? a->block + a->n_blocks > block : a->block >= block)
+            to = mid;
+        else
+            from = mid + 1;
+    }
+    return from;
 }
 
 static void compute_split(const mph_diff *d, mph_diff_split *x) {
@@ -1049,7 +1124,7 @@ static void compute_split(const mph_diff *d, mph_diff_split *x) {
     if (d->sum.alignment == MPH_ALIGN_NONE)
         return;
     x->aligned = true;
-    const mph_stats *so = &d->sum.old_stats;
+    const mph_diff_side *so = &d->sum.before;
     if (!so->largest_free_blocks || so->largest_free_area >= d->old_s->n_areas)
         return;
     x->has_run = true;
@@ -1065,17 +1140,13 @@ static void compute_split(const mph_diff *d, mph_diff_split *x) {
     size_t end = x->block + x->n_blocks < p->common_blocks ? x->block + x->n_blocks
                                                              : p->common_blocks;
     x->common_blocks = end - x->block;
-    // OLD is free there: every block NEW uses is ALLOCATED, and every
-    // allocation of NEW that reaches into it is new, so the news inside are
-    // one stretch of the list.
-    x->used_blocks = allocated_in(p->classes, x->block, end);
+    // OLD is free there, so every allocation of NEW that reaches into it is
+    // new: the news inside are one stretch of the list.
+    x->used_blocks = d->run_used;
     if (!x->used_blocks)
         return;
-    const list_part *lp = &d->news.parts[pi];
-    size_t lo = first_news(d, lp->first, lp->first + lp->count, x->block, true);
-    size_t hi = first_news(d, lo, lp->first + lp->count, end, false);
-    x->first = lo;
-    x->count = hi - lo;
+    x->first = first_news(d, pi, x->block, true);
+    x->count = first_news(d, pi, end, false) - x->first;
 }
 
 const mph_diff_split *mph_diff_get_split(const mph_diff *d) {

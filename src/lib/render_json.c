@@ -348,8 +348,16 @@ mph_status mph_render_json_stats(const mph_stats_report *r, const mph_text_optio
 
 /* ------------------------------------------------------------------- diff */
 
+static void total_or_null(jw *w, const char *key, uint64_t v, bool known) {
+    if (known)
+        jw_u64(w, key, v);
+    else
+        jw_null(w, key);
+}
+
+/* old_map, new_map: whether each side has a map, so that its totals are known. */
 static void diff_type(jw *w, const char *key, const mph_diff_type *x, unsigned bpb,
-                      bool aligned) {
+                      bool aligned, bool old_map, bool new_map) {
     jw_open(w, key, '{', true);
     if (aligned) {
         jw_u64(w, "kept", x->kept);
@@ -363,15 +371,15 @@ static void diff_type(jw *w, const char *key, const mph_diff_type *x, unsigned b
         else
             jw_null(w, "net_bytes");
     }
-    jw_u64(w, "old_total", x->old_count);
-    jw_u64(w, "new_total", x->new_total_count);
-    jw_u64(w, "old_total_blocks", x->old_blocks);
-    jw_u64(w, "new_total_blocks", x->new_total_blocks);
+    total_or_null(w, "old_total", x->old_count, old_map);
+    total_or_null(w, "new_total", x->new_total_count, new_map);
+    total_or_null(w, "old_total_blocks", x->old_blocks, old_map);
+    total_or_null(w, "new_total_blocks", x->new_total_blocks, new_map);
     jw_close(w, '}');
 }
 
 /* A side's largest free run, as stats gives it; all null without a map. */
-static void largest_free(jw *w, const char *key, const mph_snapshot *s, const mph_stats *st) {
+static void largest_free(jw *w, const char *key, const mph_snapshot *s, const mph_diff_side *st) {
     bool known = !mph_snapshot_header_only(s), any = known && st->largest_free_blocks;
     jw_open(w, key, '{', true);
     if (known) {
@@ -396,7 +404,7 @@ static void largest_free(jw *w, const char *key, const mph_snapshot *s, const mp
 static void free_change(jw *w, const mph_diff *d) {
     const mph_diff_summary *sum = mph_diff_get_summary(d);
     const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
-    const mph_stats *so = &sum->old_stats, *sn = &sum->new_stats;
+    const mph_diff_side *so = &sum->before, *sn = &sum->after;
     bool known = !mph_snapshot_header_only(O) && !mph_snapshot_header_only(N);
     jw_open(w, "largest_free", '{', false);
     largest_free(w, "old", O, so);
@@ -495,6 +503,7 @@ mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *opt, 
     const mph_diff_summary *sum = mph_diff_get_summary(d);
     const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
     bool aligned = sum->alignment != MPH_ALIGN_NONE;
+    bool old_map = !mph_snapshot_header_only(O), new_map = !mph_snapshot_header_only(N);
     unsigned bpb = sum->new_block_size ? sum->new_block_size : sum->old_block_size;
     snapshot_source(&w, "old", opt->old_name, O);
     snapshot_source(&w, "new", opt->new_name, N);
@@ -540,10 +549,10 @@ mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *opt, 
     jw_open(&w, "types", '{', false);
     for (int t = 0; t < MPH_TYPE_COUNT; t++) {
         char letter[2] = {mph_type_letter((mph_type)t), '\0'};
-        diff_type(&w, letter, &sum->by_type[t], bpb, aligned);
+        diff_type(&w, letter, &sum->by_type[t], bpb, aligned, old_map, new_map);
     }
     jw_close(&w, '}');
-    diff_type(&w, "total", &sum->total, bpb, aligned);
+    diff_type(&w, "total", &sum->total, bpb, aligned, old_map, new_map);
     split(&w, d, bpb);
     mph_status st = ranked_list(&w, "new_allocations", d, false, sum->new_block_size, err);
     if (!st)
@@ -810,7 +819,10 @@ static void verdict_object(jw *w, const char *key, const mph_verdict *v) {
         jw_close(w, '}');
     }
     jw_close(w, ']');
-    jw_u64(w, "free_runs", v->free_runs);
+    if (v->runs_read)
+        jw_u64(w, "free_runs", v->free_runs);
+    else
+        jw_null(w, "free_runs");
     jw_open(w, "longest_free_runs", '[', false);
     for (size_t i = 0; i < v->n_runs; i++)
         free_run_record(w, NULL, &v->runs[i], bpb);

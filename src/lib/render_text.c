@@ -276,7 +276,7 @@ static mph_status alloc_list(mph_outbuf *o, const char *title, const mph_diff *d
 
 /* A side's largest free run as the headline shows it: its size (in bytes
  * when both sides know theirs) or why it is not known. */
-static const char *largest_text(char buf[64], const mph_snapshot *s, const mph_stats *st,
+static const char *largest_text(char buf[64], const mph_snapshot *s, const mph_diff_side *st,
                                 unsigned mul) {
     char a[32];
     if (mph_snapshot_header_only(s))
@@ -302,7 +302,7 @@ static const char *run_at(char buf[64], uint64_t address, size_t area, size_t bl
 static void free_headline(mph_outbuf *o, const mph_diff *d) {
     const mph_diff_summary *sum = mph_diff_get_summary(d);
     const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
-    const mph_stats *so = &sum->old_stats, *sn = &sum->new_stats;
+    const mph_diff_side *so = &sum->before, *sn = &sum->after;
     bool o_known = !mph_snapshot_header_only(O), n_known = !mph_snapshot_header_only(N);
     // Bytes only when both sides know their block size: blocks of two builds differ.
     bool bytes = so->block_size && sn->block_size;
@@ -424,10 +424,14 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
     for (size_t i = 0; i < mph_diff_note_count(d); i++)
         mph__out_printf(o, "%s %s\n", i ? "         " : "aligned ", mph_diff_note_at(d, i));
     const mph_diff_type *tot = &sum->total;
+    bool maps = !mph_snapshot_header_only(mph_diff_old_snapshot(d)) &&
+                !mph_snapshot_header_only(mph_diff_new_snapshot(d));
     if (sum->alignment == MPH_ALIGN_NONE) {
-        mph__out_printf(o, "\n%-20s %10s %10s %10s   %s\n", "allocations by type", "OLD", "NEW",
-                        "net", "bytes OLD -> NEW");
-        for (int t = 0; t <= MPH_TYPE_COUNT; t++) {
+        // Without a map a side has no allocations to count: no table then.
+        if (maps)
+            mph__out_printf(o, "\n%-20s %10s %10s %10s   %s\n", "allocations by type", "OLD",
+                            "NEW", "net", "bytes OLD -> NEW");
+        for (int t = 0; maps && t <= MPH_TYPE_COUNT; t++) {
             const mph_diff_type *x = t < MPH_TYPE_COUNT ? &sum->by_type[t] : tot;
             if (t < MPH_TYPE_COUNT && !x->old_count && !x->new_total_count)
                 continue;

@@ -81,9 +81,9 @@ static void put_after_gc(mph_outbuf *o, const mph_verdict *v) {
         mph__out_puts(o, "after a gc?    no: the dump was taken right after gc.collect(), so\n" INDENT
                          "its used blocks were live; a collection frees none of them\n");
     else
-        mph__out_puts(o, "after a gc?    maybe: MicroPython collects before it gives up, and this\n" INDENT
-                         "dump cannot tell garbage from live data (it was not taken\n" INDENT
-                         "right after gc.collect(): take one with capture --gc)\n");
+        mph__out_puts(o, "after a gc?    maybe: MicroPython collects before it gives up (unless\n" INDENT
+                         "gc.disable()), and this dump cannot tell garbage from live\n" INDENT
+                         "data (it was not taken right after gc.collect(): capture --gc)\n");
 }
 
 static void put_growth(mph_outbuf *o, const mph_verdict *v) {

@@ -208,20 +208,38 @@ static bool has_prefix(const char *s, const char *prefix) {
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static mph_status open_sim(const char *heap, const mph_port_options *o, mph_transport **out,
+/* opts: what follows "sim:" (NULL for plain "sim"): HEAP, HEAP,fixed or fixed. */
+static mph_status open_sim(const char *opts, const mph_port_options *o, mph_transport **out,
                            mph_error *err) {
     if (!o || !o->board_script) {
         mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
                        "sim: the virtual board (board/virtual-board.mjs) was not found");
         return MPH_ERR_DEVICE;
     }
-    if (heap && (!*heap || heap[0] == '-')) {
-        mph__error_set(err, MPH_ERR_ARG, 0, 0, "sim:HEAP takes a heap size such as 64K, not '%s'",
-                       heap);
+    char heap[32] = "";
+    bool fixed = false, bad = opts && !*opts;
+    for (const char *p = opts; p && *p && !bad;) {
+        size_t n = strcspn(p, ",");
+        if (n == 5 && strncmp(p, "fixed", 5) == 0) {
+            bad = fixed; // said twice
+            fixed = true;
+        } else if (n && n < sizeof heap && !*heap && p[0] != '-')
+            memcpy(heap, p, n); // the board checks the size itself
+        else
+            bad = true;
+        p += n;
+        if (*p == ',' && !*++p)
+            bad = true; // a trailing comma
+    }
+    if (bad) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0,
+                       "sim:HEAP[,fixed] takes a heap size such as 64K and ',fixed' for a heap "
+                       "that cannot grow, not '%s'",
+                       opts);
         return MPH_ERR_ARG;
     }
     const char *argv[] = {o->node ? o->node : "node", o->board_script, "--heap",
-                          heap ? heap : "1M", NULL};
+                          *heap ? heap : "1M", fixed ? "--fixed-heap" : NULL, NULL};
     mph_status st = mph_exec_open(argv, false, out, err);
     if (st == MPH_ERR_DEVICE && err)
         // Say which program was missing: the usual cause is no Node.js.

@@ -241,6 +241,9 @@ static void describe(const char *const argv[], bool pipes, const char *pty, char
         for (size_t k = 2; argv[k] && argv[k + 1] && i < cap; k++)
             if (strcmp(argv[k], "--heap") == 0)
                 i += (size_t)snprintf(buf + i, cap - i, ":%s", argv[k + 1]);
+        for (size_t k = 2; argv[k] && i < cap; k++)
+            if (strcmp(argv[k], "--fixed-heap") == 0)
+                i += (size_t)snprintf(buf + i, cap - i, ",fixed");
     } else {
         if (strcmp(cmd, "/bin/sh") == 0 && argv[1] && strcmp(argv[1], "-c") == 0 && argv[2])
             cmd = argv[2];

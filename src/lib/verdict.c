@@ -90,8 +90,6 @@ static void note_run(const mph_snapshot *s, mph_verdict *v, size_t ai, size_t i,
 
 static void scan_area(const mph_snapshot *s, mph_verdict *v, size_t ai) {
     const mph_area *a = &s->areas[ai];
-    if (a->n_blocks > v->largest_area_blocks)
-        v->largest_area_blocks = a->n_blocks;
     starts cur;
     starts_init(&cur, a->cells, a->n_blocks, 0);
     for (size_t i = 0, next; i < a->n_blocks; i = next) {
@@ -196,8 +194,6 @@ static bool search_area(const mph_snapshot *s, mph_verdict *v, size_t ai, best_l
     const char *c = a->cells;
     size_t n = a->n_blocks;
     uint64_t need = v->need_blocks;
-    if (n > v->largest_area_blocks)
-        v->largest_area_blocks = n;
     if (need > n || !n) {
         scan_area(s, v, ai);
         return true;
@@ -344,6 +340,9 @@ mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes, mph_verdi
     v->can_grow = h->has_max_new_split;
     v->max_new_split = h->max_new_split;
 
+    for (size_t ai = 0; ai < s->n_areas; ai++)
+        if (s->areas[ai].n_blocks > v->largest_area_blocks)
+            v->largest_area_blocks = s->areas[ai].n_blocks;
     bool whole = v->has_map && !v->map_partial;
     mph_stats st;
     if (whole)
@@ -351,7 +350,9 @@ mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes, mph_verdi
     // Not fitting a whole map is known from its figures: then one pass both
     // searches the windows and reads the free runs; else a pass for the runs.
     bool search_now = whole && v->need_blocks && st.largest_free_blocks < v->need_blocks;
-    if (!search_now)
+    // With no size, a whole map's figures say all the headline needs: no pass.
+    v->runs_read = !whole || v->need_blocks;
+    if (!search_now && v->runs_read)
         for (size_t ai = 0; ai < s->n_areas; ai++)
             scan_area(s, v, ai);
     v->fits_now = v->first_fit.n_blocks > 0;

@@ -258,6 +258,16 @@ if [ -d "$S" ]; then
     expect diff-block-sizes-largest-free grep -q '^largest free  99,616 -> 230,496 bytes (+130,880), at 0x' "$T/bs.txt"
     "$MPHEAP" diff --json "$S/u32-frag-256k.txt" "$S/u64-objects-256k.txt" | flat >"$T/bsj"
     expect diff-block-sizes-split-json test "$(get "$T/bsj" new_inside_old_largest_free.allocations)" = null
+    # mem_info() without its argument: a header and no map. Nothing is paired
+    # (no "the heap grew a new area"), and no count of its allocations is made up.
+    grep -m 2 '^GC: total\|No. of 1-blocks' "$S/u32-frag-256k.txt" >"$T/header-only.txt"
+    "$MPHEAP" diff --color never "$T/header-only.txt" "$S/u32-frag-256k.txt" >"$T/ho.txt" 2>/dev/null
+    expect diff-header-only-said grep -q '^aligned  cannot align the blocks: OLD has no map' "$T/ho.txt"
+    expect diff-header-only-no-false-growth test "$(grep -c 'grew a new area\|^allocations by type' "$T/ho.txt")" = 0
+    expect diff-header-only-largest-free grep -q '^largest free  unknown (no map) -> ' "$T/ho.txt"
+    "$MPHEAP" diff --json "$T/header-only.txt" "$S/u32-frag-256k.txt" 2>/dev/null | flat >"$T/hoj"
+    "$MPHEAP" stats --json "$S/u32-frag-256k.txt" | flat >"$T/u32s"
+    expect diff-header-only-json test "$(get "$T/hoj" total.old_total)" = null -a "$(get "$T/hoj" total.new_total)" = "$(get "$T/u32s" whole.allocations)" -a "$(get "$T/hoj" largest_free.old.blocks)" = null
     "$MPHEAP" diff "$L" "$L" "$L" >/dev/null 2>&1
     expect diff-usage test $? = 2
 fi

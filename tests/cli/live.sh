@@ -66,6 +66,10 @@ expect capture_footprint_raw grep -q 'capture footprint: +9 blocks' "$T/a.err"
 run capture --port sim:64K --gc -n 3 -o "$T/gc.log" 2>"$T/gc.err"; rc=$?
 expect capture_gc_ok [ $rc -eq 0 ]
 expect capture_footprint_gc grep -q 'capture footprint: +0 blocks' "$T/gc.err"
+# The marker says so, at its end, where the parser reads it (time stamp before it).
+expect capture_gc_marker grep -Eq '^=== mpheap 2/3: snapshot @ [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z \(after gc\.collect\(\)\) ===$' "$T/gc.log"
+expect capture_gc_marker_every [ "$(grep -c '(after gc.collect()) ===$' "$T/gc.log")" = 3 ]
+expect capture_no_gc_no_marker [ "$(grep -c 'gc.collect' "$T/a.log")" = 0 ]
 
 # 3. A script run between two snapshots; the second shows what it allocated.
 cat >"$T/grow.py" <<'EOF'
@@ -90,6 +94,51 @@ expect raise_snapshot_kept [ "$(markers "$T/raise.log")" = 1 ]
 run capture --port sim:64K --exec 'def' -o "$T/syntax.log" 2>"$T/syntax.err"; rc=$?
 expect syntax_error_exit_1 [ $rc -eq 1 ]
 expect syntax_error_shown grep -q 'SyntaxError' "$T/syntax.err"
+# The traceback goes to the log as well, before the snapshot taken after the code.
+expect raise_traceback_in_log grep -q '^ZeroDivisionError: divide by zero$' "$T/raise.log"
+tb_line=$(grep -n '^ZeroDivisionError' "$T/raise.log" | cut -d: -f1)
+marker_line=$(grep -n '^=== mpheap 1/1: after exec' "$T/raise.log" | cut -d: -f1)
+expect raise_traceback_before_snapshot [ -n "$tb_line" ] && [ -n "$marker_line" ] && [ "$tb_line" -lt "$marker_line" ]
+
+# 4b. A heap that cannot grow (sim:HEAP,fixed): the board's code dies of a real MemoryError;
+#     its traceback, with the size that failed, lands in the log between the snapshots
+#     before and after it (taken after gc.collect(), as asked), and capture exits 1.
+printf '%s\n' 'keep = [bytearray(300) for i in range(20)]' 'print("kept", len(keep))' \
+    'big = bytearray(100000)' >"$T/oom.py"
+run capture --port sim:64K,fixed --gc --before --run "$T/oom.py" -o "$T/oom.log" 2>"$T/oom.err"; rc=$?
+expect fixed_oom_exit_1 [ $rc -eq 1 ]
+expect fixed_port_named grep -q '^mpheap: sim:64K,fixed (' "$T/oom.err"
+expect fixed_cannot_grow [ "$(grep -c ', max new split: 0' "$T/oom.log")" = 2 ]
+expect fixed_one_area [ "$(grep -c '^GC memory layout' "$T/oom.log")" = 2 ]
+expect fixed_oom_line_in_log grep -q '^MemoryError: memory allocation failed, allocating 100000 bytes$' "$T/oom.log"
+# In order: before-snapshot, the program's output, the traceback, the after-snapshot.
+order=$(grep -n -e '^=== mpheap 1/2: before oom.py @ .* (after gc.collect()) ===$' -e '^kept 20$' \
+    -e '^Traceback (most recent call last):$' -e '^MemoryError: memory allocation failed' \
+    -e '^=== mpheap 2/2: after oom.py @ .* (after gc.collect()) ===$' "$T/oom.log" | cut -d: -f1 | tr '\n' ' ')
+expect fixed_oom_log_order [ "$(echo $order | wc -w)" = 5 ] && [ "$(printf '%s\n' $order | sort -n | tr '\n' ' ')" = "$order" ]
+run show "$T/oom.log" -s all --strict --color never >/dev/null 2>&1; rc=$?
+expect fixed_oom_log_parses [ $rc -eq 0 ]
+run capture --port sim:fixed --exec 'big = bytearray(2000000)' -q -o "$T/fixed1m.log" 2>/dev/null; rc=$?
+expect fixed_default_heap [ $rc -eq 1 ] && grep -q '^GC: total: [0-9]*, .*, max new split: 0' "$T/fixed1m.log" && [ "$(grep -c '^GC memory layout' "$T/fixed1m.log")" = 1 ]
+run capture --port sim:64K --exec 'big = bytearray(100000)' -q -o "$T/grows.log" 2>/dev/null; rc=$?
+expect growable_heap_grows [ $rc -eq 0 ] && [ "$(grep -c '^GC memory layout' "$T/grows.log")" = 2 ]
+for bad in 'sim:64K,fixed,fixed' 'sim:,fixed' 'sim:64K,' 'sim:64K,16K' 'sim:fixd,64K'; do
+    run capture --port "$bad" -q -o /dev/null 2>"$T/bad.err"; rc=$?
+    expect "bad_sim_word_${bad//[:,]/_}" [ $rc -eq 2 ] && grep -q 'sim:HEAP\[,fixed\]' "$T/bad.err"
+done
+
+# 4c. The demo (make demo): examples/fragmenter.py dies of fragmentation, the same way every
+#     time: 4096 bytes fail with several times that free, in runs all shorter than that.
+for i in 1 2; do
+    run capture --port sim:64K,fixed --gc --before --run examples/fragmenter.py -q -o "$T/demo$i.log" 2>/dev/null
+    echo $? >"$T/demo$i.rc"
+done
+expect demo_exit_1 [ "$(cat "$T/demo1.rc")" = 1 ]
+expect demo_memory_error grep -q '^MemoryError: memory allocation failed, allocating 4096 bytes$' "$T/demo1.log"
+free_after=$(grep '^GC: total' "$T/demo1.log" | tail -n 1 | sed -n 's/.* free: \([0-9]*\),.*/\1/p')
+largest_after=$(grep '^ No. of 1-blocks' "$T/demo1.log" | tail -n 1 | sed -n 's/.*max free sz: \([0-9]*\).*/\1/p')
+expect demo_fragmented [ -n "$free_after" ] && [ "$free_after" -ge $((4 * 4096)) ] && [ -n "$largest_after" ] && [ $((largest_after * 16)) -lt 4096 ]
+expect demo_deterministic cmp -s <(sed 's/ @ [0-9T:-]*Z/ @ TIME/' "$T/demo1.log") <(sed 's/ @ [0-9T:-]*Z/ @ TIME/' "$T/demo2.log")
 
 # 5. A board that never answers: a clear error within the deadline, exit 5, an empty log.
 start=$(date +%s)
@@ -165,6 +214,21 @@ expect listen_label_time grep -Eq '^=== mpheap 3: 40 readings @ [0-9T:-]+Z ===' 
 expect listen_zero_footprint grep -q 'dump 2: .*(+0 since the last)' "$T/listen.err"
 run show "$T/listen.log" -s 'kept 10' --color never >/dev/null 2>&1; rc=$?
 expect listen_log_selectable [ $rc -eq 0 ]
+# The module's guard(): a real MemoryError in the block (more than max new split) prints a
+# snapshot whose label has the failed size; listen keeps it with its label and time. The
+# time goes before a closing "(after gc.collect())", where the parser reads that (this port
+# defers gc.collect(), so the module says so there; _deferred = False makes it print the
+# marker of a board that collects at once, only to test that).
+printf '%s\n' 'import mpheap' 'mpheap._deferred = False' 'mpheap.snapshot("settled", True)' \
+    'with mpheap.guard("huge buffer"):' '    big = bytearray(300 * 1024 * 1024)' >"$T/guard.py"
+run capture --port "$T/board" --listen --run "$T/guard.py" -o "$T/guard.log" 2>"$T/guard.err"; rc=$?
+expect listen_guard_raised_exit_1 [ $rc -eq 1 ]
+expect listen_guard_label grep -Eq '^=== mpheap [0-9]+: huge buffer: MemoryError: memory allocation failed, allocating 314572800 bytes @ [0-9T:-]+Z ===$' "$T/guard.log"
+expect listen_guard_dump_kept [ "$(markers "$T/guard.log")" = 2 ] && [ "$(grep -c '^GC: total' "$T/guard.log")" = 2 ]
+expect listen_collect_marker grep -Eq '^=== mpheap [0-9]+: settled @ [0-9T:-]+Z \(after gc\.collect\(\)\) ===$' "$T/guard.log"
+expect listen_guard_traceback grep -q '^MemoryError: memory allocation failed, allocating 314572800 bytes$' "$T/guard.log"
+run show "$T/guard.log" -s 'huge buffer' --color never >/dev/null 2>&1; rc=$?
+expect listen_guard_selectable [ $rc -eq 0 ]
 # Pure listening sends nothing and keeps what the running program prints. Another
 # program types into the board's friendly REPL (root ignores TIOCEXCL; others skip).
 run capture --port "$T/board" --exec 'import mpheap' -q -o /dev/null

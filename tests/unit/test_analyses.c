@@ -537,7 +537,31 @@ static void check_split(const mph_diff *d, const mph_snapshot *O, const mph_snap
     free(len);
 }
 
+/* The largest entries, read before their chunks are written (the ranking's
+ * own copies), are the list's entries. */
+static void check_ranked_entries(const mph_snapshot *O, const mph_snapshot *N) {
+    mph_diff *d = NULL;
+    CHECK(mph_diff_compute(O, N, &d, NULL) == MPH_OK);
+    for (int gone = 0; d && gone < 2; gone++) {
+        size_t idx[MPH_DIFF_RANKED], m = 0;
+        mph_alloc early[MPH_DIFF_RANKED];
+        CHECK(mph_diff_largest(d, gone, MPH_DIFF_RANKED, idx, &m, NULL) == MPH_OK);
+        for (size_t i = 0; i < m; i++)
+            early[i] = *(gone ? mph_diff_gone_at(d, idx[i]) : mph_diff_new_at(d, idx[i]));
+        size_t n = gone ? mph_diff_gone_count(d) : mph_diff_new_count(d);
+        for (size_t i = 0; i < n; i++) // every chunk written
+            (void)(gone ? mph_diff_gone_at(d, i) : mph_diff_new_at(d, i));
+        for (size_t i = 0; i < m; i++) {
+            const mph_alloc *a = &early[i], *b = gone ? mph_diff_gone_at(d, idx[i]) : mph_diff_new_at(d, idx[i]);
+            CHECK(a->area == b->area && a->block == b->block && a->n_blocks == b->n_blocks &&
+                  a->address == b->address && a->type == b->type && a->orphan == b->orphan);
+        }
+    }
+    mph_diff_free(d);
+}
+
 static void check_diff(const mph_snapshot *O, const mph_snapshot *N) {
+    check_ranked_entries(O, N);
     mph_diff *d = NULL;
     CHECK(mph_diff_compute(O, N, &d, NULL) == MPH_OK);
     if (!d)
@@ -558,6 +582,19 @@ static void check_diff(const mph_snapshot *O, const mph_snapshot *N) {
         CHECK_EQ(x->kept + x->new_count, sn.by_type[t].allocs);
         CHECK_EQ(x->kept_blocks + x->gone_blocks, so.by_type[t].blocks);
         CHECK_EQ(x->kept_blocks + x->new_blocks, sn.by_type[t].blocks);
+        CHECK_EQ(x->new_total_count, sn.by_type[t].allocs);
+        CHECK_EQ(x->new_total_blocks, sn.by_type[t].blocks);
+    }
+    // Before and after: each side's own largest free run and fragmentation.
+    const mph_diff_side *sides[2] = {&sum->before, &sum->after};
+    const mph_stats *st[2] = {&so, &sn};
+    for (int k = 0; k < 2; k++) {
+        CHECK_EQ(sides[k]->largest_free_blocks, st[k]->largest_free_blocks);
+        CHECK_EQ(sides[k]->largest_free_address, st[k]->largest_free_address);
+        CHECK_EQ(sides[k]->largest_free_area, st[k]->largest_free_area);
+        CHECK_EQ(sides[k]->largest_free_block, st[k]->largest_free_block);
+        CHECK_EQ(sides[k]->free_blocks, st[k]->free_blocks);
+        CHECK(sides[k]->fragmentation == st[k]->fragmentation);
     }
     CHECK_EQ(sum->blocks[MPH_DIFF_KEPT], sum->total.kept_blocks);
     check_ranking(d, false);
@@ -721,7 +758,7 @@ TEST(diff_samples) {
  * must come in list order (area order, then block), not address order. */
 TEST(diff_ranking_many) {
     for (int round = 0; round < 4; round++) {
-        size_t n = 4 * (4000 + rnd_below(2000));
+        size_t n = 4 * (20000 + rnd_below(2000));
         char *full[2] = {random_cells(n), random_cells(n / 2)};
         char *empty[2] = {malloc(n + 1), malloc(n / 2 + 1)};
         memset(empty[0], '.', n);
@@ -740,6 +777,9 @@ TEST(diff_ranking_many) {
             mph_diff *d = NULL;
             if (mph_diff_compute(E, F, &d, NULL) == MPH_OK) {
                 CHECK(mph_diff_new_count(d) > 2 * MPH_DIFF_RANKED);
+                // OLD's largest free run is all of its first area: every news
+                // of that area is inside, over more than one chunk of the list.
+                CHECK(mph_diff_get_split(d)->count > 2048);
                 mph_diff_free(d);
             }
         }
@@ -789,8 +829,8 @@ TEST(diff_split_built) {
         CHECK(t && t->block == 6 && t->type == MPH_TYPE_TUPLE);
         CHECK(l && l->block == 9 && l->n_blocks == 2 && l->type == MPH_TYPE_LIST);
         const mph_diff_summary *sum = mph_diff_get_summary(d);
-        CHECK_EQ(sum->old_stats.largest_free_blocks, 10);
-        CHECK_EQ(sum->new_stats.largest_free_blocks, 10); // now the first is blocks 18-27
+        CHECK_EQ(sum->before.largest_free_blocks, 10);
+        CHECK_EQ(sum->after.largest_free_blocks, 10); // now the first is blocks 18-27
         text out = {0};
         mph_sink sink = {to_text, &out};
         mph_text_options o;
