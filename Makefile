@@ -84,14 +84,14 @@ fuzz:
 		build-fuzz/corpus fuzz/corpus
 
 # The main job on the virtual board with a 64 KB heap that cannot grow: real MicroPython runs
-# examples/fragmenter.py, which dies of a real MemoryError; mpheap captures snapshots before
-# and after it over the serial code path (the traceback goes to the log between them), and
-# shows the last, with the verdict on the size that failed. capture exits 1 because the
-# program raised: that is the demo, anything else stops make.
+# examples/fragmenter.py, which dies of a real MemoryError; mpheap captures the heap after it
+# (after gc.collect()) over the serial code path, the traceback before it in the log, and
+# shows it with the verdict on the size that failed. capture exits 1 because the program
+# raised: that is the demo, any other status stops make.
 demo: bootstrap
 	$(MAKE) all
 	rm -f $(BUILD)/demo.log
-	$(BUILD)/mpheap capture --port sim:64K,fixed --gc --before --run examples/fragmenter.py \
+	$(BUILD)/mpheap capture --port sim:64K,fixed --gc --run examples/fragmenter.py \
 		-o $(BUILD)/demo.log; test $$? -eq 1
 	$(BUILD)/mpheap show --collapse-free $(BUILD)/demo.log
 

@@ -33,7 +33,8 @@ free them in one step and call micropython.mem_info(1) in the next.
 options:
   --heap BYTES      initial GC heap size; suffixes K, M, G (default 1M, max
                     512M). The heap grows by extra areas when a step needs more
-                    (split heap: several "GC memory layout" blocks).
+                    (split heap: several "GC memory layout" blocks), unless
+                    --fixed-heap is given.
   --fixed-heap      the heap cannot grow: an allocation that does not fit
                     raises MemoryError (mem_info says "max new split: 0")
   --pystack WORDS   Python stack size in words (default 2048)
@@ -42,7 +43,8 @@ options:
   -h, --help        show this help
 
 With --fixed-heap, a step that raises while the heap is full ends the run
-with status 1 and no traceback: the port needs heap to report an exception.
+with status 1 and a message in place of the traceback: the port needs heap
+to report an exception.
 
 Exit status: 0 ok; 1 a step raised (traceback on stderr, later steps are not
 run); n for SystemExit(n); 2 bad usage; 70 internal error.`;

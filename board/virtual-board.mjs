@@ -7,7 +7,9 @@
 // handling one stdin chunk are written to stdout in one write, in order.
 // What the port lacks and a real board does is emulated here (see README.md):
 //   * raw-paste request \x05A\x01 in raw mode -> "R\x00" (understood, not supported),
-//   * soft reset (return 0x100) -> "MPY: soft reboot\r\n", fresh interpreter, same mode.
+//   * soft reset (return 0x100) -> "MPY: soft reboot\r\n", fresh interpreter, same mode,
+//   * --fixed-heap: a heap that cannot grow (lib.mjs changes the port's
+//     gc_get_max_new_split() to return 0; README.md says how and why).
 //
 // Usage: node board/virtual-board.mjs [--heap BYTES] [--fixed-heap] [--pystack WORDS]
 //          [--banner|--no-banner] [--start-raw] [--raw-paste MODE] [--fault SPEC]...
@@ -43,7 +45,8 @@ A MicroPython board (WebAssembly port) on stdin/stdout.
 
 options:
   --heap BYTES        initial GC heap size; suffixes K, M, G (default 1M).
-                      The heap grows by extra areas on demand (split heap).
+                      The heap grows by extra areas on demand (split heap),
+                      unless --fixed-heap is given.
   --fixed-heap        the heap cannot grow: like a board with a fixed heap, an
                       allocation that does not fit raises MemoryError
                       (mem_info says "max new split: 0")

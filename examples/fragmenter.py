@@ -5,7 +5,7 @@
 # kept, and no piece is 4 KB long.
 #
 # `make demo` runs it on the virtual board with a 64 KB heap that cannot grow:
-#   mpheap capture --port sim:64K,fixed --gc --before --run examples/fragmenter.py -o demo.log
+#   mpheap capture --port sim:64K,fixed --gc --run examples/fragmenter.py -o demo.log
 #   mpheap show demo.log     # the heap after the failure, and why 4096 bytes do not fit
 #
 # On a board whose heap can grow (ESP32, the default virtual board) the 4 KB

@@ -837,11 +837,28 @@ const char *mph_diff_note_at(const mph_diff *d, size_t i);
 
 /* -------------------------------------------------------------- timeline */
 
-/** One snapshot of a timeline. */
+/**
+ * One snapshot of a timeline. A row with a whole map knows every figure.
+ * A row with from_header has none (mem_info() without an argument prints
+ * only the header) or only part of one (a paste cut short): its used, free,
+ * largest free and fragmentation are the header's figures for the whole
+ * heap, and its allocation count, per-type figures and histograms are
+ * unknown (0 in stats). The has_ flags say which of the header's figures
+ * are known: the GC line gives bytes, blocks need the block size too (a
+ * dump with no map may not tell it: --block-size), max free sz gives the
+ * largest free run in blocks.
+ */
 typedef struct mph_timeline_row {
     const char *label; /* the snapshot's label, else the caller's name; owned by the timeline */
     const char *time;  /* NULL when none */
-    mph_stats stats;   /* mph_stats_compute over all areas */
+    mph_stats stats;   /* mph_stats_compute over all areas; with from_header the header's figures */
+    bool from_header;  /* no whole map: figures from the header; left out of the leak analysis */
+    bool map_partial;  /* from_header because the map is cut short (else there is none) */
+    bool has_blocks;   /* stats' total, used and free blocks are known */
+    bool has_bytes;    /* total_bytes, used_bytes and free_bytes are known */
+    bool has_largest;  /* stats.largest_free_blocks is known (bytes too when stats.block_size) */
+    bool has_fragmentation;
+    uint64_t total_bytes, used_bytes, free_bytes; /* the header's GC figures, or blocks x block size */
 } mph_timeline_row;
 
 /** Rises a growing type needs, at the least (so its growth spans at least 3 snapshots). */
@@ -849,7 +866,8 @@ typedef struct mph_timeline_row {
 
 /**
  * A type whose allocations grow steadily, in count or in blocks: they rose
- * in at least half of the steps between consecutive snapshots and in at
+ * in at least half of the steps between consecutive snapshots with a whole
+ * map (mph_timeline_leak_steps) and in at
  * least MPH_LEAK_MIN_STEPS_UP of them, and end higher than they started.
  * A single rise (0 -> 1 tuple) is not listed.
  */
@@ -869,13 +887,16 @@ typedef struct mph_leak_type {
  * The move rule is a heuristic; the text and the schema say so.
  */
 typedef struct mph_leak_alloc {
-    mph_alloc now;          /* where it is in the last snapshot */
+    mph_alloc now;          /* where it is in the last snapshot with a whole map */
     size_t since;           /* row where it was first seen */
-    const uint64_t *blocks; /* its size in blocks at rows since .. last; owned by the timeline */
+    size_t n_history;       /* entries of blocks */
+    const uint64_t *blocks; /* its size in blocks at each row with a whole map from since on;
+                               owned by the timeline */
     unsigned grew, moved;   /* steps where it grew; how many of those moved it */
 } mph_leak_alloc;
 
-/** An allocation first seen in row `since` (>= 1) and present in every row from there to the last. */
+/** An allocation first seen in row `since` (not the first row with a whole map) and present in
+ *  every row with a whole map from there to the last. */
 typedef struct mph_leak_survivor {
     mph_alloc alloc; /* in the last snapshot */
     size_t since;
@@ -893,9 +914,11 @@ typedef struct mph_timeline mph_timeline;
 /**
  * The timeline of n snapshots in order, with leak suspects. names[i] (or
  * NULL; names may be NULL) labels a snapshot that has no label of its own.
- * Consecutive snapshots are compared with mph_diff_compute; survivors need
- * rows >= 3, growing allocations at least two growth steps, growing types
- * sustained growth (mph_leak_type). The
+ * The leak analysis reads the rows with a whole map only (rows from_header
+ * are left out, and a note says which and why): consecutive ones are
+ * compared with mph_diff_compute; survivors need three of them, growing
+ * allocations at least two growth steps, growing types sustained growth
+ * (mph_leak_type). The
  * timeline copies what it keeps: the snapshots may be freed afterwards.
  * Returns MPH_OK and *out (free with mph_timeline_free), MPH_ERR_ARG
  * (n == 0) or MPH_ERR_NOMEM.
@@ -905,9 +928,12 @@ MPH_NODISCARD mph_status mph_timeline_compute(const mph_snapshot *const *snapsho
                                               mph_timeline **out, mph_error *err);
 void mph_timeline_free(mph_timeline *t);
 
-unsigned mph_timeline_block_size(const mph_timeline *t); /* of the last row; 0 when unknown */
+/** Of the last row with a whole map (the suspects'), else of the last row; 0 when unknown. */
+unsigned mph_timeline_block_size(const mph_timeline *t);
 size_t mph_timeline_row_count(const mph_timeline *t);
 const mph_timeline_row *mph_timeline_row_at(const mph_timeline *t, size_t i);
+/** Steps the leak analysis compared: rows with a whole map, less one (0 when fewer than two). */
+size_t mph_timeline_leak_steps(const mph_timeline *t);
 /** Growing types, most grown bytes first. */
 size_t mph_timeline_leak_type_count(const mph_timeline *t);
 const mph_leak_type *mph_timeline_leak_type_at(const mph_timeline *t, size_t i);
@@ -919,7 +945,8 @@ size_t mph_timeline_survivor_count(const mph_timeline *t);
 const mph_leak_survivor *mph_timeline_survivor_at(const mph_timeline *t, size_t i);
 size_t mph_timeline_group_count(const mph_timeline *t);
 const mph_leak_group *mph_timeline_group_at(const mph_timeline *t, size_t i);
-/** Sentences about pairs of rows that could not be aligned. Borrowed. */
+/** Sentences about pairs of rows that could not be aligned, and the rows left out of the leak
+ *  analysis. Borrowed. */
 size_t mph_timeline_note_count(const mph_timeline *t);
 const char *mph_timeline_note_at(const mph_timeline *t, size_t i);
 
@@ -1002,7 +1029,7 @@ MPH_NODISCARD mph_status mph_render_text_check(const mph_check_result *results, 
  */
 #define MPH_JSON_STATS_SCHEMA "mpheap/stats/2"
 #define MPH_JSON_DIFF_SCHEMA "mpheap/diff/2"         /* 2: lists largest first; largest free, split */
-#define MPH_JSON_TIMELINE_SCHEMA "mpheap/timeline/2" /* 2: growing types need sustained growth */
+#define MPH_JSON_TIMELINE_SCHEMA "mpheap/timeline/3" /* 3: rows from the header, with nulls */
 #define MPH_JSON_CHECK_SCHEMA "mpheap/check/1"
 
 #define MPH_JSON_VERDICT_SCHEMA "mpheap/verdict/1"

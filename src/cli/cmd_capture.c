@@ -90,6 +90,7 @@ typedef struct logw {
     cli_buffer held;   /* a dump being received: written once whole */
     bool in_dump;
     int io_errno;      /* the first write error */
+    char last;         /* the last byte written, 0 before the first */
     int dumps;         /* dumps written */
     long long last_used;  /* used blocks of the last dump written, or -1 */
     unsigned block_size;
@@ -99,6 +100,8 @@ typedef struct logw {
 } logw;
 
 static void logw_write(logw *w, const char *s, size_t n) {
+    if (n)
+        w->last = s[n - 1];
     while (n && !w->io_errno) {
         ssize_t k = write(w->fd, s, n);
         if (k < 0 && errno == EINTR)
@@ -110,6 +113,13 @@ static void logw_write(logw *w, const char *s, size_t n) {
         s += k;
         n -= (size_t)k;
     }
+}
+
+/* Start a new line unless the log is at the start of one: the board's output
+ * may end without a newline, and a marker or a traceback must begin its own. */
+static void logw_newline(logw *w) {
+    if (w->last && w->last != '\n')
+        logw_write(w, "\n", 1);
 }
 
 static void logw_sync(logw *w) {
@@ -378,6 +388,7 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
     long long used = 0;
     unsigned bs = 0;
     bool whole = dump_whole(w, text.data + n, text.len - (size_t)n, &used, &bs);
+    logw_newline(w);
     logw_write(w, text.data, text.len);
     logw_sync(w);
     free(text.data);
@@ -449,10 +460,9 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
         fprintf(stderr, "mpheap: %s: %s raised:\n%s\n", name, c->what, tb);
         // In the log as the board printed it, before the snapshots that follow: a
         // "MemoryError: ... allocating N bytes" line there names the size that failed.
-        size_t len = strlen(tb);
-        logw_write(w, tb, len);
-        if (len && tb[len - 1] != '\n')
-            logw_write(w, "\n", 1);
+        logw_newline(w);
+        logw_write(w, tb, strlen(tb));
+        logw_newline(w);
         logw_sync(w);
         if (w->io_errno) {
             fprintf(stderr, "mpheap: %s: error: %s\n", w->name, strerror(w->io_errno));

@@ -113,6 +113,15 @@ void mph__allocs_fini(mph__allocs *a);
 /* diff.c: the pair that holds NEW's area i, or -1. */
 long mph__diff_pair_of_new(const mph_diff *d, size_t new_area);
 
+/* timeline.c: the rows of a kind as "rows 1-3, 5" or "row 2" into buf (""
+ * when none; a list too long for cap ends in "..."); returns how many. */
+typedef enum mph__rows_kind {
+    MPH__ROWS_NO_MAP,       /* from the header: no map */
+    MPH__ROWS_PARTIAL,      /* from the header: the map is cut short */
+    MPH__ROWS_HEADER_BYTES  /* from the header, with no block size: used and free in bytes only */
+} mph__rows_kind;
+size_t mph__timeline_rows_text(char *buf, size_t cap, const mph_timeline *t, mph__rows_kind kind);
+
 /* Formats shared by the text renderers: "4.0 KiB" or "12 blocks" when the block size is 0. */
 const char *mph__fmt_blocks(char buf[48], uint64_t blocks, unsigned block_size);
 

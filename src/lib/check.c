@@ -16,19 +16,6 @@ static bool needs_map(mph_check_kind k) {
     return k == MPH_CHECK_MAX_ALLOCS || k == MPH_CHECK_MAX_ALLOCS_OF || k == MPH_CHECK_MIN_FIT;
 }
 
-/* No map, or a partial one: the header's figures stand for the whole heap. */
-static void header_figures(const mph_snapshot *s, mph_stats *st) {
-    const mph_header *h = &s->header;
-    uint64_t bpb = s->block_size;
-    st->total_blocks = h->gc_total / bpb;
-    st->used_blocks = h->gc_used / bpb;
-    st->free_blocks = h->gc_free / bpb;
-    st->largest_free_blocks = h->has_max_free ? h->max_free : 0;
-    st->fragmentation = st->free_blocks && st->largest_free_blocks <= st->free_blocks
-                            ? 1.0 - (double)st->largest_free_blocks / (double)st->free_blocks
-                            : 0.0;
-}
-
 mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, size_t n,
                          mph_check_result *results, size_t *n_failed, mph_error *err) {
     if (!s || (n && (!limits || !results))) {
@@ -59,11 +46,13 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
                            s->n_areas ? "only part of its" : "no", i + 1);
             return MPH_ERR_ARG;
         }
-        if ((limits[i].kind == MPH_CHECK_MIN_LARGEST_FREE || limits[i].kind == MPH_CHECK_NEED) &&
+        // Fragmentation too: it is 1 - largest free / free.
+        if ((limits[i].kind == MPH_CHECK_MIN_LARGEST_FREE || limits[i].kind == MPH_CHECK_NEED ||
+             limits[i].kind == MPH_CHECK_MAX_FRAGMENTATION) &&
             (!s->n_areas || s->map_partial) && !s->header.has_max_free) {
             mph__error_set(err, MPH_ERR_ARG, s->first_line, 0,
                            "this dump has no whole map and its header no max free sz, so the "
-                           "largest free run is unknown");
+                           "largest free run and fragmentation are unknown");
             return MPH_ERR_ARG;
         }
         if ((unsigned)limits[i].kind > MPH_CHECK_NEED ||
@@ -87,7 +76,7 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
         goto out;
     }
     if (from_header)
-        header_figures(s, &whole);
+        (void)mph__header_figures(s, &whole);
     const mph_stats *st = &whole;
     uint64_t bpb = r->block_size;
     size_t failed = 0, fit_index = 0;

@@ -974,9 +974,11 @@ mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s
     if (!old_map || !new_map) {
         // mem_info() without its argument prints no map: there is nothing to pair.
         d->sum.alignment = MPH_ALIGN_NONE;
-        if (!note(d, "cannot align the blocks: %s no map (mem_info() printed only its header); "
+        if (!note(d, "cannot align the blocks: %s (mem_info() printed only its header); "
                      "nothing is compared block by block",
-                  !old_map && !new_map ? "neither OLD nor NEW has" : !old_map ? "OLD has" : "NEW has"))
+                  !old_map && !new_map ? "neither OLD nor NEW has a map"
+                  : !old_map           ? "OLD has no map"
+                                       : "NEW has no map"))
             goto nomem;
     } else if (old_s->block_size && new_s->block_size && old_s->block_size != new_s->block_size) {
         // Different builds: offsets mean different bytes. Compare totals only.

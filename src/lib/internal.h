@@ -74,6 +74,14 @@ void mph__snapshot_free(mph_snapshot *s);
  * histograms: kept from reading when the parser made the snapshot, else
  * computed (cheaper than mph_stats_compute, which also counts those). */
 void mph__snapshot_figures(const mph_snapshot *s, mph_stats *out);
+/* stats.c: a snapshot with no whole map (none, or one cut short): the
+ * header's figures for the whole heap into *st: total, used and free blocks
+ * (GC total/used/free over the block size), largest free (max free sz) and
+ * fragmentation; its place is unknown (0). Other fields are left as they
+ * are. Returns the MPH__HDR_* bits of the figures the header gives; those
+ * it does not give are 0. */
+enum { MPH__HDR_BLOCKS = 1, MPH__HDR_LARGEST = 2, MPH__HDR_FRAGMENTATION = 4 };
+unsigned mph__header_figures(const mph_snapshot *s, mph_stats *st);
 char *mph__strndup(const char *s, size_t n);
 
 /* Cell classification, shared by the parser and the analyses. */

@@ -1230,10 +1230,9 @@ static void note_failed_alloc(mph_parser *p, uint64_t bytes) {
         before->failed_line = p->line_no;
         before->failed_rank = 2;
     }
-    if (!p->cur) {
-        p->gap_failed_bytes = bytes;
-        p->gap_failed_line = p->line_no;
-    }
+    // ... and to the next dump (a capture's "after" snapshot follows the traceback).
+    p->gap_failed_bytes = bytes;
+    p->gap_failed_line = p->line_no;
 }
 
 /* ----------------------------------------------------------- line handler */
@@ -1397,6 +1396,8 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
             p->interrupted_line = p->line_no;
         p->interrupted_count++;
     } else if (p->ctx == CTX_HEADER) {
+        // A dump with no map ends here unseen: the line may be the next one's marker.
+        remember_text(p, s, len);
         return diag(p, err, MPH_DIAG_NOTE, p->line_no, 1, "skipped a line inside a dump");
     }
     remember_text(p, s, len);

@@ -158,10 +158,12 @@ mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options
     mph__out_printf(out, "fragmentation  %.1f%% (1 - largest free / total free)\n",
                     100.0 * st.fragmentation);
 tail:
-    if (h->has_max_new_split)
+    if (h->has_max_new_split && h->max_new_split)
         mph__out_printf(out, "can grow by    up to %s in a new area (max new split), for what\n"
                              "               fits in no free run, if the system has it to give\n",
                         mph__fmt_size(a, h->max_new_split));
+    else if (h->has_max_new_split)
+        mph__out_puts(out, "can grow by    nothing now: max new split is 0 (no room for a new area)\n");
     if (h->has_stack)
         mph__out_printf(out, "stack          %s bytes used%s%s\n", mph__fmt_count(a, h->stack_used),
                         h->has_stack_limit ? " of " : "",

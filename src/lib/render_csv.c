@@ -20,10 +20,11 @@ static void field(mph_outbuf *o, const char *s) {
     mph__out_putc(o, '"');
 }
 
-static void bytes(mph_outbuf *o, uint64_t blocks, unsigned bpb) {
+/* A figure, or an empty field when the row does not know it. */
+static void num(mph_outbuf *o, uint64_t v, bool known) {
     mph__out_putc(o, ',');
-    if (bpb)
-        mph__out_printf(o, "%llu", (unsigned long long)(blocks * bpb));
+    if (known)
+        mph__out_printf(o, "%llu", (unsigned long long)v);
 }
 
 mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink, mph_error *err) {
@@ -34,14 +35,13 @@ mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink, mph_er
     mph_outbuf *o = mph__out_new(sink, err);
     if (!o)
         return MPH_ERR_NOMEM;
-    unsigned bpb = mph_timeline_block_size(t);
     mph__out_puts(o, "index,label,time,total_bytes,used_bytes,free_bytes,largest_free_bytes,"
                      "total_blocks,used_blocks,free_blocks,largest_free_blocks,fragmentation,"
                      "allocations");
     for (int ty = 0; ty < MPH_TYPE_COUNT; ty++)
         mph__out_printf(o, ",%c_count,%c_blocks", mph_type_letter((mph_type)ty),
                         mph_type_letter((mph_type)ty));
-    mph__out_puts(o, "\r\n");
+    mph__out_puts(o, ",map\r\n");
     for (size_t i = 0; i < mph_timeline_row_count(t); i++) {
         const mph_timeline_row *r = mph_timeline_row_at(t, i);
         const mph_stats *st = &r->stats;
@@ -49,18 +49,24 @@ mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink, mph_er
         field(o, r->label);
         mph__out_putc(o, ',');
         field(o, r->time);
-        bytes(o, st->total_blocks, bpb);
-        bytes(o, st->used_blocks, bpb);
-        bytes(o, st->free_blocks, bpb);
-        bytes(o, st->largest_free_blocks, bpb);
-        mph__out_printf(o, ",%llu,%llu,%llu,%llu,%.6f,%llu", (unsigned long long)st->total_blocks,
-                        (unsigned long long)st->used_blocks, (unsigned long long)st->free_blocks,
-                        (unsigned long long)st->largest_free_blocks, st->fragmentation,
-                        (unsigned long long)st->allocs);
-        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++)
-            mph__out_printf(o, ",%llu,%llu", (unsigned long long)st->by_type[ty].allocs,
-                            (unsigned long long)st->by_type[ty].blocks);
-        mph__out_puts(o, "\r\n");
+        // A row from the header leaves what it does not know empty, never 0.
+        num(o, r->total_bytes, r->has_bytes);
+        num(o, r->used_bytes, r->has_bytes);
+        num(o, r->free_bytes, r->has_bytes);
+        num(o, st->largest_free_blocks * st->block_size, r->has_largest && st->block_size);
+        num(o, st->total_blocks, r->has_blocks);
+        num(o, st->used_blocks, r->has_blocks);
+        num(o, st->free_blocks, r->has_blocks);
+        num(o, st->largest_free_blocks, r->has_largest);
+        mph__out_putc(o, ',');
+        if (r->has_fragmentation)
+            mph__out_printf(o, "%.6f", st->fragmentation);
+        num(o, st->allocs, !r->from_header);
+        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+            num(o, st->by_type[ty].allocs, !r->from_header);
+            num(o, st->by_type[ty].blocks, !r->from_header);
+        }
+        mph__out_puts(o, !r->from_header ? ",whole\r\n" : r->map_partial ? ",partial\r\n" : ",none\r\n");
     }
     return mph__out_close(o, err);
 }

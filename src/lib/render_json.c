@@ -563,6 +563,13 @@ mph_status mph_render_json_diff(const mph_diff *d, const mph_text_options *opt, 
 
 /* --------------------------------------------------------------- timeline */
 
+static void u64_or_null(jw *w, const char *key, uint64_t v, bool known) {
+    if (known)
+        jw_u64(w, key, v);
+    else
+        jw_null(w, key);
+}
+
 mph_status mph_render_json_timeline(const mph_timeline *t, const mph_text_options *opt,
                                     mph_sink *sink, mph_error *err) {
     if (!t || !opt) {
@@ -587,24 +594,35 @@ mph_status mph_render_json_timeline(const mph_timeline *t, const mph_text_option
         jw_u64(&w, "index", i + 1);
         jw_str(&w, "label", r->label);
         jw_str(&w, "time", r->time);
-        jw_bytes(&w, "total_bytes", st->total_blocks, bpb);
-        jw_bytes(&w, "used_bytes", st->used_blocks, bpb);
-        jw_bytes(&w, "free_bytes", st->free_blocks, bpb);
-        jw_bytes(&w, "largest_free_bytes", st->largest_free_blocks, bpb);
-        jw_u64(&w, "used_blocks", st->used_blocks);
-        jw_u64(&w, "free_blocks", st->free_blocks);
-        jw_u64(&w, "largest_free_blocks", st->largest_free_blocks);
-        jw_fraction(&w, "fragmentation", st->fragmentation);
-        jw_u64(&w, "allocations", st->allocs);
-        jw_open(&w, "types", '{', true);
-        for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
-            char letter[2] = {mph_type_letter((mph_type)ty), '\0'};
-            jw_open(&w, letter, '[', true);
-            jw_u64(&w, NULL, st->by_type[ty].allocs);
-            jw_u64(&w, NULL, st->by_type[ty].blocks);
-            jw_close(&w, ']');
+        // What the row does not know is null, never 0 (a row from the header).
+        u64_or_null(&w, "total_bytes", r->total_bytes, r->has_bytes);
+        u64_or_null(&w, "used_bytes", r->used_bytes, r->has_bytes);
+        u64_or_null(&w, "free_bytes", r->free_bytes, r->has_bytes);
+        u64_or_null(&w, "largest_free_bytes", st->largest_free_blocks * st->block_size,
+                    r->has_largest && st->block_size);
+        u64_or_null(&w, "used_blocks", st->used_blocks, r->has_blocks);
+        u64_or_null(&w, "free_blocks", st->free_blocks, r->has_blocks);
+        u64_or_null(&w, "largest_free_blocks", st->largest_free_blocks, r->has_largest);
+        if (r->has_fragmentation)
+            jw_fraction(&w, "fragmentation", st->fragmentation);
+        else
+            jw_null(&w, "fragmentation");
+        u64_or_null(&w, "allocations", st->allocs, !r->from_header);
+        if (r->from_header) {
+            jw_null(&w, "types");
+        } else {
+            jw_open(&w, "types", '{', true);
+            for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
+                char letter[2] = {mph_type_letter((mph_type)ty), '\0'};
+                jw_open(&w, letter, '[', true);
+                jw_u64(&w, NULL, st->by_type[ty].allocs);
+                jw_u64(&w, NULL, st->by_type[ty].blocks);
+                jw_close(&w, ']');
+            }
+            jw_close(&w, '}');
         }
-        jw_close(&w, '}');
+        jw_str(&w, "map", !r->from_header ? "whole" : r->map_partial ? "partial" : "none");
+        u64_or_null(&w, "block_size", st->block_size, st->block_size);
         jw_close(&w, '}');
     }
     jw_close(&w, ']');
@@ -613,6 +631,7 @@ mph_status mph_render_json_timeline(const mph_timeline *t, const mph_text_option
         jw_str(&w, NULL, mph_timeline_note_at(t, i));
     jw_close(&w, ']');
     jw_open(&w, "suspects", '{', false);
+    jw_u64(&w, "steps", mph_timeline_leak_steps(t));
     jw_open(&w, "growing_allocations", '[', false);
     for (size_t i = 0; i < mph_timeline_leak_alloc_count(t); i++) {
         const mph_leak_alloc *l = mph_timeline_leak_alloc_at(t, i);
@@ -625,7 +644,7 @@ mph_status mph_render_json_timeline(const mph_timeline *t, const mph_text_option
         jw_bytes(&w, "bytes", l->now.n_blocks, bpb);
         jw_u64(&w, "since", l->since + 1);
         jw_open(&w, "history_blocks", '[', true);
-        for (size_t k = 0; k + l->since < n; k++)
+        for (size_t k = 0; k < l->n_history; k++)
             jw_u64(&w, NULL, l->blocks[k]);
         jw_close(&w, ']');
         jw_u64(&w, "grew", l->grew);

@@ -276,11 +276,10 @@ static mph_status alloc_list(mph_outbuf *o, const char *title, const mph_diff *d
 
 /* A side's largest free run as the headline shows it: its size (in bytes
  * when both sides know theirs) or why it is not known. */
-static const char *largest_text(char buf[64], const mph_snapshot *s, const mph_diff_side *st,
-                                unsigned mul) {
+static const char *largest_text(char buf[64], bool known, const mph_diff_side *st, unsigned mul) {
     char a[32];
-    if (mph_snapshot_header_only(s))
-        snprintf(buf, 64, "unknown (no map)");
+    if (!known)
+        snprintf(buf, 64, "unknown (no map, no max free sz)");
     else if (!st->largest_free_blocks)
         snprintf(buf, 64, "none");
     else
@@ -298,29 +297,84 @@ static const char *run_at(char buf[64], uint64_t address, size_t area, size_t bl
     return buf;
 }
 
-/* Before and after, at the top: the largest free run and fragmentation. */
+/* A side with no map: its free memory from its header (max free sz, GC
+ * free over the block size). Returns what the header gives (MPH__HDR_*). */
+static unsigned header_side(const mph_snapshot *s, mph_diff_side *x) {
+    mph_stats st;
+    memset(&st, 0, sizeof st);
+    unsigned known = mph__header_figures(s, &st);
+    memset(x, 0, sizeof *x);
+    x->block_size = st.block_size;
+    x->free_blocks = st.free_blocks;
+    x->largest_free_blocks = st.largest_free_blocks;
+    x->fragmentation = st.fragmentation;
+    return known;
+}
+
+/* A side's used and free bytes: its header's GC line, else its map's with a block size. */
+static bool side_usage(const mph_snapshot *s, uint64_t *used, uint64_t *free_bytes) {
+    const mph_header *h = mph_snapshot_header(s);
+    if (h->has_gc) {
+        *used = h->gc_used;
+        *free_bytes = h->gc_free;
+        return true;
+    }
+    unsigned bpb = mph_snapshot_block_size(s);
+    if (mph_snapshot_header_only(s) || !bpb)
+        return false;
+    mph_stats st;
+    mph__snapshot_figures(s, &st);
+    *used = st.used_blocks * bpb;
+    *free_bytes = st.free_blocks * bpb;
+    return true;
+}
+
+static void usage_line(mph_outbuf *o, const char *what, bool old_ok, uint64_t was, bool new_ok,
+                       uint64_t now) {
+    char a[32], b[32], c[40];
+    mph__out_printf(o, "%-14s%s -> %s bytes", what, old_ok ? mph__fmt_count(a, was) : "unknown",
+                    new_ok ? mph__fmt_count(b, now) : "unknown");
+    if (old_ok && new_ok)
+        mph__out_printf(o, " (%s)", was == now ? "unchanged" : signed_count(c, now, was));
+    mph__out_putc(o, '\n');
+}
+
+/* Before and after, at the top: the largest free run and fragmentation. A
+ * side with no map has its header's figures (and used and free, which then
+ * are all there is to compare); no place in the heap. */
 static void free_headline(mph_outbuf *o, const mph_diff *d) {
     const mph_diff_summary *sum = mph_diff_get_summary(d);
     const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
-    const mph_diff_side *so = &sum->before, *sn = &sum->after;
-    bool o_known = !mph_snapshot_header_only(O), n_known = !mph_snapshot_header_only(N);
+    mph_diff_side old_side = sum->before, new_side = sum->after;
+    const mph_diff_side *so = &old_side, *sn = &new_side;
+    const unsigned all = MPH__HDR_BLOCKS | MPH__HDR_LARGEST | MPH__HDR_FRAGMENTATION;
+    bool o_map = !mph_snapshot_header_only(O), n_map = !mph_snapshot_header_only(N);
+    unsigned ko = o_map ? all : header_side(O, &old_side);
+    unsigned kn = n_map ? all : header_side(N, &new_side);
+    if (!o_map || !n_map) {
+        uint64_t ou = 0, of = 0, nu = 0, nf = 0;
+        bool old_ok = side_usage(O, &ou, &of), new_ok = side_usage(N, &nu, &nf);
+        usage_line(o, "used", old_ok, ou, new_ok, nu);
+        usage_line(o, "free", old_ok, of, new_ok, nf);
+    }
+    bool o_known = ko & MPH__HDR_LARGEST, n_known = kn & MPH__HDR_LARGEST;
     // Bytes only when both sides know their block size: blocks of two builds differ.
     bool bytes = so->block_size && sn->block_size;
     unsigned mo = bytes ? so->block_size : 1, mn = bytes ? sn->block_size : 1;
     char a[64], b[64], c[40], e[64], f[64];
-    mph__out_printf(o, "%-14s%s -> %s %s", "largest free", largest_text(a, O, so, mo),
-                    largest_text(b, N, sn, mn), bytes ? "bytes" : "blocks");
+    mph__out_printf(o, "%-14s%s -> %s %s", "largest free", largest_text(a, o_known, so, mo),
+                    largest_text(b, n_known, sn, mn), bytes ? "bytes" : "blocks");
     if (o_known && n_known) {
         uint64_t x = so->largest_free_blocks * mo, y = sn->largest_free_blocks * mn;
         mph__out_printf(o, " (%s)", x == y ? "unchanged" : signed_count(c, y, x));
     }
-    if ((o_known && so->largest_free_blocks) || (n_known && sn->largest_free_blocks))
+    if ((o_map && so->largest_free_blocks) || (n_map && sn->largest_free_blocks))
         mph__out_printf(o, ", at %s -> %s",
-                        o_known && so->largest_free_blocks
+                        o_map && so->largest_free_blocks
                             ? run_at(e, so->largest_free_address, so->largest_free_area,
                                      so->largest_free_block, mph_snapshot_area_count(O))
                             : "-",
-                        n_known && sn->largest_free_blocks
+                        n_map && sn->largest_free_blocks
                             ? run_at(f, sn->largest_free_address, sn->largest_free_area,
                                      sn->largest_free_block, mph_snapshot_area_count(N))
                             : "-");
@@ -331,7 +385,7 @@ static void free_headline(mph_outbuf *o, const mph_diff *d) {
                                                                                     : NULL;
     if (partial)
         mph__out_printf(o, "%-14s(%s cut short: figures of the part shown)\n", "", partial);
-    if (!o_known || !n_known)
+    if (!(ko & MPH__HDR_FRAGMENTATION) || !(kn & MPH__HDR_FRAGMENTATION))
         return;
     char was[16], now[16];
     snprintf(was, sizeof was, "%.1f", 100.0 * so->fragmentation);
@@ -446,7 +500,11 @@ mph_status mph_render_text_diff(const mph_diff *d, const mph_text_options *opt, 
                             mph__fmt_count(e, x->old_blocks * ob),
                             mph__fmt_count(f, x->new_total_blocks * nb));
         }
-        split_section(o, d, opt->max_list);
+        if (maps)
+            split_section(o, d, opt->max_list);
+        else
+            mph__out_puts(o, "\nallocations and blocks: not compared, that needs both maps (call "
+                             "mem_info(1): mem_info() prints no map)\n");
         return mph__out_close(o, err);
     }
     unsigned bpb = nb ? nb : ob;
@@ -503,20 +561,17 @@ static const char spark_ascii[8] = {'_', '.', '-', '~', '=', '+', '*', '#'};
 #define SPARK_MAX 72
 
 /* One character per row (rows sampled down to SPARK_MAX columns), scaled
- * from the series' minimum to its maximum. */
-static void sparkline(mph_outbuf *o, const double *v, size_t n, bool ascii) {
-    double lo = v[0], hi = v[0];
-    for (size_t i = 1; i < n; i++) {
-        if (v[i] < lo)
-            lo = v[i];
-        if (v[i] > hi)
-            hi = v[i];
-    }
+ * from lo to hi; '?' where the row does not know its value: an unknown is
+ * never drawn as a zero. */
+static void sparkline(mph_outbuf *o, const double *v, const bool *known, size_t n, double lo,
+                      double hi, bool ascii) {
     size_t cols = n < SPARK_MAX ? n : SPARK_MAX;
     for (size_t c = 0; c < cols; c++) {
         size_t i = cols == n ? c : (c + 1) * n / cols - 1;
         int level = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
-        if (ascii)
+        if (!known[i])
+            mph__out_putc(o, '?');
+        else if (ascii)
             mph__out_putc(o, spark_ascii[level]);
         else
             mph__out_puts(o, spark_utf8[level]);
@@ -527,45 +582,109 @@ static void sparkline(mph_outbuf *o, const double *v, size_t n, bool ascii) {
 
 typedef enum series { S_USED, S_FREE, S_LARGEST, S_FRAG, S_ALLOCS } series;
 
-static double series_value(const mph_timeline_row *r, int which, unsigned bpb) {
+/* A row's value in a series, in bytes or in blocks; false when the row does
+ * not know it in that unit (a header without a block size, or no map). */
+static bool series_value(const mph_timeline_row *r, int which, bool bytes, double *v) {
     const mph_stats *st = &r->stats;
-    double mul = bpb ? bpb : 1;
     switch (which) {
-    case S_USED: return (double)st->used_blocks * mul;
-    case S_FREE: return (double)st->free_blocks * mul;
-    case S_LARGEST: return (double)st->largest_free_blocks * mul;
-    case S_FRAG: return st->fragmentation;
-    case S_ALLOCS: return (double)st->allocs;
+    case S_USED:
+    case S_FREE:
+        if (bytes ? !r->has_bytes : !r->has_blocks)
+            return false;
+        *v = which == S_USED ? (double)(bytes ? r->used_bytes : st->used_blocks)
+                             : (double)(bytes ? r->free_bytes : st->free_blocks);
+        return true;
+    case S_LARGEST:
+        if (!r->has_largest || (bytes && !st->block_size))
+            return false;
+        *v = (double)(st->largest_free_blocks * (bytes ? st->block_size : 1));
+        return true;
+    case S_FRAG:
+        *v = st->fragmentation;
+        return r->has_fragmentation;
+    case S_ALLOCS:
+        *v = (double)st->allocs;
+        return !r->from_header;
     }
-    return 0;
+    return false;
 }
 
-static void value_text(char buf[48], double v, int which, unsigned bpb) {
+/* A series is drawn in bytes when any row knows it in bytes: blocks of
+ * unknown size (a header with no block size) compare with nothing else. */
+static bool series_in_bytes(const mph_timeline *t, int which) {
+    size_t in_bytes = 0, in_blocks = 0;
+    double v;
+    if (which == S_FRAG || which == S_ALLOCS)
+        return false;
+    for (size_t i = 0; i < mph_timeline_row_count(t); i++) {
+        in_bytes += series_value(mph_timeline_row_at(t, i), which, true, &v);
+        in_blocks += series_value(mph_timeline_row_at(t, i), which, false, &v);
+    }
+    return in_bytes > 0 || !in_blocks;
+}
+
+static void value_text(char buf[48], double v, int which, bool bytes) {
     char a[32];
     if (which == S_FRAG)
         snprintf(buf, 48, "%.1f%%", 100.0 * v);
-    else if (which == S_ALLOCS || !bpb)
+    else if (which == S_ALLOCS)
         snprintf(buf, 48, "%s", mph__fmt_count(a, (uint64_t)v));
     else
-        mph__fmt_blocks(buf, (uint64_t)v / bpb, bpb);
+        mph__fmt_blocks(buf, (uint64_t)v, bytes ? 1 : 0);
 }
 
-static void chart_row(mph_outbuf *o, const char *title, const double *v, size_t n, int which,
-                      unsigned bpb, bool ascii) {
+static void chart_row(mph_outbuf *o, const char *title, const double *v, const bool *known,
+                      size_t n, int which, bool bytes, bool ascii) {
     char a[48], b[48], lo[48], hi[48];
-    double mn = v[0], mx = v[0];
-    for (size_t i = 1; i < n; i++) {
+    double mn = 0, mx = 0, first = 0, last = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!known[i])
+            continue;
+        if (!k++)
+            mn = mx = first = v[i];
         mn = v[i] < mn ? v[i] : mn;
         mx = v[i] > mx ? v[i] : mx;
+        last = v[i];
     }
     mph__out_printf(o, "  %-20s ", title);
-    sparkline(o, v, n, ascii);
-    value_text(a, v[0], which, bpb);
-    value_text(b, v[n - 1], which, bpb);
-    value_text(lo, mn, which, bpb);
-    value_text(hi, mx, which, bpb);
-    mph__out_printf(o, "  %s %s %s  (min %s, max %s)\n", a, ascii ? "->" : "\xe2\x86\x92", b, lo,
-                    hi);
+    if (!k) {
+        mph__out_puts(o, which == S_ALLOCS ? "not known: no snapshot has a whole map\n"
+                                           : "not known in any snapshot\n");
+        return;
+    }
+    sparkline(o, v, known, n, mn, mx, ascii);
+    value_text(a, first, which, bytes);
+    value_text(b, last, which, bytes);
+    value_text(lo, mn, which, bytes);
+    value_text(hi, mx, which, bytes);
+    mph__out_printf(o, "  %s %s %s  (min %s, max %s%s)\n", a, ascii ? "->" : "\xe2\x86\x92", b, lo,
+                    hi, k < n ? "; ? not known" : "");
+}
+
+/* A row's used or free: in bytes when it knows them, else in blocks, else "?". */
+static const char *row_size(char buf[48], const mph_timeline_row *r, uint64_t bytes,
+                            uint64_t blocks) {
+    if (r->has_bytes)
+        return mph__fmt_blocks(buf, bytes, 1);
+    if (r->has_blocks)
+        return mph__fmt_blocks(buf, blocks, 0);
+    return "?";
+}
+
+/* Below the table: which rows have the header's figures only, and why. */
+static void header_rows_said(mph_outbuf *o, const mph_timeline *t) {
+    char rows[240];
+    if (mph__timeline_rows_text(rows, sizeof rows, t, MPH__ROWS_NO_MAP))
+        mph__out_printf(o, "%s: no map (mem_info() without an argument): the header's figures, "
+                           "allocations not known (?)\n", rows);
+    if (mph__timeline_rows_text(rows, sizeof rows, t, MPH__ROWS_PARTIAL))
+        mph__out_printf(o, "%s: the map is cut short: the header's figures for the whole heap, "
+                           "allocations not known (?)\n", rows);
+    if (mph__timeline_rows_text(rows, sizeof rows, t, MPH__ROWS_HEADER_BYTES))
+        mph__out_printf(o, "%s: block size unknown (no map to measure it): used and free in the "
+                           "header's bytes, largest free in blocks, fragmentation not known (give "
+                           "--block-size)\n", rows);
 }
 
 mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_options *opt,
@@ -576,20 +695,29 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
     }
     size_t n = mph_timeline_row_count(t);
     double *v = malloc(n * sizeof *v);
-    mph_outbuf *o = v ? mph__out_new(sink, err) : NULL;
+    bool *known = malloc(n * sizeof *known);
+    mph_outbuf *o = v && known ? mph__out_new(sink, err) : NULL;
     if (!o) {
-        free(v);
-        if (!v)
+        if (!v || !known)
             mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        free(v);
+        free(known);
         return err ? err->code : MPH_ERR_NOMEM;
     }
     unsigned bpb = mph_timeline_block_size(t);
     const char *arrow = opt->ascii ? "->" : "\xe2\x86\x92";
     char a[48], b[48], c[48], e[48], f[48];
     bool type_used[MPH_TYPE_COUNT] = {false};
-    for (size_t i = 0; i < n; i++)
+    bool any_header = false;
+    size_t first_mapped = n;
+    for (size_t i = 0; i < n; i++) {
+        const mph_timeline_row *r = mph_timeline_row_at(t, i);
+        any_header |= r->from_header;
+        if (!r->from_header && first_mapped == n)
+            first_mapped = i;
         for (int ty = 0; ty < MPH_TYPE_COUNT; ty++)
-            type_used[ty] |= mph_timeline_row_at(t, i)->stats.by_type[ty].allocs > 0;
+            type_used[ty] |= r->stats.by_type[ty].allocs > 0;
+    }
 
     mph__out_printf(o, "timeline of %zu snapshot%s", n, n == 1 ? "" : "s");
     if (bpb)
@@ -604,36 +732,49 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
     for (size_t i = 0; i < n; i++) {
         const mph_timeline_row *r = mph_timeline_row_at(t, i);
         const mph_stats *st = &r->stats;
+        char frag[16];
+        if (r->has_fragmentation)
+            snprintf(frag, sizeof frag, "%.1f%%", 100.0 * st->fragmentation);
+        else
+            snprintf(frag, sizeof frag, "?");
         mph__out_printf(o, "%4zu  ", i + 1);
         put_label(o, r->label, 30);
-        mph__out_printf(o, " %11s %11s %13s %5.1f%% %9s",
-                        mph__fmt_blocks(a, st->used_blocks, bpb),
-                        mph__fmt_blocks(b, st->free_blocks, bpb),
-                        mph__fmt_blocks(c, st->largest_free_blocks, bpb), 100.0 * st->fragmentation,
-                        mph__fmt_count(e, st->allocs));
+        mph__out_printf(o, " %11s %11s %13s %6s %9s",
+                        row_size(a, r, r->used_bytes, st->used_blocks),
+                        row_size(b, r, r->free_bytes, st->free_blocks),
+                        r->has_largest ? mph__fmt_blocks(c, st->largest_free_blocks, st->block_size)
+                                       : "?",
+                        frag, r->from_header ? "?" : mph__fmt_count(e, st->allocs));
         for (int ty = 0; ty < MPH_TYPE_COUNT; ty++)
             if (type_used[ty])
-                mph__out_printf(o, " %7s", mph__fmt_count(f, st->by_type[ty].allocs));
+                mph__out_printf(o, " %7s",
+                                r->from_header ? "?" : mph__fmt_count(f, st->by_type[ty].allocs));
         mph__out_putc(o, '\n');
     }
+    if (any_header)
+        header_rows_said(o, t);
 
     if (n >= 2) {
         mph__out_puts(o, "\nover time\n");
         static const char *const titles[] = {"used", "free", "largest free", "fragmentation",
                                              "allocations"};
         for (int which = S_USED; which <= S_ALLOCS; which++) {
+            bool bytes = series_in_bytes(t, which);
             for (size_t i = 0; i < n; i++)
-                v[i] = series_value(mph_timeline_row_at(t, i), which, bpb);
-            chart_row(o, titles[which], v, n, which, bpb, opt->ascii);
+                known[i] = series_value(mph_timeline_row_at(t, i), which, bytes, &v[i]);
+            chart_row(o, titles[which], v, known, n, which, bytes, opt->ascii);
         }
         for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
             if (!type_used[ty])
                 continue;
-            for (size_t i = 0; i < n; i++)
-                v[i] = (double)mph_timeline_row_at(t, i)->stats.by_type[ty].allocs;
+            for (size_t i = 0; i < n; i++) {
+                const mph_timeline_row *r = mph_timeline_row_at(t, i);
+                v[i] = (double)r->stats.by_type[ty].allocs;
+                known[i] = !r->from_header;
+            }
             snprintf(a, sizeof a, "  %c %s", mph_type_letter((mph_type)ty),
                      mph_type_name((mph_type)ty));
-            chart_row(o, a, v, n, S_ALLOCS, bpb, opt->ascii);
+            chart_row(o, a, v, known, n, S_ALLOCS, false, opt->ascii);
         }
     }
 
@@ -643,15 +784,18 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
         mph__out_putc(o, '\n');
 
     size_t n_alloc = mph_timeline_leak_alloc_count(t), n_type = mph_timeline_leak_type_count(t);
+    size_t steps = mph_timeline_leak_steps(t);
     mph__out_puts(o, "\nleak suspects, most specific first\n");
     if (n < 2)
         mph__out_puts(o, "  none: one snapshot shows no growth\n");
+    else if (!steps)
+        mph__out_puts(o, "  not looked for: that needs two snapshots with a whole map\n");
     else if (!n_alloc && !n_type)
         mph__out_puts(o, "  none: no allocation keeps growing, no type grows steadily\n");
     size_t rank = 0;
     for (size_t i = 0; i < n_alloc; i++) {
         const mph_leak_alloc *l = mph_timeline_leak_alloc_at(t, i);
-        size_t len = n - l->since;
+        size_t len = l->n_history;
         mph__out_printf(o, "  %zu. allocation %c %s at ", ++rank, mph_type_letter(l->now.type),
                         mph_type_name(l->now.type));
         if (l->now.address)
@@ -674,12 +818,15 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
                         mph__fmt_count(a, l->first_count), arrow, mph__fmt_count(b, l->last_count),
                         mph__fmt_blocks(c, l->first_blocks, bpb), arrow,
                         mph__fmt_blocks(e, l->last_blocks, bpb),
-                        l->blocks_grow ? l->block_steps_up : l->count_steps_up, n - 1);
+                        l->blocks_grow ? l->block_steps_up : l->count_steps_up, steps);
     }
     size_t n_group = mph_timeline_group_count(t);
-    if (n >= 3) {
-        mph__out_printf(o, "\nsurvivors: allocations first seen after snapshot 1 and present in every "
-                           "snapshot since%s\n",
+    if (n >= 3 && steps == 1)
+        mph__out_puts(o, "\nsurvivors: not looked for: that needs three snapshots with a whole map\n");
+    if (steps >= 2) {
+        mph__out_printf(o, "\nsurvivors: allocations first seen after snapshot %zu and present in every "
+                           "snapshot%s since%s\n",
+                        first_mapped + 1, steps + 1 < n ? " with a whole map" : "",
                         n_group ? "" : ": none");
         for (size_t i = 0; i < n_group; i++) {
             const mph_leak_group *g = mph_timeline_group_at(t, i);
@@ -724,6 +871,7 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
         }
     }
     free(v);
+    free(known);
     return mph__out_close(o, err);
 }
 

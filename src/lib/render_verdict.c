@@ -95,7 +95,11 @@ static void put_growth(mph_outbuf *o, const mph_verdict *v) {
                          "\"max new split\")\n");
         return;
     }
-    if (v->fits_by_growing)
+    if (!v->max_new_split)
+        mph__out_printf(o, "by growing?    no: max new split is 0, no room for a new area (it\n" INDENT
+                           "would need %s bytes)\n",
+                        mph__fmt_count(a, v->grow_needed));
+    else if (v->fits_by_growing)
         mph__out_printf(o, "by growing?    yes, if the system has it: a new area of %s bytes\n" INDENT
                            "is within max new split (%s)\n",
                         mph__fmt_count(a, v->grow_needed), mph__fmt_size(b, v->max_new_split));

@@ -214,6 +214,30 @@ void mph__snapshot_figures(const mph_snapshot *s, mph_stats *out) {
     *out = st;
 }
 
+unsigned mph__header_figures(const mph_snapshot *s, mph_stats *st) {
+    const mph_header *h = &s->header;
+    uint64_t bpb = s->block_size;
+    unsigned known = 0;
+    // GC total/used/free are bytes: blocks only with a block size.
+    bool blocks = h->has_gc && bpb;
+    st->block_size = s->block_size;
+    st->total_blocks = blocks ? h->gc_total / bpb : 0;
+    st->used_blocks = blocks ? h->gc_used / bpb : 0;
+    st->free_blocks = blocks ? h->gc_free / bpb : 0;
+    st->largest_free_blocks = h->has_max_free ? h->max_free : 0;
+    st->largest_free_area = st->largest_free_block = 0;
+    st->largest_free_address = 0;
+    st->fragmentation = 0.0;
+    known |= blocks ? MPH__HDR_BLOCKS : 0;
+    known |= h->has_max_free ? MPH__HDR_LARGEST : 0;
+    if (blocks && h->has_max_free) {
+        known |= MPH__HDR_FRAGMENTATION;
+        if (st->free_blocks && st->largest_free_blocks <= st->free_blocks)
+            st->fragmentation = 1.0 - (double)st->largest_free_blocks / (double)st->free_blocks;
+    }
+    return known;
+}
+
 mph_status mph_stats_compute(const mph_snapshot *s, size_t area, mph_stats *out, mph_error *err) {
     if (!s || !out || (area != MPH_ALL_AREAS && area >= s->n_areas)) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot, no output or no such area");

@@ -1,5 +1,8 @@
 /* A sequence of snapshots: one row of figures each, and leak suspects.
- * Consecutive snapshots are compared with mph_diff_compute; what each
+ * The leak analysis reads the rows with a whole map: a row with none
+ * (mem_info() without an argument) or a partial one has only the header's
+ * figures, and comparing a cut map would make up frees. Consecutive rows
+ * with maps are compared with mph_diff_compute; what each
  * allocation inherits from the one it continues (the row it first appeared
  * in, the growth chain it belongs to) is carried along in address-sorted
  * arrays, so memory stays proportional to the allocations of two rows. */
@@ -36,6 +39,8 @@ typedef struct chain {
 struct mph_timeline {
     size_t n_rows;
     mph_timeline_row *rows;
+    size_t n_mapped;
+    size_t *mapped; /* the rows with a whole map: the leak analysis counts rows among these */
     unsigned block_size;
     size_t n_types;
     mph_leak_type types[MPH_TYPE_COUNT];
@@ -155,9 +160,11 @@ static bool link_growth(mph_timeline *t, entry *from, entry *to, size_t row, boo
     return true;
 }
 
-/* One step: prev holds row-1's entries, cur receives row's. */
+/* One step: prev holds row-1's entries, cur receives row's (rows with a
+ * whole map; old_row and new_row are their places among all rows, for notes). */
 static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, size_t row,
-                 entries *prev, entries *cur, mph_error *err, mph_status *rc) {
+                 size_t old_row, size_t new_row, entries *prev, entries *cur, mph_error *err,
+                 mph_status *rc) {
     mph_diff *d = NULL;
     *rc = mph_diff_compute(o, n, &d, err);
     if (*rc)
@@ -175,11 +182,11 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
             t->chains[c].alive = false;
         ok = add_note(t, "rows %zu and %zu cannot be aligned (%s): survivors and growing "
                          "allocations start again at row %zu",
-                      row, row + 1, mph_diff_note_at(d, 0), row + 1);
+                      old_row + 1, new_row + 1, mph_diff_note_at(d, 0), new_row + 1);
         goto done;
     }
-    if (sum->alignment == MPH_ALIGN_ORDER && !add_note(t, "rows %zu and %zu: %s", row, row + 1,
-                                                       mph_diff_note_at(d, 0)))
+    if (sum->alignment == MPH_ALIGN_ORDER &&
+        !add_note(t, "rows %zu and %zu: %s", old_row + 1, new_row + 1, mph_diff_note_at(d, 0)))
         goto done;
     pair_of_old = malloc((o->n_areas ? o->n_areas : 1) * sizeof *pair_of_old);
     if (!pair_of_old)
@@ -326,23 +333,25 @@ static bool sustained(unsigned steps_up, size_t steps, uint64_t first, uint64_t 
 }
 
 static void growing_types(mph_timeline *t) {
-    if (t->n_rows < 2)
+    size_t m = t->n_mapped;
+    if (m < 2)
         return;
-    size_t steps = t->n_rows - 1;
+    size_t steps = m - 1;
+    const mph_timeline_row *first = &t->rows[t->mapped[0]], *last = &t->rows[t->mapped[m - 1]];
     for (int ty = 0; ty < MPH_TYPE_COUNT; ty++) {
         mph_leak_type lt;
         memset(&lt, 0, sizeof lt);
         lt.type = (mph_type)ty;
-        for (size_t r = 1; r < t->n_rows; r++) {
-            const mph_type_stats *a = &t->rows[r - 1].stats.by_type[ty];
-            const mph_type_stats *b = &t->rows[r].stats.by_type[ty];
+        for (size_t j = 1; j < m; j++) {
+            const mph_type_stats *a = &t->rows[t->mapped[j - 1]].stats.by_type[ty];
+            const mph_type_stats *b = &t->rows[t->mapped[j]].stats.by_type[ty];
             lt.count_steps_up += b->allocs > a->allocs;
             lt.block_steps_up += b->blocks > a->blocks;
         }
-        lt.first_count = t->rows[0].stats.by_type[ty].allocs;
-        lt.first_blocks = t->rows[0].stats.by_type[ty].blocks;
-        lt.last_count = t->rows[t->n_rows - 1].stats.by_type[ty].allocs;
-        lt.last_blocks = t->rows[t->n_rows - 1].stats.by_type[ty].blocks;
+        lt.first_count = first->stats.by_type[ty].allocs;
+        lt.first_blocks = first->stats.by_type[ty].blocks;
+        lt.last_count = last->stats.by_type[ty].allocs;
+        lt.last_blocks = last->stats.by_type[ty].blocks;
         lt.count_grows = sustained(lt.count_steps_up, steps, lt.first_count, lt.last_count);
         lt.blocks_grow = sustained(lt.block_steps_up, steps, lt.first_blocks, lt.last_blocks);
         if (lt.count_grows || lt.blocks_grow)
@@ -351,8 +360,14 @@ static void growing_types(mph_timeline *t) {
     qsort(t->types, t->n_types, sizeof *t->types, cmp_leak_type);
 }
 
+/* Rows in `since` and in the chains count rows with a whole map; the
+ * results give each its place among all rows. */
 static bool finish(mph_timeline *t, const mph_snapshot *last, const entries *cur) {
-    size_t n = t->n_rows;
+    size_t n = t->n_mapped;
+    if (!n)
+        return (t->groups = calloc(1, sizeof *t->groups)) &&
+               (t->survivors = calloc(1, sizeof *t->survivors)) &&
+               (t->leaks = calloc(1, sizeof *t->leaks));
     // Survivors: present from row `since` (not the first, not the last) to
     // the end. Counted per row first, then placed: one pass each.
     size_t count = 0;
@@ -382,7 +397,7 @@ static bool finish(mph_timeline *t, const mph_snapshot *last, const entries *cur
             continue;
         // cur is in address order, so each row's survivors stay in address order.
         mph_leak_survivor *sv = &t->survivors[start[e->since]++];
-        sv->since = e->since;
+        sv->since = t->mapped[e->since];
         sv->alloc.area = e->area;
         sv->alloc.block = e->block;
         sv->alloc.n_blocks = e->n_blocks;
@@ -390,7 +405,7 @@ static bool finish(mph_timeline *t, const mph_snapshot *last, const entries *cur
         sv->alloc.type = e->type;
         sv->alloc.orphan = false;
         mph_leak_group *g = &t->groups[e->since];
-        g->since = e->since;
+        g->since = t->mapped[e->since];
         g->count++;
         g->blocks += e->n_blocks;
         g->type_count[e->type]++;
@@ -421,7 +436,8 @@ static bool finish(mph_timeline *t, const mph_snapshot *last, const entries *cur
         l->now.address = mph_snapshot_block_address(last, e->area, e->block);
         l->now.type = e->type;
         l->now.orphan = false;
-        l->since = ch->since;
+        l->since = t->mapped[ch->since];
+        l->n_history = ch->n;
         l->blocks = ch->blocks;
         l->grew = ch->grew;
         l->moved = ch->moved;
@@ -429,6 +445,95 @@ static bool finish(mph_timeline *t, const mph_snapshot *last, const entries *cur
     qsort(t->leaks, t->n_leaks, sizeof *t->leaks, cmp_leak_alloc);
     growing_types(t);
     return true;
+}
+
+static bool row_matches(const mph_timeline_row *r, mph__rows_kind kind) {
+    switch (kind) {
+    case MPH__ROWS_NO_MAP: return r->from_header && !r->map_partial;
+    case MPH__ROWS_PARTIAL: return r->map_partial;
+    case MPH__ROWS_HEADER_BYTES: return r->from_header && r->has_bytes && !r->has_blocks;
+    }
+    return false;
+}
+
+size_t mph__timeline_rows_text(char *buf, size_t cap, const mph_timeline *t, mph__rows_kind kind) {
+    size_t count = 0, len = 0;
+    bool full = false;
+    char list[256];
+    list[0] = '\0';
+    for (size_t i = 0; i < t->n_rows; i++) {
+        if (!row_matches(&t->rows[i], kind))
+            continue;
+        size_t j = i;
+        while (j + 1 < t->n_rows && row_matches(&t->rows[j + 1], kind))
+            j++;
+        const char *sep = count ? ", " : "";
+        count += j - i + 1;
+        // A list too long ends in "...": the count still covers every row.
+        char one[64];
+        if (j == i)
+            snprintf(one, sizeof one, "%s%zu", sep, i + 1);
+        else
+            snprintf(one, sizeof one, "%s%zu-%zu", sep, i + 1, j + 1);
+        if (!full && len + strlen(one) + 6 < sizeof list && len + strlen(one) + 12 < cap) {
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s", one);
+        } else if (!full) {
+            len += (size_t)snprintf(list + len, sizeof list - len, ", ...");
+            full = true;
+        }
+        i = j;
+    }
+    snprintf(buf, cap, "%s%s", count == 1 ? "row " : count ? "rows " : "", list);
+    return count;
+}
+
+/* A row's figures: the map's when it is whole, else the header's. */
+static mph_status row_figures(const mph_snapshot *s, mph_timeline_row *r, mph_error *err) {
+    const mph_header *h = &s->header;
+    uint64_t bpb = s->block_size;
+    r->from_header = !s->n_areas || s->map_partial;
+    r->map_partial = s->n_areas && s->map_partial;
+    if (!r->from_header) {
+        mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &r->stats, err);
+        if (rc)
+            return rc;
+        r->has_blocks = r->has_largest = r->has_fragmentation = true;
+        r->has_bytes = bpb != 0;
+        r->total_bytes = r->stats.total_blocks * bpb;
+        r->used_bytes = r->stats.used_blocks * bpb;
+        r->free_bytes = r->stats.free_blocks * bpb;
+        return MPH_OK;
+    }
+    memset(&r->stats, 0, sizeof r->stats);
+    unsigned known = mph__header_figures(s, &r->stats);
+    r->has_blocks = known & MPH__HDR_BLOCKS;
+    r->has_largest = known & MPH__HDR_LARGEST;
+    r->has_fragmentation = known & MPH__HDR_FRAGMENTATION;
+    // The GC line is in bytes: known even when the block size is not.
+    r->has_bytes = h->has_gc;
+    r->total_bytes = h->has_gc ? h->gc_total : 0;
+    r->used_bytes = h->has_gc ? h->gc_used : 0;
+    r->free_bytes = h->has_gc ? h->gc_free : 0;
+    return MPH_OK;
+}
+
+/* One line on the rows the leak analysis left out, and why. */
+static bool note_left_out(mph_timeline *t) {
+    char none[200], cut[200];
+    size_t n_none = mph__timeline_rows_text(none, sizeof none, t, MPH__ROWS_NO_MAP);
+    size_t n_cut = mph__timeline_rows_text(cut, sizeof cut, t, MPH__ROWS_PARTIAL);
+    if (!n_none && !n_cut)
+        return true;
+    if (!n_cut)
+        return add_note(t, "%s %s no map, so the leak analysis left %s out (mem_info() without an "
+                           "argument prints no map: call mem_info(1))",
+                        none, n_none == 1 ? "has" : "have", n_none == 1 ? "it" : "them");
+    if (!n_none)
+        return add_note(t, "%s: the map is cut short, so the leak analysis left %s out", cut,
+                        n_cut == 1 ? "it" : "them");
+    return add_note(t, "the leak analysis left out %s (no map: mem_info() without an argument "
+                       "prints no map: call mem_info(1)) and %s (the map is cut short)",
+                    none, cut);
 }
 
 mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char *const *names,
@@ -441,8 +546,9 @@ mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char
     entries a = {0}, b = {0};
     entries *prev = &a, *cur = &b;
     mph_timeline *t = calloc(1, sizeof *t);
-    if (!t || !(t->rows = calloc(n, sizeof *t->rows)))
+    if (!t || !(t->rows = calloc(n, sizeof *t->rows)) || !(t->mapped = calloc(n, sizeof *t->mapped)))
         goto fail;
+    size_t last = 0; // the last row with a whole map
     for (size_t i = 0; i < n; i++) {
         const mph_snapshot *s = snapshots[i];
         mph_timeline_row *r = &t->rows[i];
@@ -457,11 +563,13 @@ mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char
         if (s->time && !(r->time = mph__strndup(s->time, strlen(s->time))))
             goto fail;
         t->n_rows = i + 1;
-        rc = mph_stats_compute(s, MPH_ALL_AREAS, &r->stats, err);
-        if (rc)
+        if ((rc = row_figures(s, r, err)))
             goto fail;
         rc = MPH_ERR_NOMEM;
-        if (i == 0) {
+        if (r->from_header)
+            continue;
+        size_t m = t->n_mapped;
+        if (m == 0) {
             if (!collect(s, 0, cur))
                 goto fail;
         } else {
@@ -470,12 +578,14 @@ mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char
             cur = x;
             for (size_t k = 0; k < prev->n; k++)
                 prev->v[k].linked = prev->v[k].gone = false;
-            if (!step(t, snapshots[i - 1], s, i, prev, cur, err, &rc))
+            if (!step(t, snapshots[last], s, m, last, i, prev, cur, err, &rc))
                 goto fail;
         }
+        t->mapped[t->n_mapped++] = last = i;
     }
-    t->block_size = snapshots[n - 1]->block_size;
-    if (!finish(t, snapshots[n - 1], cur))
+    // The suspects' sizes and addresses are the last whole map's.
+    t->block_size = snapshots[t->n_mapped ? last : n - 1]->block_size;
+    if (!note_left_out(t) || !finish(t, snapshots[last], cur))
         goto fail;
     free(a.v);
     free(b.v);
@@ -498,6 +608,7 @@ void mph_timeline_free(mph_timeline *t) {
         free((char *)t->rows[i].time);
     }
     free(t->rows);
+    free(t->mapped);
     for (size_t c = 0; c < t->n_chains; c++)
         free(t->chains[c].blocks);
     free(t->chains);
@@ -512,6 +623,7 @@ void mph_timeline_free(mph_timeline *t) {
 
 unsigned mph_timeline_block_size(const mph_timeline *t) { return t->block_size; }
 size_t mph_timeline_row_count(const mph_timeline *t) { return t->n_rows; }
+size_t mph_timeline_leak_steps(const mph_timeline *t) { return t->n_mapped ? t->n_mapped - 1 : 0; }
 const mph_timeline_row *mph_timeline_row_at(const mph_timeline *t, size_t i) {
     return i < t->n_rows ? &t->rows[i] : NULL;
 }

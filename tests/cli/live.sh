@@ -99,6 +99,11 @@ expect raise_traceback_in_log grep -q '^ZeroDivisionError: divide by zero$' "$T/
 tb_line=$(grep -n '^ZeroDivisionError' "$T/raise.log" | cut -d: -f1)
 marker_line=$(grep -n '^=== mpheap 1/1: after exec' "$T/raise.log" | cut -d: -f1)
 expect raise_traceback_before_snapshot [ -n "$tb_line" ] && [ -n "$marker_line" ] && [ "$tb_line" -lt "$marker_line" ]
+# Output that ends without a newline: the traceback and the marker still start their own lines.
+run capture --port sim:64K --exec "$(printf 'print("partial", end="")\n1/0')" -q -o "$T/nl.log" 2>/dev/null
+expect traceback_own_line grep -q '^Traceback (most recent call last):$' "$T/nl.log"
+run capture --port sim:64K --exec 'print("partial", end="")' -q -o "$T/nl2.log"
+expect marker_own_line grep -q '^=== mpheap 1/1: after exec @ ' "$T/nl2.log"
 
 # 4b. A heap that cannot grow (sim:HEAP,fixed): the board's code dies of a real MemoryError;
 #     its traceback, with the size that failed, lands in the log between the snapshots
@@ -128,9 +133,10 @@ for bad in 'sim:64K,fixed,fixed' 'sim:,fixed' 'sim:64K,' 'sim:64K,16K' 'sim:fixd
 done
 
 # 4c. The demo (make demo): examples/fragmenter.py dies of fragmentation, the same way every
-#     time: 4096 bytes fail with several times that free, in runs all shorter than that.
+#     time: 4096 bytes fail with several times that free, in runs all shorter than that; the
+#     verdict takes the size from the traceback and knows the heap was collected and fixed.
 for i in 1 2; do
-    run capture --port sim:64K,fixed --gc --before --run examples/fragmenter.py -q -o "$T/demo$i.log" 2>/dev/null
+    run capture --port sim:64K,fixed --gc --run examples/fragmenter.py -q -o "$T/demo$i.log" 2>/dev/null
     echo $? >"$T/demo$i.rc"
 done
 expect demo_exit_1 [ "$(cat "$T/demo1.rc")" = 1 ]
@@ -139,6 +145,11 @@ free_after=$(grep '^GC: total' "$T/demo1.log" | tail -n 1 | sed -n 's/.* free: \
 largest_after=$(grep '^ No. of 1-blocks' "$T/demo1.log" | tail -n 1 | sed -n 's/.*max free sz: \([0-9]*\).*/\1/p')
 expect demo_fragmented [ -n "$free_after" ] && [ "$free_after" -ge $((4 * 4096)) ] && [ -n "$largest_after" ] && [ $((largest_after * 16)) -lt 4096 ]
 expect demo_deterministic cmp -s <(sed 's/ @ [0-9T:-]*Z/ @ TIME/' "$T/demo1.log") <(sed 's/ @ [0-9T:-]*Z/ @ TIME/' "$T/demo2.log")
+run stats --json "$T/demo1.log" >"$T/demo.json" 2>/dev/null
+expect demo_verdict_size_from_log grep -Eq '"need_source": *"log"' "$T/demo.json"
+expect demo_verdict_size grep -Eq '"need_bytes": *4096[,}]' "$T/demo.json"
+expect demo_verdict_collected grep -Eq '"after_collect": *true' "$T/demo.json"
+expect demo_verdict_fails grep -Eq '"outcome": *"fails"' "$T/demo.json"
 
 # 5. A board that never answers: a clear error within the deadline, exit 5, an empty log.
 start=$(date +%s)

@@ -138,3 +138,83 @@ expect headline/fits-now has "the largest allocation that fits now, without a co
 expect headline/garbage has "this dump cannot tell garbage" "$T/plain"
 "$M" show --color=never "$SPLIT" >"$T/split" 2>&1
 expect headline/growth has "can grow by    up to 126.0 KiB in a new area (max new split)" "$T/split"
+
+# --- real MicroPython (the virtual board): the blockers the test placed itself -----------------
+# tests/data/mpy/fill-keep-every-4th.py fills a 64 KB heap with 256-byte tuples and keeps every
+# 4th; ask-1600.py names the kept tuples (their id() is their address) and asks for 1600 bytes,
+# which no free run holds: freeing one kept tuple would (48 + 16 + 48 blocks >= 100).
+if [ ! -d board/node_modules ]; then
+    skip verdict/board "the virtual board is not installed (npm ci --prefix board)"
+    exit 0
+fi
+FILL=tests/data/mpy/fill-keep-every-4th.py ASK=tests/data/mpy/ask-1600.py
+# The tuples named in a log's "kept ids:" line, one per line.
+kept_ids() { sed -n 's/^kept ids: //p' "$1" | tr ' ' '\n' | grep .; }
+# "ok" when the best window frees one kept tuple and every one-tuple window frees a kept one.
+windows_ok() { # JSON KEPT-IDS-FILE
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))["verdict"]
+kept = set(open(sys.argv[2]).read().split())
+w = v["windows"]
+best = w[0] if w else None
+ok = best and best["blocker_count"] == 1 and best["blockers"][0]["type"] == "T" \
+    and best["blockers"][0]["address"] in kept and best["makes"]["blocks"] >= v["need_blocks"]
+ones = [x["blockers"][0] for x in w if x["blocker_count"] == 1 and x["blockers"][0]["type"] == "T"]
+print("ok" if ok and ones and all(b["address"] in kept for b in ones) else "bad: %r" % (w[:2],))
+PY
+}
+# 1. A heap that cannot grow, dumped after the failure (no gc marker): the size comes from the
+#    MemoryError line, the collection is "maybe", growth is out.
+node board/run-script.mjs --fixed-heap --heap 64K "$FILL" "$ASK" \
+    -c 'import micropython; micropython.mem_info(1)' >"$T/fixed.txt" 2>"$T/fixed.err"
+expect board/fixed-failed grep -q "^MemoryError: memory allocation failed, allocating 1600 bytes" "$T/fixed.txt"
+kept_ids "$T/fixed.txt" >"$T/fixed.ids"
+"$M" stats --json "$T/fixed.txt" >"$T/fixed.json" 2>/dev/null
+expect board/fixed-size-from-log test "$(json_get "$T/fixed.json" '(d["verdict"]["need_source"], d["verdict"]["need_bytes"], d["verdict"]["need_blocks"])')" = "('log', 1600, 100)"
+expect board/fixed-outcome test "$(json_get "$T/fixed.json" '(d["verdict"]["outcome"], d["verdict"]["fits_by_growing"])')" = "('may-fit-after-collection', False)"
+expect board/fixed-blockers test "$(windows_ok "$T/fixed.json" "$T/fixed.ids")" = ok
+"$M" show --color=never "$T/fixed.txt" >"$T/fixed.out" 2>/dev/null
+first=$(head -n 1 "$T/fixed.ids")
+expect board/fixed-text-names-tuple grep -Eq "^ +0x[0-9a-f]+  tuple +256 bytes$" "$T/fixed.out"
+
+# 2. The same on one board over the serial path, the second capture with --gc: the marker says
+#    the dump follows gc.collect(), so a collection cannot help and the verdict is "fails".
+"$M" sim --heap 64K --link "$T/fixedpty" -- --fixed-heap >/dev/null 2>"$T/sim.err" &
+SIM=$!
+for _ in $(seq 50); do [ -e "$T/fixedpty" ] && break; sleep 0.1; done
+"$M" capture --port "$T/fixedpty" --run "$FILL" -q -o "$T/gc.log"; rc1=$?
+"$M" capture --port "$T/fixedpty" --gc --run "$ASK" -q -o "$T/gc.log"; rc2=$?
+kill "$SIM" 2>/dev/null; wait "$SIM" 2>/dev/null
+expect board/gc-captures [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]
+expect board/gc-marker grep -q '^=== mpheap 1/1: after ask-1600.py @ .* (after gc.collect()) ===$' "$T/gc.log"
+kept_ids "$T/gc.log" >"$T/gc.ids"
+"$M" stats --json -s -1 "$T/gc.log" >"$T/gc.json" 2>/dev/null
+expect board/gc-outcome test "$(json_get "$T/gc.json" '(d["verdict"]["need_bytes"], d["verdict"]["after_collect"], d["verdict"]["outcome"])')" = "(1600, True, 'fails')"
+expect board/gc-blockers test "$(windows_ok "$T/gc.json" "$T/gc.ids")" = ok
+"$M" check --need 1600 "$T/gc.log" >/dev/null 2>&1; rc=$?
+expect board/gc-check-fails [ $rc -eq 1 ]
+
+# 3. A heap that can grow: the same fill stopped at 58,000 bytes used, then a snapshot after
+#    gc.collect(). 8 KB fit in no free run, but a new area can hold them: "fits by growing" (and
+#    "may fit after a collection" for the snapshot without --gc); the board then really grows.
+"$M" sim --heap 64K --link "$T/growpty" >/dev/null 2>"$T/sim2.err" &
+SIM=$!
+for _ in $(seq 50); do [ -e "$T/growpty" ] && break; sleep 0.1; done
+"$M" capture --port "$T/growpty" --exec 'LIMIT = 58000' -q -o /dev/null; rc0=$?
+"$M" capture --port "$T/growpty" --run "$FILL" -q -o "$T/grow.log"; rc1=$?
+"$M" capture --port "$T/growpty" --gc -q -o "$T/grow.log"; rc2=$?
+"$M" capture --port "$T/growpty" --exec 'buf = bytearray(8192); print("allocated")' -q -o "$T/grow.log"; rc3=$?
+kill "$SIM" 2>/dev/null; wait "$SIM" 2>/dev/null
+expect board/grow-captures [ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ]
+expect board/grow-one-area-before test "$(json_get <("$M" stats --json -s 2 "$T/grow.log" 2>/dev/null) 'len(d["areas"])')" -eq 1
+"$M" stats --json -s 2 --need 8K "$T/grow.log" >"$T/grow2.json" 2>/dev/null
+expect board/grow-outcome test "$(json_get "$T/grow2.json" '(d["verdict"]["fits_now"], d["verdict"]["can_grow"], d["verdict"]["fits_by_growing"], d["verdict"]["outcome"])')" = "(False, True, True, 'fits-by-growing')"
+"$M" stats --json -s 1 --need 8K "$T/grow.log" >"$T/grow1.json" 2>/dev/null
+expect board/grow-no-gc-outcome test "$(json_get "$T/grow1.json" 'd["verdict"]["outcome"]')" = may-fit-after-collection
+expect board/grow-really-grew grep -q '^allocated' "$T/grow.log"
+expect board/grow-new-area test "$(json_get <("$M" stats --json -s 3 "$T/grow.log" 2>/dev/null) 'len(d["areas"])')" -ge 2
+"$M" check --need 8K -s 2 "$T/grow.log" >/dev/null 2>&1; rc=$?
+expect board/grow-check-passes [ $rc -eq 0 ]
+"$M" check --need 8K --no-growth -s 2 "$T/grow.log" >/dev/null 2>&1; rc=$?
+expect board/grow-check-no-growth [ $rc -eq 1 ]
