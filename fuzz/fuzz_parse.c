@@ -152,6 +152,7 @@ static void render_all(const mph_snapshot *s, uint8_t opt) {
         FUZZ_CHECK(mph_verdict_new(s, needs[(i + opt) % 5], &v, &e) == MPH_OK);
         for (size_t w = 0; w < v->n_windows; w++) {
             FUZZ_CHECK(v->windows[w].n_blockers >= 1 && v->windows[w].run.n_blocks >= v->need_blocks);
+            FUZZ_CHECK(v->windows[w].n_listed == (v->windows[w].n_blockers < MPH_VERDICT_MAX_BLOCKERS ? v->windows[w].n_blockers : MPH_VERDICT_MAX_BLOCKERS));
             FUZZ_CHECK(!v->fits_now);
         }
         sink_state vs = {0, 0};

@@ -336,10 +336,12 @@ typedef struct mph_window {
     mph_free_run run;        /* the free run freeing the blockers would make */
     size_t n_blockers;
     uint64_t blocker_blocks; /* their size together */
-    const mph_alloc *blockers; /* n_blockers, in address order; owned by the verdict */
+    size_t n_listed;         /* min(n_blockers, MPH_VERDICT_MAX_BLOCKERS) */
+    const mph_alloc *blockers; /* the first n_listed, in address order; owned by the verdict */
 } mph_window;
 
 #define MPH_VERDICT_MAX_WINDOWS 8
+#define MPH_VERDICT_MAX_BLOCKERS 256 /* listed per window: more is no list to act on */
 #define MPH_VERDICT_MAX_RUNS 8
 
 typedef struct mph_verdict {

@@ -461,7 +461,7 @@ static bool row_marks(const marks *m, size_t ai, size_t b, size_t end, unsigned 
         any = true;
     }
     if (m->window && m->window->run.area == ai) {
-        for (size_t k = 0; k < m->window->n_blockers; k++) {
+        for (size_t k = 0; k < m->window->n_listed; k++) {
             const mph_alloc *x = &m->window->blockers[k];
             size_t xe = x->block + x->n_blocks;
             if (x->block >= end || xe <= b)
@@ -588,7 +588,7 @@ static void render_cells(mph_painter *p, const mph_snapshot *s, const mph_ansi_o
 static bool holds_blocker(const marks *m, size_t ai, size_t b, size_t end) {
     if (!m->window || m->window->run.area != ai)
         return false;
-    for (size_t k = 0; k < m->window->n_blockers; k++) {
+    for (size_t k = 0; k < m->window->n_listed; k++) {
         const mph_alloc *x = &m->window->blockers[k];
         if (x->block < end && x->block + x->n_blocks > b)
             return true;

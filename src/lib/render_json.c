@@ -832,7 +832,7 @@ static void verdict_object(jw *w, const char *key, const mph_verdict *v) {
         jw_u64(w, "blocker_blocks", x->blocker_blocks);
         jw_bytes(w, "blocker_bytes", x->blocker_blocks, bpb);
         jw_open(w, "blockers", '[', false);
-        for (size_t k = 0; k < x->n_blockers; k++)
+        for (size_t k = 0; k < x->n_listed; k++)
             alloc_record(w, &x->blockers[k], bpb);
         jw_close(w, ']');
         jw_close(w, '}');

@@ -150,7 +150,7 @@ static void put_windows(mph_outbuf *o, const mph_verdict *v, size_t max_list) {
                         blocks_and_bytes(a, w->run.n_blocks, v->block_size));
         put_place(o, s, &w->run);
         mph__out_puts(o, ":\n");
-        size_t limit = w->n_blockers > 8 ? 6 : w->n_blockers;
+        size_t limit = w->n_listed > 8 ? 6 : w->n_listed;
         for (size_t k = 0; k < limit; k++) {
             const mph_alloc *x = &w->blockers[k];
             if (x->address)

@@ -255,7 +255,8 @@ static mph_status collect_blockers(const mph_snapshot *s, const best_list *best,
         first[w] = all->n;
         starts cur;
         starts_init(&cur, a->cells, a->n_blocks, k->blocked_start);
-        for (size_t i = k->blocked_start, next; i < k->blocked_end; i = next) {
+        for (size_t i = k->blocked_start, next;
+             i < k->blocked_end && all->n - first[w] < MPH_VERDICT_MAX_BLOCKERS; i = next) {
             next = starts_next(&cur);
             if (a->cells[i] == MPH_CELL_FREE)
                 continue;
@@ -269,7 +270,7 @@ static mph_status collect_blockers(const mph_snapshot *s, const best_list *best,
         }
         v->windows[w] = (mph_window){
             {k->area, k->run_start, k->run_end - k->run_start, address_of(s, k->area, k->run_start)},
-            all->n - first[w], k->alloc_blocks, NULL};
+            (size_t)k->n_allocs, k->alloc_blocks, all->n - first[w], NULL};
     }
     // Pointers only now: the array may have moved while it grew.
     for (size_t w = 0; w < best->n; w++)

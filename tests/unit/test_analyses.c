@@ -1066,6 +1066,210 @@ TEST(timeline_sustained_growth) {
     mph_log_free(log);
 }
 
+/* Three real headers (variants c00, c08, c13: mem_info() without an
+ * argument prints these two lines and no map), each after its marker. */
+static const char header_log[] =
+    "=== c00 ===\n"
+    "GC: total: 256128, used: 80736, free: 175392\n"
+    " No. of 1-blocks: 1552, 2-blocks: 425, max blk sz: 1024, max free sz: 6226\n"
+    "=== c08 ===\n"
+    "GC: total: 2072832, used: 25216, free: 2047616\n"
+    " No. of 1-blocks: 407, 2-blocks: 20, max blk sz: 47, max free sz: 32615\n"
+    "=== c13 ===\n"
+    "GC: total: 64256, used: 24096, free: 40160\n"
+    " No. of 1-blocks: 393, 2-blocks: 16, max blk sz: 47, max free sz: 504\n";
+
+static char *render_timeline(const mph_timeline *tl, int how) {
+    text out = {0};
+    mph_sink sink = {to_text, &out};
+    mph_text_options o;
+    memset(&o, 0, sizeof o);
+    o.ascii = true;
+    mph_status st = how == 0   ? mph_render_text_timeline(tl, &o, &sink, NULL)
+                    : how == 1 ? mph_render_json_timeline(tl, &o, &sink, NULL)
+                               : mph_render_csv_timeline(tl, &sink, NULL);
+    CHECK(st == MPH_OK);
+    return out.s;
+}
+
+/* A log of headers only: rows of the header's figures, never zeros; no
+ * block size (all three figures are multiples of 32), so used and free in
+ * bytes, the largest free run in blocks, fragmentation and allocations not
+ * known; no leak analysis, said once. */
+TEST(timeline_header_only) {
+    mph_log *log = parse_text(header_log, strlen(header_log));
+    if (!log)
+        return;
+    CHECK_EQ(mph_log_snapshot_count(log), 3);
+    mph_timeline *tl = timeline_of(log);
+    static const uint64_t used[3] = {80736, 25216, 24096}, free_b[3] = {175392, 2047616, 40160},
+                          largest[3] = {6226, 32615, 504};
+    static const char *const labels[3] = {"c00", "c08", "c13"};
+    for (size_t i = 0; tl && i < 3; i++) {
+        const mph_timeline_row *r = mph_timeline_row_at(tl, i);
+        CHECK_STR(r->label, labels[i]);
+        CHECK(r->from_header && !r->map_partial);
+        CHECK(r->has_bytes && !r->has_blocks && r->has_largest && !r->has_fragmentation);
+        CHECK_EQ(r->used_bytes, used[i]);
+        CHECK_EQ(r->free_bytes, free_b[i]);
+        CHECK_EQ(r->stats.largest_free_blocks, largest[i]);
+        CHECK_EQ(r->stats.block_size, 0);
+    }
+    if (tl) {
+        CHECK_EQ(mph_timeline_leak_steps(tl), 0);
+        CHECK_EQ(mph_timeline_leak_type_count(tl) + mph_timeline_leak_alloc_count(tl), 0);
+        CHECK_EQ(mph_timeline_note_count(tl), 1);
+        const char *note = mph_timeline_note_at(tl, 0);
+        CHECK(note && strstr(note, "rows 1-3 have no map") &&
+              strstr(note, "mem_info() without an argument prints no map: call mem_info(1)"));
+        char *txt = render_timeline(tl, 0);
+        CHECK(txt && strstr(txt, "   1  c00                               78.8 KiB   171.3 KiB  "
+                                 "6,226 blocks      ?         ?\n"));
+        CHECK(txt && !strstr(txt, " 0 blocks") && !strstr(txt, "no type grows steadily"));
+        CHECK(txt && strstr(txt, "  allocations          not known: no snapshot has a whole map\n"));
+        CHECK(txt && strstr(txt, "  fragmentation        not known in any snapshot\n"));
+        CHECK(txt && strstr(txt, "  not looked for: that needs two snapshots with a whole map\n"));
+        free(txt);
+        char *json = render_timeline(tl, 1);
+        CHECK(json && strstr(json, "\"used_bytes\": 80736, \"free_bytes\": 175392, "
+                                   "\"largest_free_bytes\": null, \"used_blocks\": null, "
+                                   "\"free_blocks\": null, \"largest_free_blocks\": 6226, "
+                                   "\"fragmentation\": null, \"allocations\": null, \"types\": null, "
+                                   "\"map\": \"none\""));
+        free(json);
+        char *csv = render_timeline(tl, 2);
+        CHECK(csv && strstr(csv, "\r\n3,c13,,64256,24096,40160,,,,,504,,,"));
+        CHECK(csv && strstr(csv, ",,none\r\n"));
+        free(csv);
+        mph_timeline_free(tl);
+    }
+    mph_log_free(log);
+    // --block-size: then blocks and fragmentation too, from the same figures.
+    mph_parse_options po = {16, false};
+    log = NULL;
+    CHECK(mph_log_parse(header_log, strlen(header_log), &po, &log, NULL) == MPH_OK);
+    tl = log ? timeline_of(log) : NULL;
+    if (tl) {
+        const mph_timeline_row *r = mph_timeline_row_at(tl, 0);
+        CHECK(r->has_blocks && r->has_fragmentation);
+        CHECK_EQ(r->stats.used_blocks, 80736 / 16);
+        CHECK_EQ(r->stats.free_blocks, 175392 / 16);
+        CHECK(fabs(r->stats.fragmentation - (1.0 - 6226.0 / (175392 / 16))) < 1e-9);
+        char *txt = render_timeline(tl, 0);
+        CHECK(txt && strstr(txt, "97.3 KiB  43.2%         ?\n"));
+        free(txt);
+        mph_timeline_free(tl);
+    }
+    mph_log_free(log);
+}
+
+/* Rows without a whole map among rows with one: the leak analysis compares
+ * the rows with maps around them, and its rows keep their own numbers. The
+ * four snapshots of timeline_built, with a header-only dump after the first
+ * and a map cut short at the end (its header speaks for 256 blocks). */
+TEST(timeline_rows_left_out) {
+    const char *s1 = "L.......................h=......................................";
+    const char *s2 = "L.......D.......T.......h===....................................";
+    const char *s3 = "L.......D...S...........h===....................h=====..........";
+    const char *s4 = "L.......D...S.......F...................h=======........h=====..";
+    const char *steps[] = {s1, s2, s3, s4};
+    text t = {0};
+    uint64_t base = 0x4000;
+    for (int i = 0; i < 4; i++)
+        dump(&t, NULL, 1, &steps[i], &base, 16);
+    // Two rows of a heap of 256 blocks, as its header says: a paste cut short.
+    puts_(&t, "=== cut ===\nGC: total: 4096, used: 640, free: 3456\n"
+              " No. of 1-blocks: 4, 2-blocks: 0, max blk sz: 8, max free sz: 100\n"
+              "GC memory layout; from 4000:\n00000000: ");
+    puts_(&t, s4);
+    puts_(&t, "\n00000400: ................................................................\n");
+    mph_log *maps = parse_text(t.s, t.len);
+    free(t.s);
+    mph_log *hdr = parse_text(header_log, strlen(header_log));
+    if (!maps || !hdr) {
+        mph_log_free(maps);
+        mph_log_free(hdr);
+        return;
+    }
+    CHECK_EQ(mph_log_snapshot_count(maps), 5);
+    const mph_snapshot *v[6] = {mph_log_snapshot(maps, 0), mph_log_snapshot(hdr, 2),
+                                mph_log_snapshot(maps, 1), mph_log_snapshot(maps, 2),
+                                mph_log_snapshot(maps, 3), mph_log_snapshot(maps, 4)};
+    CHECK(mph_snapshot_map_partial(v[5]));
+    mph_timeline *tl = NULL;
+    CHECK(mph_timeline_compute(v, NULL, 6, &tl, NULL) == MPH_OK);
+    if (tl) {
+        const mph_timeline_row *cut = mph_timeline_row_at(tl, 5);
+        CHECK(cut->from_header && cut->map_partial && cut->has_blocks && cut->has_fragmentation);
+        CHECK_EQ(cut->stats.total_blocks, 256);
+        CHECK_EQ(cut->stats.used_blocks, 40);
+        CHECK_EQ(cut->stats.largest_free_blocks, 100);
+        CHECK_EQ(cut->stats.allocs, 0);
+        CHECK_EQ(mph_timeline_leak_steps(tl), 3);
+        // As in timeline_built, each row one place later: survivors since rows 3 and 4.
+        CHECK_EQ(mph_timeline_survivor_count(tl), 2);
+        const mph_leak_survivor *b = mph_timeline_survivor_at(tl, 0),
+                                *c = mph_timeline_survivor_at(tl, 1);
+        if (b && c) {
+            CHECK_EQ(b->since, 2);
+            CHECK_EQ(b->alloc.type, MPH_TYPE_DICT);
+            CHECK_EQ(c->since, 3);
+        }
+        const mph_leak_alloc *g = mph_timeline_leak_alloc_at(tl, 0);
+        CHECK_EQ(mph_timeline_leak_alloc_count(tl), 1);
+        if (g) {
+            CHECK_EQ(g->since, 0);
+            CHECK_EQ(g->n_history, 4);
+            CHECK(g->blocks[0] == 2 && g->blocks[1] == 4 && g->blocks[2] == 4 && g->blocks[3] == 8);
+        }
+        CHECK_EQ(mph_timeline_note_count(tl), 1);
+        const char *note = mph_timeline_note_at(tl, 0);
+        CHECK(note && strstr(note, "left out row 2 (no map") && strstr(note, "and row 6 (the map is cut short)"));
+        char *txt = render_timeline(tl, 0);
+        // h grows in every step compared: three, not five.
+        CHECK(txt && strstr(txt, "type h other grows: 1 -> 2 allocations, 32 bytes -> 224 bytes; "
+                                 "rose in 3 of 3 steps\n"));
+        CHECK(txt && strstr(txt, "keeps growing: 2 4 4 8 blocks"));
+        CHECK(txt && strstr(txt, "present in every snapshot with a whole map since\n"));
+        free(txt);
+        char *json = render_timeline(tl, 1);
+        CHECK(json && strstr(json, "\"history_blocks\": [2, 4, 4, 8]"));
+        CHECK(json && strstr(json, "\"map\": \"partial\""));
+        free(json);
+        mph_timeline_free(tl);
+    }
+    mph_log_free(maps);
+    mph_log_free(hdr);
+}
+
+/* diff of two headers: only what the headers say, and one line for what
+ * needs both maps. */
+TEST(diff_header_only_text) {
+    mph_log *log = parse_text(header_log, strlen(header_log));
+    if (!log)
+        return;
+    mph_diff *d = NULL;
+    CHECK(mph_diff_compute(mph_log_snapshot(log, 0), mph_log_snapshot(log, 2), &d, NULL) ==
+          MPH_OK);
+    if (d) {
+        text out = {0};
+        mph_sink sink = {to_text, &out};
+        mph_text_options o;
+        memset(&o, 0, sizeof o);
+        CHECK(mph_render_text_diff(d, &o, &sink, NULL) == MPH_OK);
+        CHECK(out.s && strstr(out.s, "\nused          80,736 -> 24,096 bytes (-56,640)\n"
+                                     "free          175,392 -> 40,160 bytes (-135,232)\n"
+                                     "largest free  6,226 -> 504 blocks (-5,722)\n"));
+        CHECK(out.s && strstr(out.s, "neither OLD nor NEW has a map"));
+        CHECK(out.s && strstr(out.s, "not compared, that needs both maps"));
+        CHECK(out.s && !strstr(out.s, "unknown") && !strstr(out.s, "has no map (") &&
+              !strstr(out.s, "new inside"));
+        free(out.s);
+        mph_diff_free(d);
+    }
+    mph_log_free(log);
+}
+
 /* ------------------------------------------------------------------ check */
 
 TEST(check_limits_at_the_edge) {
@@ -1124,5 +1328,32 @@ TEST(check_needs_block_size) {
     CHECK(mph_check_run(s, &l, 1, &r, &failed, NULL) == MPH_OK);
     CHECK_EQ(r.measured, 2);
     CHECK_EQ(failed, 1);
+    mph_log_free(log);
+}
+
+/* A header with no max free sz cannot tell fragmentation (1 - largest free
+ * / free): the limit is refused, not measured as 0% or 100%. */
+TEST(check_fragmentation_needs_max_free) {
+    const char *hdr = "GC: total: 64256, used: 24096, free: 40160\n"
+                      " No. of 1-blocks: 393, 2-blocks: 16, max blk sz: 47\n";
+    mph_parse_options po = {16, false};
+    mph_log *log = NULL;
+    CHECK(mph_log_parse(hdr, strlen(hdr), &po, &log, NULL) == MPH_OK);
+    if (!log)
+        return;
+    mph_check_limit l;
+    memset(&l, 0, sizeof l);
+    l.kind = MPH_CHECK_MAX_FRAGMENTATION;
+    l.fraction = 0.5;
+    mph_check_result r;
+    mph_error err = {0};
+    CHECK(mph_check_run(mph_log_snapshot(log, 0), &l, 1, &r, NULL, &err) == MPH_ERR_ARG);
+    CHECK(strstr(err.message, "fragmentation") != NULL);
+    // Used needs only the GC line.
+    l.kind = MPH_CHECK_MAX_USED;
+    l.value = 24096;
+    size_t failed = 9;
+    CHECK(mph_check_run(mph_log_snapshot(log, 0), &l, 1, &r, &failed, NULL) == MPH_OK);
+    CHECK(r.ok && r.from_header && r.measured == 24096 && failed == 0);
     mph_log_free(log);
 }
