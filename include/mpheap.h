@@ -860,7 +860,7 @@ typedef struct mph_timeline_row {
     bool has_bytes;    /* total_bytes, used_bytes and free_bytes are known */
     bool has_largest;  /* stats.largest_free_blocks is known (bytes too when stats.block_size) */
     bool has_fragmentation;
-    uint64_t total_bytes, used_bytes, free_bytes; /* the header's GC figures, or blocks x block size */
+    uint64_t total_bytes, used_bytes, free_bytes; /* the header's GC line, or blocks x block size */
 } mph_timeline_row;
 
 /** Rises a growing type needs, at the least (so its growth spans at least 3 snapshots). */

@@ -66,7 +66,8 @@ mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink, mph_er
             num(o, st->by_type[ty].allocs, !r->from_header);
             num(o, st->by_type[ty].blocks, !r->from_header);
         }
-        mph__out_puts(o, !r->from_header ? ",whole\r\n" : r->map_partial ? ",partial\r\n" : ",none\r\n");
+        mph__out_printf(o, ",%s\r\n",
+                        !r->from_header ? "whole" : r->map_partial ? "partial" : "none");
     }
     return mph__out_close(o, err);
 }

@@ -822,10 +822,11 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
     }
     size_t n_group = mph_timeline_group_count(t);
     if (n >= 3 && steps == 1)
-        mph__out_puts(o, "\nsurvivors: not looked for: that needs three snapshots with a whole map\n");
+        mph__out_puts(o, "\nsurvivors: not looked for: that needs three snapshots with a whole "
+                         "map\n");
     if (steps >= 2) {
-        mph__out_printf(o, "\nsurvivors: allocations first seen after snapshot %zu and present in every "
-                           "snapshot%s since%s\n",
+        mph__out_printf(o, "\nsurvivors: allocations first seen after snapshot %zu and present in "
+                           "every snapshot%s since%s\n",
                         first_mapped + 1, steps + 1 < n ? " with a whole map" : "",
                         n_group ? "" : ": none");
         for (size_t i = 0; i < n_group; i++) {

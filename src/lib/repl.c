@@ -13,7 +13,12 @@
 #define SOFT_REBOOT "soft reboot\r\n"
 #define CHUNK 256 /* standard raw mode writes this much between pauses */
 
-typedef enum phase { IDLE, STDOUT, ERRTEXT } phase;
+/* Where a run is: the board's acceptance (standard raw mode: "OK"; raw-paste:
+ * the echoed \x04) is read by follow too, under the caller's deadline, because
+ * a board may say nothing until the code has run (the virtual board does). */
+typedef enum phase { IDLE, AWAIT_OK, AWAIT_K, AWAIT_ECHO, STDOUT, ERRTEXT } phase;
+
+#define INTERRUPTED "KeyboardInterrupt"
 
 struct mph_repl {
     mph_transport *t;
@@ -28,6 +33,9 @@ struct mph_repl {
     size_t tb_len, tb_cap;
     uint64_t noise;
     bool soft_reboot;
+    bool stopped;        /* the board's answer to Ctrl-C held a KeyboardInterrupt */
+    bool watching;       /* entering: look for that answer */
+    size_t ki_match;     /* bytes of INTERRUPTED matched so far */
     char win[48]; /* the last bytes seen by read_until, for matching and messages */
     size_t win_len;
 };
@@ -64,6 +72,7 @@ const char *mph_repl_traceback(const mph_repl *r) { return r && r->tb ? r->tb : 
 int mph_repl_raw_paste(const mph_repl *r) { return r ? r->raw_paste : -1; }
 uint64_t mph_repl_noise(const mph_repl *r) { return r ? r->noise : 0; }
 bool mph_repl_saw_soft_reboot(const mph_repl *r) { return r && r->soft_reboot; }
+bool mph_repl_stopped_program(const mph_repl *r) { return r && r->stopped; }
 
 /* ---------------------------------------------------------------- bytes */
 
@@ -106,6 +115,23 @@ static void remember(mph_repl *r, unsigned char c) {
     r->win[r->win_len++] = (char)c;
 }
 
+/* While entering: did the board print "KeyboardInterrupt" (a program stopped by
+ * our Ctrl-C)? An idle board answers with prompts only. ('K' occurs once in
+ * the word, so a mismatch restarts the match at this byte.) */
+static void watch(mph_repl *r, const unsigned char *s, size_t n) {
+    if (!r->watching)
+        return;
+    static const char word[] = INTERRUPTED;
+    for (size_t i = 0; i < n && !r->stopped; i++) {
+        if (s[i] == (unsigned char)word[r->ki_match])
+            r->ki_match++;
+        else
+            r->ki_match = s[i] == (unsigned char)word[0];
+        if (r->ki_match == sizeof word - 1)
+            r->stopped = true;
+    }
+}
+
 static bool ends_with(const mph_repl *r, const char *s) {
     size_t n = strlen(s);
     return r->win_len >= n && memcmp(r->win + r->win_len - n, s, n) == 0;
@@ -142,6 +168,7 @@ static mph_status read_until(mph_repl *r, const char *suffix, int64_t deadline, 
             continue;
         }
         remember(r, c);
+        watch(r, &c, 1);
         if (ends_with(r, SOFT_REBOOT))
             r->soft_reboot = true;
         if (ends_with(r, suffix))
@@ -149,12 +176,14 @@ static mph_status read_until(mph_repl *r, const char *suffix, int64_t deadline, 
     }
 }
 
-/* Discard input until quiet_ms pass with nothing, or max_ms in all. */
+/* Discard input until quiet_ms pass with nothing (0: until nothing more is
+ * here now), or until in all. */
 static mph_status drain(mph_repl *r, int quiet_ms, int64_t until, mph_error *err) {
+    watch(r, r->buf + r->pos, r->len - r->pos);
     r->pos = r->len = 0;
     for (;;) {
         int left = mph__ms_left(until);
-        if (left == 0)
+        if (left == 0 && quiet_ms > 0)
             return MPH_OK;
         size_t got;
         mph_error e = {0};
@@ -167,6 +196,7 @@ static mph_status drain(mph_repl *r, int quiet_ms, int64_t until, mph_error *err
                 *err = e;
             return st;
         }
+        watch(r, r->buf, got);
     }
 }
 
@@ -188,23 +218,31 @@ mph_status mph_repl_enter(mph_repl *r, bool soft_reset, mph_error *err) {
     mph_status st;
     char shown[200];
     int wait_ms = 1000;
+    r->stopped = false;
+    r->ki_match = 0;
+    r->watching = true;
     for (int attempt = 1;; attempt++) {
-        // Ctrl-C twice stops a program (and its KeyboardInterrupt handler);
-        // the quiet wait lets a board that reset on open finish booting.
+        // Ctrl-C twice stops a program (and its KeyboardInterrupt handler).
         if ((st = put(r, "\r\x03\x03", 3, err)))
-            return st;
+            break;
+        // First try, Ctrl-A at once (what is here already is old output): an idle
+        // board answers it straight away, a running one once its program has
+        // stopped (the board reads Ctrl-A then), and the banner is the answer
+        // that counts. A retry waits for quiet first: a board that reset when
+        // the port opened (ESP32 auto-reset) finishes booting.
         int64_t until = mph__now_ms() + 1000;
-        if ((st = drain(r, 150, until < deadline ? until : deadline, err)))
-            return st;
+        if ((st = drain(r, attempt == 1 ? 0 : 150, until < deadline ? until : deadline, err)))
+            break;
         if ((st = put(r, "\r\x01", 2, err)))
-            return st;
+            break;
         int64_t wait_until = mph__now_ms() + wait_ms;
         st = read_until(r, BANNER, wait_until < deadline ? wait_until : deadline, err);
         if (st == MPH_OK)
             break;
         if (st != MPH_ERR_TIMEOUT)
-            return st;
+            break;
         if (mph__now_ms() >= deadline) {
+            r->watching = false;
             if (r->win_len)
                 mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
                                "%s: could not enter the raw REPL in %d ms (%d tries); the board "
@@ -219,6 +257,9 @@ mph_status mph_repl_enter(mph_repl *r, bool soft_reset, mph_error *err) {
         }
         wait_ms += 500; // a slow board: give the next try longer
     }
+    r->watching = false;
+    if (st)
+        return st;
     unsigned char c;
     if ((st = get_proto(r, mph__now_ms() + r->timeout_ms, &c, err)))
         return st;
@@ -295,12 +336,9 @@ static mph_status paste_write(mph_repl *r, const char *code, size_t len, mph_err
         remaining -= n;
         i += n;
     }
-    if ((st = put(r, "\x04", 1, err)))
-        return st;
-    // The board echoes \x04 once it has read the end; window bytes may come first.
-    if ((st = read_until(r, "\x04", mph__now_ms() + r->timeout_ms, err)) == MPH_ERR_TIMEOUT)
-        mph__error_set(err, st, 0, 0, "%s: raw-paste: the board did not confirm the end", name);
-    return st;
+    // The board echoes \x04 once it has read the end (window bytes may come
+    // first): follow reads it.
+    return put(r, "\x04", 1, err);
 }
 
 static mph_status standard_write(mph_repl *r, const char *code, size_t len, mph_error *err) {
@@ -312,29 +350,8 @@ static mph_status standard_write(mph_repl *r, const char *code, size_t len, mph_
         if (r->pace_ms > 0 && i + CHUNK < len)
             pause_ms(r->pace_ms);
     }
-    if ((st = put(r, "\x04", 1, err)))
-        return st;
-    // "OK". A '>' may come first: boards that print "R\x00>" for raw-paste.
-    int64_t deadline = mph__now_ms() + r->timeout_ms;
-    unsigned char c;
-    do
-        st = get_proto(r, deadline, &c, err);
-    while (!st && c == '>');
-    unsigned char k = 0;
-    if (!st && c == 'O')
-        st = get_proto(r, deadline, &k, err);
-    if (st == MPH_ERR_TIMEOUT)
-        mph__error_set(err, st, 0, 0, "%s: the board did not accept the code (no OK in %d ms)",
-                       name, r->timeout_ms);
-    if (st)
-        return st;
-    if (c != 'O' || k != 'K') {
-        mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
-                       "%s: could not run the code (the board answered 0x%02x 0x%02x, not OK)",
-                       name, c, k);
-        return MPH_ERR_DEVICE;
-    }
-    return MPH_OK;
+    // The board's "OK" is read by follow.
+    return put(r, "\x04", 1, err);
 }
 
 mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len, mph_error *err) {
@@ -383,7 +400,7 @@ mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len, mph_er
             r->raw_paste = 1;
             if ((st = paste_write(r, code, len, err)))
                 return st;
-            r->phase = STDOUT;
+            r->phase = AWAIT_ECHO;
             return MPH_OK;
         }
         r->raw_paste = 0;
@@ -401,7 +418,7 @@ mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len, mph_er
     }
     if ((st = standard_write(r, code, len, err)))
         return st;
-    r->phase = STDOUT;
+    r->phase = AWAIT_OK;
     return MPH_OK;
 }
 
@@ -445,6 +462,43 @@ static mph_status finish_run(mph_repl *r, mph_error *err) {
     return MPH_ERR_RAISED;
 }
 
+/* One byte of the board's acceptance of the code, before its output. */
+static mph_status accept_byte(mph_repl *r, unsigned char c, mph_error *err) {
+    if (c >= 0x80) { // line noise where the protocol's own ASCII bytes are due
+        r->noise++;
+        return MPH_OK;
+    }
+    switch (r->phase) {
+    case AWAIT_ECHO: // raw-paste: window bytes, then the \x04 echo
+        if (c == 0x04)
+            r->phase = STDOUT;
+        return MPH_OK;
+    case AWAIT_OK: // a '>' may come first: boards that print "R\x00>" for raw-paste
+        if (c == '>')
+            return MPH_OK;
+        if (c == 'O') {
+            r->phase = AWAIT_K;
+            return MPH_OK;
+        }
+        break;
+    case AWAIT_K:
+        if (c == 'K') {
+            r->phase = STDOUT;
+            return MPH_OK;
+        }
+        break;
+    default:
+        return MPH_OK;
+    }
+    unsigned char first = r->phase == AWAIT_K ? 'O' : c, second = r->phase == AWAIT_K ? c : 0;
+    r->phase = IDLE;
+    r->prompt_pending = true; // whatever the board is doing, wait for a prompt before the next
+    mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
+                   "%s: could not run the code (the board answered 0x%02x 0x%02x, not OK)",
+                   mph_transport_name(r->t), first, second);
+    return MPH_ERR_DEVICE;
+}
+
 mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms, mph_error *err) {
     if (!r || r->phase == IDLE) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "mph_repl_follow: no code is running");
@@ -459,6 +513,12 @@ mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms, mph_error
                 return st;
             r->pos = 0;
             r->len = got;
+        }
+        if (r->phase < STDOUT) {
+            mph_status st = accept_byte(r, r->buf[r->pos++], err);
+            if (st)
+                return st;
+            continue;
         }
         unsigned char *p = r->buf + r->pos;
         size_t n = r->len - r->pos;
@@ -493,12 +553,15 @@ mph_status mph_repl_exec(mph_repl *r, const char *code, size_t len, mph_sink *ou
     st = mph_repl_follow(r, out, r->timeout_ms, err);
     if (st == MPH_ERR_TIMEOUT) {
         // Stuck code: interrupt it so that the board is usable again.
+        bool accepted = r->phase >= STDOUT;
         mph_error ignored = {0};
         if (mph_repl_interrupt(r, &ignored) == MPH_OK &&
             mph_repl_follow(r, NULL, 1000, &ignored) == MPH_ERR_TIMEOUT)
             r->phase = IDLE; // give up on it; the next run waits for a prompt
         mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0,
-                       "%s: the code printed nothing for %d ms (interrupted with Ctrl-C)",
+                       accepted ? "%s: the code printed nothing for %d ms (interrupted with Ctrl-C)"
+                                : "%s: no answer to the code in %d ms (no OK; interrupted with "
+                                  "Ctrl-C)",
                        mph_transport_name(r->t), r->timeout_ms);
     }
     return st;

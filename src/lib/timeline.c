@@ -546,7 +546,8 @@ mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char
     entries a = {0}, b = {0};
     entries *prev = &a, *cur = &b;
     mph_timeline *t = calloc(1, sizeof *t);
-    if (!t || !(t->rows = calloc(n, sizeof *t->rows)) || !(t->mapped = calloc(n, sizeof *t->mapped)))
+    if (!t || !(t->rows = calloc(n, sizeof *t->rows)) ||
+        !(t->mapped = calloc(n, sizeof *t->mapped)))
         goto fail;
     size_t last = 0; // the last row with a whole map
     for (size_t i = 0; i < n; i++) {
