@@ -355,7 +355,7 @@ RES=$OUT/results.txt
         printf '  %-22s %10s\n' "baseline $k" "$(fmt_mib "$rss")"
     done
     echo
-    echo "capture from the virtual board (bench/capture.sh $N, its own medians; no target):"
+    echo "capture from the virtual board (bench/capture.sh $N, its own paired medians; target: one snapshot, whole command, <= 0.25x mpremote):"
     sed 's/^/  /' "$CAPTURE_LINES"
     echo
     echo "notes:"

@@ -12,7 +12,7 @@
 //     gc_get_max_new_split() to return 0; README.md says how and why).
 //
 // Usage: node board/virtual-board.mjs [--heap BYTES] [--fixed-heap] [--pystack WORDS]
-//          [--banner|--no-banner] [--start-raw] [--raw-paste MODE] [--fault SPEC]...
+//          [--banner|--no-banner] [--start-raw] [--running] [--raw-paste MODE] [--fault SPEC]...
 
 import fs from 'node:fs';
 import tty from 'node:tty';
@@ -38,6 +38,16 @@ const RAW_BANNER = Buffer.from('raw REPL; CTRL-B to exit\r\n>', 'latin1');
 // What MicroPython prints for \x01 on an empty friendly-REPL line.
 const RAW_ENTRY = Buffer.from('\r\nraw REPL; CTRL-B to exit\r\n>', 'latin1');
 const SOFT_REBOOT = Buffer.from('MPY: soft reboot\r\n', 'latin1');
+// What MicroPython prints when Ctrl-C stops main.py (--running).
+const MAIN_INTERRUPTED = Buffer.from(
+  'Traceback (most recent call last):\r\n  File "main.py", line 4, in <module>\r\nKeyboardInterrupt: \r\n',
+  'latin1',
+);
+// An ESP32's ROM as it boots (--fault boot=MS), line noise included.
+const BOOT_LOG = Buffer.concat([
+  Buffer.from('\xff\xfe\x80', 'latin1'),
+  Buffer.from('ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n', 'latin1'),
+]);
 
 const USAGE = `usage: node board/virtual-board.mjs [options]
 
@@ -55,6 +65,10 @@ options:
   --no-banner         print nothing at start, like a running board when its
                       port is opened (default)
   --start-raw         start in raw REPL mode (as left by an earlier tool)
+  --running           start as a board whose main.py is running: it prints
+                      "tick N" every 100 ms and drops its input until a Ctrl-C
+                      stops it with KeyboardInterrupt (traceback, banner,
+                      prompt); the bytes after that Ctrl-C go to the REPL
   --raw-paste MODE    answer to a raw-paste request \\x05A\\x01 in raw mode:
                         unsupported         "R\\x00" (default; what mpremote expects)
                         unsupported-prompt  "R\\x00>" (what pyexec.c prints for an
@@ -68,6 +82,10 @@ options:
                         garbage[=SEED]  prefix every output chunk with 1..8 bytes
                                         in 0x80..0xff from a fixed-seed PRNG
                         slow=MS         delay every output chunk by MS ms
+                        boot=MS         a board that resets when its port is
+                                        opened: for MS ms it prints a boot log
+                                        (with bytes in 0x80..0xff) and drops
+                                        its input, then its banner and prompt
   -h, --help          show this help
 
 Exit status: 0 on stdin EOF, on host hang-up and on hangup-after; 2 on bad
@@ -106,8 +124,16 @@ function parseFault(spec, faults) {
         }
         faults.slowMs = Number(value);
         break;
+      case 'boot':
+        if (value === undefined || !/^[0-9]+$/.test(value)) {
+          throw new UsageError(`--fault boot needs milliseconds, e.g. boot=500`);
+        }
+        faults.bootMs = Number(value);
+        break;
       default:
-        throw new UsageError(`unknown fault '${part}' (hangup-after=N, silent, garbage[=SEED], slow=MS)`);
+        throw new UsageError(
+          `unknown fault '${part}' (hangup-after=N, silent, garbage[=SEED], slow=MS, boot=MS)`,
+        );
     }
   }
 }
@@ -119,8 +145,9 @@ function parseArgs(argv) {
     pystack: undefined,
     banner: false,
     startRaw: false,
+    running: false,
     rawPaste: 'unsupported',
-    faults: { hangupAfter: undefined, silent: false, garbage: false, garbageSeed: 1, slowMs: 0 },
+    faults: { hangupAfter: undefined, silent: false, garbage: false, garbageSeed: 1, slowMs: 0, bootMs: 0 },
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -156,6 +183,9 @@ function parseArgs(argv) {
         case '--start-raw':
           opts.startRaw = true;
           break;
+        case '--running':
+          opts.running = true;
+          break;
         case '--raw-paste': {
           const mode = value();
           if (!['unsupported', 'unsupported-prompt', 'legacy'].includes(mode)) {
@@ -179,6 +209,7 @@ function parseArgs(argv) {
       throw new UsageError(err.message);
     }
   }
+  if (opts.running && opts.startRaw) throw new UsageError('--running starts from main.py, not in raw mode: not with --start-raw');
   try {
     checkHeapOptions(opts.heap, opts.pystack);
   } catch (err) {
@@ -282,6 +313,7 @@ class Board {
     this.muted = false;
     this.mp = null;
     this.raw = false; // our view of pyexec_mode_kind
+    this.running = false; // --running: main.py runs until Ctrl-C
     // Raw-mode line buffer, tracked just enough to spot "\x05A" before \x01.
     this.rawLen = 0;
     this.rawHead = [0, 0];
@@ -329,6 +361,16 @@ class Board {
 
   /** Feed one input byte; may await a soft reset. */
   async feed(b) {
+    if (this.running) {
+      // A program that never reads stdin: a board's USB/UART code drops what
+      // came before the Ctrl-C (TinyUSB clears its ring buffer), then the
+      // program ends with KeyboardInterrupt and the friendly REPL starts.
+      if (b !== CTRL_C) return;
+      this.running = false;
+      this.sink.pushBytes(MAIN_INTERRUPTED);
+      this.mp.replProcessChar(CTRL_B); // "\r\n" + banner + ">>> "
+      return;
+    }
     if (this.raw) {
       if (b === CTRL_A && this.rawLen === 2 && this.rawHead[0] === CTRL_E && this.rawHead[1] === 0x41) {
         // Raw-paste request. Passing it on would hang the port (its stdin
@@ -413,9 +455,28 @@ async function main() {
   // A board left in raw mode shows the raw banner, not the friendly one.
   await board.boot({ showBanner: opts.banner && !opts.startRaw, raw: opts.startRaw });
   if (opts.startRaw && opts.banner) board.sink.pushBytes(RAW_BANNER);
-  await output.write(board.sink.take());
+  board.running = opts.running;
+  const bootEnd = Date.now() + opts.faults.bootMs;
+  if (opts.faults.bootMs > 0) {
+    board.sink.take(); // the board is only now starting
+    await output.write(BOOT_LOG);
+    setTimeout(() => {
+      if (!board.running && !board.raw) board.mp.replProcessChar(CTRL_B); // banner + prompt
+      void output.write(board.sink.take());
+    }, opts.faults.bootMs);
+  } else {
+    await output.write(board.sink.take());
+  }
+  if (opts.running) {
+    let n = 0;
+    const ticks = setInterval(() => {
+      if (!board.running) clearInterval(ticks);
+      else if (Date.now() >= bootEnd) void output.write(Buffer.from(`tick ${++n}\n`, 'latin1'));
+    }, 100);
+  }
 
   for await (const chunk of stdinChunks()) {
+    if (Date.now() < bootEnd) continue; // still booting: the input is lost
     for (let i = 0; i < chunk.length; i++) {
       await board.feed(chunk[i]);
     }

@@ -132,16 +132,18 @@ static void render_all(const mph_snapshot *s, uint8_t opt) {
     if (mph_snapshot_block_count(s) > SMALL_MAX_BLOCKS)
         return;
     mph_ansi_options sets[] = {
-        {1, false, MPH_PALETTE_SEED, false, 1, false, NULL},
-        {3, true, MPH_PALETTE_TYPE, true, 1, false, NULL},
-        {2, true, MPH_PALETTE_RAINBOW, true, 7, false, NULL},
-        {1, false, MPH_PALETTE_MONO, true, 1, false, NULL},
-        {5, false, MPH_PALETTE_TYPE, true, 64, false, NULL},
-        {1, true, MPH_PALETTE_SEED, true, 1, false, NULL},
+        {1, false, MPH_PALETTE_SEED, false, 1, false, NULL, MPH_COLORS_256, 0},
+        {3, true, MPH_PALETTE_TYPE, true, 1, false, NULL, MPH_COLORS_256, 0},
+        {2, true, MPH_PALETTE_RAINBOW, true, 7, false, NULL, MPH_COLORS_16, 60},
+        {1, false, MPH_PALETTE_MONO, true, 1, false, NULL, MPH_COLORS_256, 1},
+        {5, false, MPH_PALETTE_TYPE, true, 64, false, NULL, MPH_COLORS_24BIT, 0},
+        {1, true, MPH_PALETTE_SEED, true, 1, false, NULL, MPH_COLORS_256, 0},
+        {2, true, MPH_PALETTE_SAFE, true, 1, true, NULL, MPH_COLORS_24BIT, 41},
+        {1, false, MPH_PALETTE_SAFE, true, 5, true, NULL, MPH_COLORS_16, 200},
         // extremes: scales and widths whose products overflow
-        {7, true, MPH_PALETTE_SEED, false, UINT64_MAX, false, NULL},
-        {1, true, MPH_PALETTE_TYPE, true, UINT64_C(1) << 58, false, NULL},
-        {1u << 30, true, MPH_PALETTE_RAINBOW, true, 3, false, NULL},
+        {7, true, MPH_PALETTE_SEED, false, UINT64_MAX, false, NULL, MPH_COLORS_256, 0},
+        {1, true, MPH_PALETTE_TYPE, true, UINT64_C(1) << 58, false, NULL, MPH_COLORS_256, 0},
+        {1u << 30, true, MPH_PALETTE_RAINBOW, true, 3, false, NULL, MPH_COLORS_256, UINT32_MAX},
     };
     // The verdict for a few sizes (and the log's own), marked on the maps below.
     static const uint64_t needs[] = {0, 1, 100, 4096, UINT64_C(1) << 40};

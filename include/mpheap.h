@@ -404,24 +404,44 @@ typedef struct mph_sink {
 /* --------------------------------------------------------------- palette */
 
 typedef enum mph_palette_kind {
-    MPH_PALETTE_SEED,    /* the seed notebook's colours: red heads, cyan modules, green free */
-    MPH_PALETTE_TYPE,    /* one colour per type */
-    MPH_PALETTE_RAINBOW, /* neighbouring allocations in alternating colours */
-    MPH_PALETTE_MONO     /* no colour */
+    MPH_PALETTE_SAFE,     /* the default: one colour per type, every pair of roles told apart
+                             with protanopia and deuteranopia too (README, "Colours");
+                             exact colours: 256-colour or 24-bit escapes */
+    MPH_PALETTE_NOTEBOOK, /* the seed notebook's colours: red heads, cyan modules, green free
+                             (red against green: not for red-green colour blindness) */
+    MPH_PALETTE_TYPE,     /* one of the terminal's 16 colours per type */
+    MPH_PALETTE_RAINBOW,  /* neighbouring allocations in alternating colours */
+    MPH_PALETTE_MONO,     /* no colour */
+    MPH_PALETTE_SEED = MPH_PALETTE_NOTEBOOK /* its old name */
 } mph_palette_kind;
 
-/** Parse "seed", "type", "rainbow", "mono". Returns false when unknown. */
+#define MPH_PALETTE_DEFAULT MPH_PALETTE_SAFE
+
+/** Parse "safe", "notebook", "type", "rainbow", "mono", and "seed" (an old name of
+ *  "notebook"). Returns false when unknown. */
 bool mph_palette_parse(const char *name, mph_palette_kind *out);
+/** The name of a palette ("safe", "notebook", ...). */
+const char *mph_palette_name(mph_palette_kind kind);
 
 typedef struct mph_rgb {
     uint8_t r, g, b;
 } mph_rgb;
 
-/** A colour as every renderer needs it: ANSI 16-colour index (0-15) and RGB. */
+/**
+ * A colour as every renderer needs it. Terminals give the 16 ANSI colours
+ * their own RGB (a theme), so only an exact colour (xterm256 set) looks the
+ * same everywhere: its RGB is a colour of xterm's 256-colour cube or grey
+ * ramp, which terminals do not theme, and a 24-bit escape shows it exactly.
+ */
 typedef struct mph_color {
-    uint8_t ansi; /* 0-7 normal, 8-15 bright */
-    mph_rgb rgb;
+    uint8_t ansi;     /* 0-7 normal, 8-15 bright: the colour, or an exact colour's stand-in
+                         for a terminal with 16 colours only */
+    mph_rgb rgb;      /* an exact colour's RGB; else what xterm's default theme shows */
+    uint8_t xterm256; /* 16-255: exact, the 256-colour index of rgb; 0: one of the 16 */
 } mph_color;
+
+/** The RGB of an xterm 256-colour index (0-15: xterm's default theme). */
+mph_rgb mph_xterm256_rgb(uint8_t index);
 
 typedef struct mph_style {
     mph_color fg, bg;
@@ -456,6 +476,13 @@ mph_style mph_palette_role(mph_palette_kind kind, mph_role role);
 
 /* ------------------------------------------------------- terminal output */
 
+/** How exact colours (mph_color.xterm256) are written; the 16 ANSI colours always as they are. */
+typedef enum mph_color_depth {
+    MPH_COLORS_256,  /* "\x1b[38;5;Nm": xterm's 256 colours (the default; nearly every terminal) */
+    MPH_COLORS_16,   /* each exact colour's stand-in among the 16 (not colour-blind safe) */
+    MPH_COLORS_24BIT /* "\x1b[38;2;R;G;Bm": truecolor (COLORTERM=truecolor) */
+} mph_color_depth;
+
 typedef struct mph_ansi_options {
     unsigned columns;         /* groups of 64 cells per printed line; >= 1 */
     bool collapse_free;       /* print "(N lines all free)" for runs of free lines */
@@ -464,12 +491,17 @@ typedef struct mph_ansi_options {
     uint64_t scale;           /* blocks per printed cell: 1 = the full map, K > 1 = overview */
     bool mark_largest;        /* mark the largest free run (colour, or '_' without colour) */
     const struct mph_verdict *verdict; /* mark its best window's blockers (NULL: none) */
+    mph_color_depth depth;    /* how exact colours are written */
+    unsigned width;           /* the terminal's columns: the summary and the legend fit in
+                                 them (at least 40 are used); 0 = 80 */
 } mph_ansi_options;
 
-/** The summary above the map: sizes in bytes with units, largest free block and where, fragmentation, block size. */
+/** The summary above the map: sizes in bytes with units, largest free block and where,
+ *  fragmentation, block size; lines longer than o->width are broken at a blank. */
 MPH_NODISCARD mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options *o,
                                                  mph_sink *sink, mph_error *err);
-/** The glyphs the map uses, each in its own colours, with their meaning. */
+/** The glyphs the map uses, each in its own colours, with their meaning, in lines of at most
+ *  o->width columns. */
 MPH_NODISCARD mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options *o,
                                                 mph_sink *sink, mph_error *err);
 /** The map (or, with scale > 1, the overview) with an address gutter and area separators. */
@@ -575,8 +607,9 @@ typedef struct mph_port_options {
 /**
  * Open a board by the user's word (mpremote's names):
  *   auto         the first USB serial port that can be opened (busy ones are skipped)
- *   PATH         a device path, e.g. /dev/ttyACM0 or /dev/pts/3
- *   a0..a3 u0..u3  /dev/ttyACM0..3, /dev/ttyUSB0..3
+ *   PATH         a device path, e.g. /dev/ttyACM0 or /dev/pts/3; port:PATH the same
+ *   a0..a3 u0..u3  /dev/ttyACM0..3, /dev/ttyUSB0..3 (c0..c3, Windows' COM0..3, and
+ *                COMn are MPH_ERR_ARG: "not supported on this system")
  *   id:SERIAL    the USB port with that serial number
  *   sim[:HEAP[,fixed]]  the virtual board (node board_script --heap HEAP, with ",fixed"
  *                also --fixed-heap: a heap that cannot grow) on a pseudo-terminal
@@ -610,17 +643,19 @@ mph_repl *mph_repl_new(mph_transport *t, const mph_repl_options *opts);
 void mph_repl_free(mph_repl *r);
 
 /**
- * Enter the raw REPL: Ctrl-C twice, wait for quiet, Ctrl-A, expect the
- * banner; retried until enter_timeout_ms for boards that reset when the port
- * opens. soft_reset then resets the board (a fresh heap; main.py is not run).
- * MPH_ERR_TIMEOUT when the board never answers.
+ * Enter the raw REPL: Ctrl-C twice and Ctrl-A at once (no fixed wait: the
+ * board's "raw REPL" banner is the answer), retried until enter_timeout_ms for
+ * boards that reset when the port opens, each retry after a quiet spell (150 ms
+ * with nothing read). soft_reset then resets the board (a fresh heap; main.py
+ * is not run). MPH_ERR_TIMEOUT when the board never answers.
  */
 MPH_NODISCARD mph_status mph_repl_enter(mph_repl *r, bool soft_reset, mph_error *err);
 
 /**
- * Send code (raw-paste mode when the board has it, else standard raw mode)
- * and wait for the board to accept it. Its output is then read with
- * mph_repl_follow. Code must not contain the bytes 0x01-0x05.
+ * Send code (raw-paste mode when the board has it, else standard raw mode).
+ * The board's acceptance ("OK", or raw-paste's end echo) and then the code's
+ * output are read with mph_repl_follow: a board may say nothing until the code
+ * has run. Code must not contain the bytes 0x01-0x05.
  */
 MPH_NODISCARD mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len,
                                              mph_error *err);
@@ -628,7 +663,9 @@ MPH_NODISCARD mph_status mph_repl_exec_start(mph_repl *r, const char *code, size
 /**
  * Copy the running code's output to out until it ends. MPH_OK when it ended
  * normally, MPH_ERR_RAISED when it raised, MPH_ERR_TIMEOUT when nothing came
- * for timeout_ms: the code is still running and follow may be called again.
+ * for timeout_ms: the code is still running (or not yet accepted) and follow
+ * may be called again. MPH_ERR_DEVICE when the board answered the code with
+ * something other than "OK".
  */
 MPH_NODISCARD mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms,
                                          mph_error *err);
@@ -660,6 +697,12 @@ int mph_repl_raw_paste(const mph_repl *r);
 uint64_t mph_repl_noise(const mph_repl *r);
 /** True when the board printed "soft reboot" since the client was made (its heap was reset). */
 bool mph_repl_saw_soft_reboot(const mph_repl *r);
+/**
+ * True when the last mph_repl_enter stopped a running program: the board's
+ * answer to Ctrl-C held a KeyboardInterrupt. False for an idle board (and for
+ * a program that caught the interrupt without a word).
+ */
+bool mph_repl_stopped_program(const mph_repl *r);
 
 /* ========================================================================
  * Analyses: stats report, diff, timeline and leak suspects, health checks,
@@ -1060,6 +1103,8 @@ typedef struct mph_diff_map_options {
     bool color;         /* ANSI colours from the palette's diff roles */
     bool changed_only;  /* print only lines with a change ("(N lines unchanged)" between) */
     bool collapse_free; /* print runs of lines free in both as "(N lines all free)" */
+    mph_color_depth depth; /* how the safe palette's exact colours are written */
+    unsigned width;         /* the legend fits in this many columns (at least 40); 0: one line */
 } mph_diff_map_options;
 
 /**

@@ -41,7 +41,8 @@ enum { CLI_OPT_BLOCK_SIZE = 1000, CLI_OPT_STRICT, CLI_OPT_PORT };
     {"block-size", required_argument, NULL, CLI_OPT_BLOCK_SIZE},                                  \
         {"strict", no_argument, NULL, CLI_OPT_STRICT}, {"verbose", no_argument, NULL, 'v'},      \
         {"help", no_argument, NULL, 'h'}
-#define CLI_PORT_LONGOPT {"port", required_argument, NULL, CLI_OPT_PORT}
+/* -p is the port in every command that takes one, as in esptool and mpremote. */
+#define CLI_PORT_LONGOPT {"port", required_argument, NULL, 'p'}
 int cli_input_option(int c, const char *arg, input_options *in, const char *usage);
 
 /* --block-size: a power of two up to 65536; prints why not and returns 0 when bad. */
@@ -57,9 +58,31 @@ unsigned cli_terminal_width(void);
 unsigned cli_terminal_height(void);
 /* --color auto|always|never, honouring NO_COLOR and isatty; -1 when the word is unknown. */
 int cli_color_choice(const char *word, FILE *stream);
+/* --color-depth 16|256|24bit|auto (auto: 24bit when COLORTERM says truecolor, else 256);
+ * 0 when the word is unknown. */
+int cli_color_depth(const char *word, mph_color_depth *out);
 
 /* A sink that writes to a stdio stream. */
 mph_sink cli_stdout_sink(void);
+
+/* The pager, as git's: with cli_pager_begin(true) and stdout a terminal, output
+ * written with cli_printf or to cli_out_sink is held until it is longer than the
+ * screen, then goes through $MPHEAP_PAGER, else $PAGER, else `less -R` (with
+ * LESS=FRX unless LESS is set); "" or "cat" is none. Without it they write to
+ * stdout. cli_pager_end writes what is held (it fitted), waits for the pager to
+ * quit, and returns -1 when a write failed. cli_pager_quit: the pager was quit
+ * before the output ended (not an error). */
+void cli_pager_begin(bool allowed);
+void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+mph_sink cli_out_sink(void);
+int cli_pager_end(void);
+bool cli_pager_quit(void);
+
+/* A word that names a board (a device path, port:, id:, sim, auto, a0, u1, c2...). */
+int cli_looks_like_port(const char *word);
+/* -p/--port WORD: false, with a message pointing to --palette, when WORD is a
+ * palette's name (and no such file), as `-p type` was before -p became the port. */
+int cli_port_word_ok(const char *word);
 
 int cmd_show(int argc, char **argv);
 
@@ -89,13 +112,14 @@ int cmd_diff(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
-/* Boards (port.c). --port in a subcommand: a longopts entry
- * {"port", required_argument, NULL, OPT_PORT}, `case OPT_PORT: in.port = optarg; break;`
- * and CLI_PORT_HELP in its usage; cli_load then takes the snapshot. */
+/* Boards (port.c). -p/--port in a subcommand: CLI_PORT_LONGOPT in its longopts, "p:" in
+ * its short options (cli_input_option takes it), and CLI_PORT_HELP in its usage;
+ * cli_load then takes the snapshot. */
 #define CLI_PORT_HELP                                                                             \
-    "      --port P                take one snapshot live from a board instead of FILE:\n"       \
-    "                              auto, PATH, a0..a3, u0..u3, id:SERIAL, sim[:HEAP[,fixed]]\n" \
-    "                              (the virtual board; fixed: its heap cannot grow), exec:CMD\n"
+    "  -p, --port P                take one snapshot live from a board instead of FILE:\n"       \
+    "                              auto, PATH or port:PATH, a0..a3, u0..u3, id:SERIAL,\n"       \
+    "                              sim[:HEAP[,fixed]] (the virtual board; fixed: its heap\n"   \
+    "                              cannot grow), exec:CMD, pipe:CMD (mpheap capture --help)\n"
 /* The virtual board's script: $MPHEAP_BOARD, else next to the binary; NULL when absent. */
 const char *cli_board_script(char *buf, size_t cap);
 /* Print a board's error once named ("mpheap: NAME: error: ..."). */

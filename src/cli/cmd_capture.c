@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,10 +21,11 @@ static const char usage[] =
     "Take heap snapshots (micropython.mem_info(1)) from a board and append them to a log\n"
     "that show, diff, stats, check and timeline read.\n"
     "\n"
-    "      --port P          auto (default: the first USB serial port), a device path,\n"
-    "                        a0..a3 (/dev/ttyACMn), u0..u3 (/dev/ttyUSBn), id:SERIAL,\n"
-    "                        sim[:HEAP[,fixed]] (the virtual board; fixed: its heap\n"
-    "                        cannot grow), exec:CMD, pipe:CMD\n"
+    "  -p, --port P          auto (default: the first USB serial port), PATH or port:PATH\n"
+    "                        (a device path), a0..a3 (/dev/ttyACMn), u0..u3 (/dev/ttyUSBn),\n"
+    "                        id:SERIAL, sim[:HEAP[,fixed]] (the virtual board; fixed: its\n"
+    "                        heap cannot grow), exec:CMD (a board program on a pty),\n"
+    "                        pipe:CMD (the same over pipes)\n"
     "  -e, --exec CODE       run CODE on the board first\n"
     "  -r, --run FILE.py     run FILE on the board first (sent, not copied to its flash)\n"
     "      --before          also take a snapshot before the code runs\n"
@@ -37,19 +39,34 @@ static const char usage[] =
     "                        the dumps it prints (device/mpheap.py prints labelled ones)\n"
     "      --soft-reset      soft-reset the board first (a fresh heap; by default the heap\n"
     "                        is left as it is)\n"
-    "      --timeout SECONDS deadline of each read from the board (default 10; with\n"
+    "      --timeout SECONDS how long a silent board is taken for dead while mpheap waits\n"
+    "                        for its answer (default 10; not while your code runs; with\n"
     "                        --listen: stop after SECONDS of silence, default never)\n"
+    "      --run-timeout SECONDS\n"
+    "                        stop the --exec/--run code with Ctrl-C after SECONDS\n"
+    "                        (default: no limit; Ctrl-C on the host stops it too)\n"
     "  -q, --quiet           no progress on stderr\n"
     "  -h, --help            this text\n"
     "\n"
     "Each snapshot is preceded by a marker line: === mpheap 2/5: LABEL @ TIME ===, which\n"
-    "with --gc ends in (after gc.collect()) ===. When the board's code raises, its\n"
+    "with --gc ends in (after gc.collect()) ===. The numbers go on across captures\n"
+    "appended to one LOG: N is the snapshot's number in the log (show -s N), 5 the\n"
+    "log's count once this capture is done. When the board's code raises, its\n"
     "traceback goes to the log too, before the snapshots taken after it.\n"
-    "Exit status: 0 ok, 1 the board's code raised (the snapshots are still taken),\n"
-    "2 usage, 4 the log could not be written, 5 the board failed or went away (the\n"
-    "snapshots taken until then are in the log).\n";
+    "Exit status: 0 ok, 1 the board's code raised or ran past --run-timeout (the\n"
+    "snapshots are still taken), 2 usage, 4 the log could not be written, 5 the board\n"
+    "failed or went away (the snapshots taken until then are in the log).\n";
 
-enum { OPT_PORT = 256, OPT_BEFORE, OPT_GC, OPT_EVERY, OPT_LISTEN, OPT_SOFT_RESET, OPT_TIMEOUT };
+enum {
+    OPT_PORT = 256,
+    OPT_BEFORE,
+    OPT_GC,
+    OPT_EVERY,
+    OPT_LISTEN,
+    OPT_SOFT_RESET,
+    OPT_TIMEOUT,
+    OPT_RUN_TIMEOUT
+};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -337,9 +354,45 @@ typedef struct capture {
     const char *what;   /* "exec" or the file name */
     bool before, gc, soft_reset, listen, quiet;
     long count;
-    double every, timeout;
+    double every, timeout, run_timeout;
     const char *label;
+    int first_index; /* snapshots already in the log: the numbering goes on from there */
 } capture;
+
+/* Snapshots already in a log that is appended to (a regular file: -o LOG, or
+ * stdout redirected with >>), so that the markers number the log's snapshots
+ * across captures. Counted by their "GC: total:" lines, which every
+ * mem_info() has printed since 2014, in one pass without parsing: a log may
+ * hold many large dumps. 0 when there is none or it cannot be read. */
+static int log_snapshots(int fd, const char *path) {
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+        return 0;
+    int in = open(path ? path : "/proc/self/fd/1", O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return 0;
+    static const char word[] = "GC: total:";
+    enum { K = sizeof word - 1 };
+    char buf[(1 << 16) + K];
+    size_t keep = 0;
+    long count = 0;
+    for (;;) {
+        ssize_t n = read(in, buf + keep, sizeof buf - keep);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        size_t len = keep + (size_t)n;
+        for (const char *p = buf; (p = memchr(p, 'G', (size_t)(buf + len - p))) != NULL; p++)
+            if ((size_t)(buf + len - p) >= K && memcmp(p, word, K) == 0)
+                count++;
+        // The last K-1 bytes may start a word that the next read completes.
+        keep = len < K - 1 ? len : K - 1;
+        memmove(buf, buf + len - keep, keep);
+    }
+    close(in);
+    return count > 1000000 ? 1000000 : (int)count;
+}
 
 static int device_error(const char *name, const mph_error *err, mph_status st, const logw *w) {
     cli_print_device_error(name, err);
@@ -397,7 +450,7 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
         return EXIT_IO;
     }
     char what[600];
-    snprintf(what, sizeof what, "snapshot %d/%d \"%s\" (%.0f ms, %llu bytes from the board, %llu "
+    snprintf(what, sizeof what, "snapshot %d/%d \"%s\" (%.2f ms, %llu bytes from the board, %llu "
                                 "to it)",
              index, total, label, ms, (unsigned long long)(in1 - in0),
              (unsigned long long)(out1 - out0));
@@ -411,14 +464,20 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
     return EXIT_OK;
 }
 
-/* Run the user's code; its output goes to the log (dumps it prints included). */
+/* Run the user's code; its output goes to the log (dumps it prints included).
+ * The board may be silent while the code runs (the virtual board says nothing
+ * until it returns): that is no error. The run's own limit is --run-timeout
+ * (none by default); Ctrl-C on the host, or that limit, sends Ctrl-C to the
+ * board, which then has --timeout to end the run. */
 static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bool *raised) {
     const char *name = mph_transport_name(t);
     mph_error err = {0};
     mph_status st = mph_repl_exec_start(r, c->code, c->code_len, &err);
     mph_sink sink = {logw_feed, w};
+    bool over_limit = false, gave_up = false;
     if (!st) {
-        double idle = 0;
+        double idle = 0, started = mono_now(), interrupted = 0;
+        double dead = c->timeout > 0 ? c->timeout : 10;
         for (;;) {
             uint64_t before, after;
             mph_transport_counts(t, &before, NULL);
@@ -428,23 +487,27 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
             mph_transport_counts(t, &after, NULL);
             logw_idle(w);
             idle = after != before ? 0 : idle + 0.2;
-            if (stop_requested) {
-                // Ctrl-C on the host: pass it on, then collect the KeyboardInterrupt.
+            double now = mono_now();
+            bool limit = !c->listen && c->run_timeout > 0 && !interrupted &&
+                         now - started >= c->run_timeout;
+            if (stop_requested || limit) {
+                // Pass Ctrl-C on, then collect the KeyboardInterrupt (or the end).
                 stop_requested = 0;
+                over_limit = over_limit || limit;
+                if (limit && !c->quiet)
+                    fprintf(stderr, "mpheap: %s: %s ran for %.1f s (--run-timeout): "
+                                    "interrupting it with Ctrl-C\n",
+                            name, c->what, now - started);
                 mph_error ignored;
                 if (mph_repl_interrupt(r, &ignored) != MPH_OK)
                     break;
+                interrupted = now;
             }
-            if (!c->listen && idle >= (c->timeout > 0 ? c->timeout : 10)) {
-                mph_error ignored;
-                if (mph_repl_interrupt(r, &ignored) == MPH_OK &&
-                    mph_repl_follow(r, &sink, 1000, &ignored) == MPH_ERR_TIMEOUT) {
-                }
+            if (interrupted && now - interrupted >= dead) {
                 snprintf(err.message, sizeof err.message,
-                         "%s printed nothing for %.0f s: interrupted (--timeout SECONDS allows "
-                         "more)",
-                         c->what, idle);
+                         "%s did not stop within %.0f s of Ctrl-C (--timeout)", c->what, dead);
                 st = MPH_ERR_TIMEOUT;
+                gave_up = true;
                 break;
             }
             if (c->listen && c->timeout > 0 && idle >= c->timeout)
@@ -452,6 +515,13 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
             if (c->listen && c->count > 0 && w->dumps >= c->count)
                 break;
         }
+    }
+    if (over_limit && (st == MPH_OK || st == MPH_ERR_RAISED)) {
+        // Past its limit is a failure, whether Ctrl-C stopped it or it ended by itself.
+        fprintf(stderr, "mpheap: %s: %s ran longer than --run-timeout %g s%s\n", name, c->what,
+                c->run_timeout,
+                st == MPH_OK ? " (it ended by itself after the Ctrl-C)" : "");
+        *raised = true;
     }
     logw_end(w, st != MPH_OK && st != MPH_ERR_RAISED && st != MPH_ERR_TIMEOUT);
     if (st == MPH_ERR_RAISED) {
@@ -470,7 +540,7 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
         }
         return EXIT_OK;
     }
-    if (st == MPH_ERR_TIMEOUT && c->listen)
+    if (st == MPH_ERR_TIMEOUT && c->listen && !gave_up)
         return EXIT_OK;
     if (st)
         return device_error(name, &err, st, w);
@@ -488,19 +558,22 @@ static void summary(const capture *c, const logw *w, const char *name, mph_trans
             name, w->dumps, w->dumps == 1 ? "" : "s", w->name, seconds, (unsigned long long)in,
             (unsigned long long)out);
     if (w->deltas && !c->listen) {
+        // The figure within one raw-REPL session. Separate captures differ by more:
+        // entering and leaving the raw REPL allocate too (README, "Live from a board").
         unsigned bs = w->block_size;
+        const char *why = c->gc ? " (--gc)" : " (the snapshot code's own garbage; --gc clears it)";
         if (w->min_delta == w->max_delta)
             fprintf(stderr,
                     "mpheap: capture footprint: %+lld blocks (%+lld bytes) from one snapshot to "
-                    "the next, with no code of yours between%s\n",
-                    w->max_delta, w->max_delta * bs, c->gc ? " (--gc)" : " (the snapshot code's "
-                                                                         "own garbage; --gc "
-                                                                         "clears it)");
+                    "the next within this capture, with no code of yours between%s; separate "
+                    "captures differ by more (README)\n",
+                    w->max_delta, w->max_delta * bs, why);
         else
             fprintf(stderr,
                     "mpheap: capture footprint: %+lld to %+lld blocks from one snapshot to the "
-                    "next, with no code of yours between\n",
-                    w->min_delta, w->max_delta);
+                    "next within this capture, with no code of yours between%s; separate "
+                    "captures differ by more (README)\n",
+                    w->min_delta, w->max_delta, why);
     }
 }
 
@@ -551,6 +624,7 @@ int cmd_capture(int argc, char **argv) {
         {"listen", no_argument, NULL, OPT_LISTEN},
         {"soft-reset", no_argument, NULL, OPT_SOFT_RESET},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"run-timeout", required_argument, NULL, OPT_RUN_TIMEOUT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -560,9 +634,14 @@ int cmd_capture(int argc, char **argv) {
     const char *exec_code = NULL, *run_file = NULL, *output = NULL;
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "e:r:n:l:o:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "e:r:n:l:o:p:qh", longopts, NULL)) != -1) {
         switch (opt) {
-        case OPT_PORT: c.port = optarg; break;
+        case 'p': // -p PORT, as in esptool and mpremote
+        case OPT_PORT:
+            if (!cli_port_word_ok(optarg))
+                return EXIT_USAGE;
+            c.port = optarg;
+            break;
         case 'e': exec_code = optarg; break;
         case 'r': run_file = optarg; break;
         case OPT_BEFORE: c.before = true; break;
@@ -594,6 +673,13 @@ int cmd_capture(int argc, char **argv) {
                 return EXIT_USAGE;
             }
             break;
+        case OPT_RUN_TIMEOUT:
+            if (!parse_seconds(optarg, &c.run_timeout) || c.run_timeout < 0.1) {
+                fprintf(stderr, "mpheap: --run-timeout takes seconds (at least 0.1), not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'q': c.quiet = true; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
@@ -610,6 +696,10 @@ int cmd_capture(int argc, char **argv) {
     }
     if (c.before && !exec_code && !run_file) {
         fprintf(stderr, "mpheap: --before needs --exec or --run\n");
+        return EXIT_USAGE;
+    }
+    if (c.run_timeout > 0 && !exec_code && !run_file) {
+        fprintf(stderr, "mpheap: --run-timeout needs --exec or --run\n");
         return EXIT_USAGE;
     }
     if (c.listen && (c.before || c.gc || c.every > 0)) {
@@ -661,6 +751,8 @@ int cmd_capture(int argc, char **argv) {
         }
         w.echo = true;
     }
+    if (!c.listen)
+        c.first_index = log_snapshots(w.fd, output);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -724,16 +816,19 @@ int cmd_capture(int argc, char **argv) {
         goto done;
     }
 
+    double t_enter = mono_now();
     if ((st = mph_repl_enter(r, c.soft_reset, &err))) {
         rc = device_error(name, &err, st, &w);
         goto done;
     }
     if (!c.quiet)
-        fprintf(stderr, "mpheap: %s: raw REPL (%s)\n", name,
-                c.soft_reset ? "soft reset: a fresh heap"
-                             : "a running program was stopped with Ctrl-C; no soft reset");
-    long total = c.count + (c.before ? 1 : 0);
-    int index = 0;
+        fprintf(stderr, "mpheap: %s: raw REPL in %.2f ms (%s%s)\n", name,
+                (mono_now() - t_enter) * 1000,
+                mph_repl_stopped_program(r) ? "a running program was stopped with Ctrl-C; " : "",
+                c.soft_reset ? "soft reset: a fresh heap" : "no soft reset");
+    long taking = c.count + (c.before ? 1 : 0);
+    long total = c.first_index + taking;
+    int index = c.first_index;
     if (c.before) {
         char label[320];
         snprintf(label, sizeof label, "before %s", run_file ? c.what : "exec");
@@ -770,7 +865,7 @@ int cmd_capture(int argc, char **argv) {
             goto done;
     }
     if (stop_requested && !c.quiet)
-        fprintf(stderr, "mpheap: %s: stopped after %d of %ld snapshots\n", name, w.dumps, total);
+        fprintf(stderr, "mpheap: %s: stopped after %d of %ld snapshots\n", name, w.dumps, taking);
     if ((st = mph_repl_leave(r, &err)) && !c.quiet)
         fprintf(stderr, "mpheap: %s: warning: could not leave the raw REPL: %s\n", name,
                 err.message);

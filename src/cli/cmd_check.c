@@ -141,7 +141,7 @@ int cmd_check(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     int c, rc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:p:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_MIN_LARGEST:
         case OPT_MAX_FRAG:

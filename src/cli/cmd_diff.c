@@ -56,7 +56,7 @@ static const char usage[] =
     "  -c, --columns N|auto        groups of 64 blocks per map line (default: fit the terminal)\n"
     "      --collapse-free         print runs of lines free in both as \"(N lines all free)\"\n"
     "      --color WHEN            auto (default; honours NO_COLOR), always or never\n"
-    "      --port P                take NEW live from a board (see mpheap capture --help)\n"
+    "  -p, --port P                take NEW live from a board (see mpheap capture --help)\n"
     "      --block-size BYTES      block size when the dumps cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
@@ -84,13 +84,13 @@ int cmd_diff(int argc, char **argv) {
     memset(&in, 0, sizeof in);
     const char *from = NULL, *to = NULL, *color = "auto", *port = NULL;
     bool json = false, map = true, auto_columns = true;
-    mph_diff_map_options mo = {1, false, false, false};
+    mph_diff_map_options mo = {1, false, false, false, MPH_COLORS_256, 0};
     mph_text_options to_opts;
     memset(&to_opts, 0, sizeof to_opts);
     to_opts.max_list = 20;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:p:vh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_FROM: from = optarg; break;
         case OPT_TO: to = optarg; break;

@@ -13,8 +13,13 @@ static const char usage[] =
     "                              label text, or all (default: the last)\n"
     "  -c, --columns N|auto        groups of 64 blocks per line (default: fit the terminal)\n"
     "      --collapse-free         print runs of free lines as \"(N lines all free)\"\n"
-    "  -p, --palette NAME          seed (default), type, rainbow or mono\n"
+    "      --palette NAME          safe (default: colour-blind safe), notebook (the\n"
+    "                              seed notebook's red and green; also \"seed\"),\n"
+    "                              type, rainbow or mono\n"
     "      --color WHEN            auto (default; honours NO_COLOR), always or never\n"
+    "      --color-depth D         the safe palette's colours: 256, 24bit or 16 (the\n"
+    "                              terminal's own: not colour-blind safe); default:\n"
+    "                              24bit when COLORTERM=truecolor, else 256\n"
     "      --scale K|auto          overview: one cell per K blocks; auto fits the screen\n"
     "      --block-size BYTES      block size when the dump cannot tell it\n"
     "      --strict                treat every warning as an error\n"
@@ -24,16 +29,19 @@ static const char usage[] =
     "                              not, what splits the free memory (default: the size\n"
     "                              of a MemoryError next to the snapshot, if any)\n"
     CLI_PORT_HELP
+    "      --no-pager              never page (by default, output longer than the\n"
+    "                              screen goes through $MPHEAP_PAGER, else $PAGER,\n"
+    "                              else less -R, with LESS=FRX unless LESS is set)\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
 enum { OPT_COLLAPSE = 256, OPT_COLOR, OPT_SCALE, OPT_NO_SUMMARY,
-       OPT_NO_LEGEND, OPT_NEED };
+       OPT_NO_LEGEND, OPT_NEED, OPT_PALETTE, OPT_DEPTH, OPT_NO_PAGER };
 
 static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, bool auto_columns,
                     bool auto_scale, bool summary, bool legend, bool title, uint64_t need) {
     const mph_snapshot *s = mph_log_snapshot(log, index);
-    mph_sink sink = cli_stdout_sink();
+    mph_sink sink = cli_out_sink();
     mph_error err = {0};
     mph_verdict *verdict = NULL;
     mph_status vst = mph_verdict_new(s, need, &verdict, &err);
@@ -42,9 +50,10 @@ static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, boo
         return cli_exit_code(vst);
     }
     opts.verdict = verdict;
+    unsigned width = cli_terminal_width();
+    opts.width = width; // the summary and the legend fit it
     if (auto_columns || auto_scale) {
         // Fit the terminal: the gutter is "0x" + address digits + a space.
-        unsigned width = cli_terminal_width();
         unsigned gutter = 2 + 12 + 1;
         if (auto_columns) {
             unsigned cols = width > gutter ? (width - gutter) / 65 : 1;
@@ -57,18 +66,16 @@ static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, boo
     }
     if (title) {
         const char *label = mph_snapshot_label(s), *time = mph_snapshot_time(s);
-        printf("== snapshot %zu of %zu%s%s%s%s (line %lu) ==\n", index + 1,
-               mph_log_snapshot_count(log), label ? ": " : "", label ? label : "",
-               time ? " @ " : "", time ? time : "", mph_snapshot_first_line(s));
+        cli_printf("== snapshot %zu of %zu%s%s%s%s (line %lu) ==\n", index + 1,
+                   mph_log_snapshot_count(log), label ? ": " : "", label ? label : "",
+                   time ? " @ " : "", time ? time : "", mph_snapshot_first_line(s));
     }
     mph_status st = MPH_OK;
-    if (summary)
+    if (summary) // the figures, then the verdict's text (opts.verdict), fitted to the width
         st = mph_render_ansi_summary(s, &opts, &sink, &err);
-    if (!st && summary)
-        st = mph_render_text_verdict(verdict, NULL, &sink, &err);
     if (!st && mph_snapshot_header_only(s)) {
-        printf("(no map to draw: the dump has only the header's figures; call\n"
-               " micropython.mem_info(1), with an argument, for the map)\n");
+        cli_printf("(no map to draw: the dump has only the header's figures; call\n"
+                   " micropython.mem_info(1), with an argument, for the map)\n");
     } else {
         if (!st && legend)
             st = mph_render_ansi_legend(s, &opts, &sink, &err);
@@ -76,6 +83,8 @@ static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, boo
             st = mph_render_ansi_map(s, &opts, &sink, &err);
     }
     mph_verdict_free(verdict);
+    if (st && cli_pager_quit())
+        return EXIT_OK; // the reader quit the pager: nothing more to show
     if (st) {
         cli_print_error("<stdout>", &err);
         return cli_exit_code(st);
@@ -88,9 +97,12 @@ int cmd_show(int argc, char **argv) {
         {"snapshot", required_argument, NULL, 's'},
         {"columns", required_argument, NULL, 'c'},
         {"collapse-free", no_argument, NULL, OPT_COLLAPSE},
-        {"palette", required_argument, NULL, 'p'},
+        {"palette", required_argument, NULL, OPT_PALETTE},
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
+        {"color-depth", required_argument, NULL, OPT_DEPTH},
+        {"colour-depth", required_argument, NULL, OPT_DEPTH},
+        {"no-pager", no_argument, NULL, OPT_NO_PAGER},
         {"scale", required_argument, NULL, OPT_SCALE},
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
         {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
@@ -99,10 +111,10 @@ int cmd_show(int argc, char **argv) {
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in = {{0, false}, 0, NULL};
-    mph_ansi_options opts = {1, false, MPH_PALETTE_SEED, false, 1, true, NULL};
+    mph_ansi_options opts = {1, false, MPH_PALETTE_DEFAULT, false, 1, true, NULL, MPH_COLORS_256, 0};
     uint64_t need = 0;
-    const char *selector = NULL, *color = "auto";
-    bool auto_columns = true, auto_scale = false, summary = true, legend = true;
+    const char *selector = NULL, *color = "auto", *depth = "auto";
+    bool auto_columns = true, auto_scale = false, summary = true, legend = true, paging = true;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:c:p:vh", longopts, NULL)) != -1) {
@@ -123,14 +135,22 @@ int cmd_show(int argc, char **argv) {
             }
             break;
         case OPT_COLLAPSE: opts.collapse_free = true; break;
-        case 'p':
+        case OPT_PALETTE:
             if (!mph_palette_parse(optarg, &opts.palette)) {
-                fprintf(stderr, "mpheap: --palette takes seed, type, rainbow or mono, not '%s'\n",
-                        optarg);
+                if (cli_looks_like_port(optarg))
+                    fprintf(stderr, "mpheap: '%s' is a board, not a palette: give it to -p/--port\n"
+                                    "(--palette takes safe, notebook, type, rainbow or mono)\n",
+                            optarg);
+                else
+                    fprintf(stderr, "mpheap: --palette takes safe, notebook, type, rainbow or "
+                                    "mono, not '%s'\n",
+                            optarg);
                 return EXIT_USAGE;
             }
             break;
         case OPT_COLOR: color = optarg; break;
+        case OPT_DEPTH: depth = optarg; break;
+        case OPT_NO_PAGER: paging = false; break;
         case OPT_SCALE:
             if (strcmp(optarg, "auto") == 0) {
                 auto_scale = true;
@@ -165,8 +185,18 @@ int cmd_show(int argc, char **argv) {
         return EXIT_USAGE;
     }
     opts.color = want_color && opts.palette != MPH_PALETTE_MONO;
+    if (!cli_color_depth(depth, &opts.depth)) {
+        fprintf(stderr, "mpheap: --color-depth takes 16, 256, 24bit or auto, not '%s'\n", depth);
+        return EXIT_USAGE;
+    }
     if (argc - optind > 1) {
-        fputs(usage, stderr);
+        if (argc - optind == 2)
+            fprintf(stderr, "mpheap: show takes one FILE; to compare two, use `mpheap diff %s %s`\n",
+                    argv[optind], argv[optind + 1]);
+        else
+            fprintf(stderr, "mpheap: show takes one FILE, not %d; to compare two, use "
+                            "`mpheap diff OLD NEW`\n",
+                    argc - optind);
         return EXIT_USAGE;
     }
     mph_log *log = NULL;
@@ -190,14 +220,15 @@ int cmd_show(int argc, char **argv) {
         fprintf(stderr, "mpheap: showing snapshot %zu of %zu (--snapshot N|LABEL|all to choose)\n",
                 count, count);
     }
-    for (size_t i = first; i <= last && rc == EXIT_OK; i++) {
+    cli_pager_begin(paging);
+    for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++) {
         if (i > first)
-            putchar('\n');
+            cli_printf("\n");
         rc = show_one(log, i, opts, auto_columns, auto_scale, summary, legend,
                       count > 1 || mph_snapshot_label(mph_log_snapshot(log, i)), need);
     }
     mph_log_free(log);
-    if (fflush(stdout) != 0 && rc == EXIT_OK)
+    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
         rc = EXIT_IO;
     return rc;
 }

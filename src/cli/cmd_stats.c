@@ -80,7 +80,7 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
         st = mph_render_text_stats(r, &o, &sink, &err);
     } else {
         // No whole map: the header's figures, said as such; no per-type counts to give.
-        mph_ansi_options plain = {1, false, MPH_PALETTE_MONO, false, 1, false, NULL};
+        mph_ansi_options plain = {1, false, MPH_PALETTE_MONO, false, 1, false, NULL, MPH_COLORS_256, 0};
         printf("%s\n", o.name ? o.name : "");
         st = mph_render_ansi_summary(s, &plain, &sink, &err);
         if (!st)
@@ -118,7 +118,7 @@ int cmd_stats(int argc, char **argv) {
     uint64_t need = 0;
     int c, rc;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:p:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 's': selector = optarg; break;
         case OPT_FIT:

@@ -7,12 +7,13 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: mpheap upload [--port P] [--dest PATH] [--print]\n"
+    "usage: mpheap upload [-p PORT] [--dest PATH] [--print]\n"
     "Copy the device module mpheap.py to the board; an application then imports it to\n"
     "print labelled snapshots (mpheap.snapshot(\"label\")) that `mpheap capture --listen`\n"
     "keeps. Enters the raw REPL (a running program is stopped), no soft reset.\n"
     "\n"
-    "      --port P       as for capture (default auto)\n"
+    "  -p, --port P       auto (default), PATH or port:PATH, a0..a3, u0..u3, id:SERIAL,\n"
+    "                     sim[:HEAP[,fixed]], exec:CMD, pipe:CMD (see mpheap capture --help)\n"
     "      --dest PATH    where on the board (default mpheap.py; /lib/mpheap.py also works)\n"
     "      --print        print the module instead (e.g. for mpremote cp)\n"
     "  -h, --help         this text\n";
@@ -49,9 +50,14 @@ int cmd_upload(int argc, char **argv) {
     bool print_only = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "p:h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_PORT: port = optarg; break;
+        case 'p': // -p PORT, as in esptool and mpremote
+        case OPT_PORT:
+            if (!cli_port_word_ok(optarg))
+                return EXIT_USAGE;
+            port = optarg;
+            break;
         case OPT_DEST: dest = optarg; break;
         case OPT_PRINT: print_only = true; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -104,6 +110,8 @@ int cmd_upload(int argc, char **argv) {
     }
     rc = cli_repl_end(r, name, st, &err);
     if (!rc) {
+        if (mph_repl_stopped_program(r))
+            fprintf(stderr, "mpheap: %s: a running program was stopped with Ctrl-C\n", name);
         fprintf(stderr, "mpheap: %s: wrote %s (%zu bytes); in your program: import mpheap; "
                         "mpheap.snapshot(\"label\")\n",
                 name, dest, len);

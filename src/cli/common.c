@@ -3,9 +3,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Reads of 128 KiB stay in the core's cache until the parser has used them;
@@ -61,6 +64,11 @@ int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opt
     }
     bool use_stdin = !path || strcmp(path, "-") == 0;
     const char *name = use_stdin ? "<stdin>" : path;
+    if (use_stdin && isatty(STDIN_FILENO))
+        // Else a terminal would wait in silence for what it never asked for.
+        fprintf(stderr, "mpheap: reading a dump from the terminal: paste what "
+                        "micropython.mem_info(1)\nprinted, then press Ctrl-D (or give a FILE, "
+                        "or -p PORT to take one from a board)\n");
     FILE *f = use_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         fprintf(msgs, "mpheap: %s: error: %s\n", name, strerror(errno));
@@ -83,6 +91,8 @@ int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opt
             rc = cli_exit_code(st);
             goto done;
         }
+        if (feof(f)) // one Ctrl-D ends a terminal's input (another read would wait for a second)
+            break;
     }
     if (ferror(f)) {
         fprintf(msgs, "mpheap: %s: error: read failed: %s\n", name, strerror(errno));
@@ -160,7 +170,12 @@ int cli_input_option(int c, const char *arg, input_options *in, const char *usag
     switch (c) {
     case CLI_OPT_BLOCK_SIZE: return cli_parse_block_size(arg, &in->parse.block_size) ? EXIT_OK : EXIT_USAGE;
     case CLI_OPT_STRICT: in->parse.strict = true; return EXIT_OK;
-    case CLI_OPT_PORT: in->port = arg; return EXIT_OK;
+    case 'p':
+    case CLI_OPT_PORT:
+        if (!cli_port_word_ok(arg))
+            return EXIT_USAGE;
+        in->port = arg;
+        return EXIT_OK;
     case 'v': in->verbose++; return EXIT_OK;
     default: fputs(usage, stderr); return EXIT_USAGE;
     }
@@ -176,19 +191,235 @@ static unsigned env_number(const char *name, unsigned fallback) {
     return fallback;
 }
 
-unsigned cli_terminal_width(void) {
+/* The terminal's size, asked once: a pager may take stdout over later. */
+static unsigned term_cols, term_rows;
+
+static void terminal_size(void) {
+    if (term_cols)
+        return;
     struct winsize ws;
-    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
-        return ws.ws_col;
-    return env_number("COLUMNS", 80);
+    bool tty = isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0;
+    term_cols = tty && ws.ws_col ? ws.ws_col : env_number("COLUMNS", 80);
+    term_rows = tty && ws.ws_row ? ws.ws_row : env_number("LINES", 50);
+}
+
+unsigned cli_terminal_width(void) {
+    terminal_size();
+    return term_cols;
 }
 
 unsigned cli_terminal_height(void) {
-    struct winsize ws;
-    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row)
-        return ws.ws_row;
-    return env_number("LINES", 50);
+    terminal_size();
+    return term_rows;
 }
+
+int cli_color_depth(const char *word, mph_color_depth *out) {
+    if (strcmp(word, "16") == 0)
+        *out = MPH_COLORS_16;
+    else if (strcmp(word, "256") == 0)
+        *out = MPH_COLORS_256;
+    else if (strcmp(word, "24bit") == 0 || strcmp(word, "truecolor") == 0)
+        *out = MPH_COLORS_24BIT;
+    else if (strcmp(word, "auto") != 0)
+        return 0;
+    else {
+        // COLORTERM is how terminals say they take 24-bit colour; 256 colours
+        // are the rule everywhere else (xterm, tmux, screen, the Linux console).
+        const char *ct = getenv("COLORTERM");
+        *out = ct && (strcmp(ct, "truecolor") == 0 || strcmp(ct, "24bit") == 0) ? MPH_COLORS_24BIT
+                                                                                 : MPH_COLORS_256;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------- board words */
+
+int cli_looks_like_port(const char *w) {
+    static const char *const prefixes[] = {"/dev/", "port:", "id:", "exec:", "pipe:", "sim:", "COM"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(w, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    if (strcmp(w, "auto") == 0 || strcmp(w, "sim") == 0)
+        return 1;
+    // mpremote's shortcuts: a0..a3, u0..u3, c0..c3
+    return strlen(w) == 2 && strchr("auc", w[0]) && w[1] >= '0' && w[1] <= '9';
+}
+
+int cli_port_word_ok(const char *w) {
+    mph_palette_kind k;
+    if (mph_palette_parse(w, &k) && access(w, F_OK) != 0) {
+        fprintf(stderr, "mpheap: '%s' is a palette, not a board: -p is --port (as in esptool "
+                        "and mpremote);\nthe palette is `mpheap show --palette %s`\n",
+                w, w);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* What goes to stdout goes through here: straight to stdout, or held until
+ * it is longer than the screen and then through the pager. */
+static struct {
+    bool holding;        /* stdout is a terminal: hold output until it fills the screen */
+    const char *command; /* the pager */
+    unsigned rows;
+    size_t lines;
+    cli_buffer held;
+    FILE *pipe;          /* to the pager, once it runs */
+    pid_t pid;
+    bool gone;           /* the pager quit before the output ended */
+} pager;
+
+/* $MPHEAP_PAGER, else $PAGER, else `less -R` when there is a less; NULL: none
+ * ("" and "cat" are none, as in git). */
+static const char *pager_command(void) {
+    const char *p = getenv("MPHEAP_PAGER");
+    if (!p)
+        p = getenv("PAGER");
+    if (!p) {
+        const char *path = getenv("PATH");
+        char buf[4096];
+        for (const char *d = path ? path : "/usr/bin:/bin"; d && *d;) {
+            const char *colon = strchr(d, ':');
+            size_t n = colon ? (size_t)(colon - d) : strlen(d);
+            snprintf(buf, sizeof buf, "%.*s/less", (int)n, d);
+            if (n && access(buf, X_OK) == 0)
+                return "less -R";
+            d = colon ? colon + 1 : NULL;
+        }
+        return NULL;
+    }
+    while (*p == ' ')
+        p++;
+    return *p && strcmp(p, "cat") != 0 ? p : NULL;
+}
+
+void cli_pager_begin(bool allowed) {
+    if (!allowed || !isatty(STDOUT_FILENO))
+        return;
+    pager.command = pager_command();
+    if (!pager.command)
+        return;
+    pager.rows = cli_terminal_height();
+    pager.holding = true;
+}
+
+/* Run the pager on a pipe; false (and no pager) when it cannot be started. */
+static bool pager_start(void) {
+    int fds[2];
+    fflush(stdout);
+    if (pipe(fds) != 0)
+        return false;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    if (pid == 0) {
+        dup2(fds[0], STDIN_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        // Quit at once when it fits (F), keep the colours (R), leave the text on
+        // the screen afterwards (X): git's defaults, unless the user has their own.
+        setenv("LESS", "FRX", 0);
+        setenv("LV", "-c", 0);
+        execl("/bin/sh", "sh", "-c", pager.command, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[0]);
+    pager.pipe = fdopen(fds[1], "w");
+    if (!pager.pipe) {
+        close(fds[1]);
+        waitpid(pid, NULL, 0);
+        return false;
+    }
+    pager.pid = pid;
+    // The pager owns the keyboard now: Ctrl-C is for it, and a pager that quits
+    // early is a write error to stop at, not a signal to die of.
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    return true;
+}
+
+static mph_status out_write(const char *buf, size_t len) {
+    if (pager.gone)
+        return MPH_ERR_IO;
+    if (pager.holding) {
+        if (cli_buffer_write(&pager.held, buf, len))
+            return MPH_ERR_NOMEM;
+        for (const char *p = buf; (p = memchr(p, '\n', len - (size_t)(p - buf))) != NULL; p++)
+            pager.lines++;
+        if (pager.lines < pager.rows)
+            return MPH_OK;
+        // Longer than the screen: what was held goes to the pager first.
+        pager.holding = false;
+        buf = pager.held.data;
+        len = pager.held.len;
+        if (!pager_start()) {
+            mph_status st = fwrite(buf, 1, len, stdout) == len ? MPH_OK : MPH_ERR_IO;
+            free(pager.held.data);
+            pager.held = (cli_buffer){NULL, 0, 0};
+            return st;
+        }
+        mph_status st = out_write(buf, len);
+        free(pager.held.data);
+        pager.held = (cli_buffer){NULL, 0, 0};
+        return st;
+    }
+    FILE *f = pager.pipe ? pager.pipe : stdout;
+    if (fwrite(buf, 1, len, f) == len)
+        return MPH_OK;
+    if (pager.pipe)
+        pager.gone = true;
+    return MPH_ERR_IO;
+}
+
+void cli_printf(const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        (void)out_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static mph_status write_out(void *ctx, const char *buf, size_t len) {
+    (void)ctx;
+    return out_write(buf, len);
+}
+
+mph_sink cli_out_sink(void) {
+    mph_sink s = {write_out, NULL};
+    return s;
+}
+
+int cli_pager_end(void) {
+    int rc = 0;
+    if (pager.holding) {
+        // It fitted on the screen: no pager.
+        pager.holding = false;
+        if (pager.held.len && fwrite(pager.held.data, 1, pager.held.len, stdout) != pager.held.len)
+            rc = -1;
+        free(pager.held.data);
+        pager.held = (cli_buffer){NULL, 0, 0};
+    }
+    if (fflush(stdout) != 0)
+        rc = -1;
+    if (pager.pipe) {
+        if (fclose(pager.pipe) != 0 && !pager.gone)
+            rc = -1;
+        pager.pipe = NULL;
+        while (waitpid(pager.pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    return rc;
+}
+
+bool cli_pager_quit(void) { return pager.gone; }
 
 int cli_color_choice(const char *word, FILE *stream) {
     if (strcmp(word, "always") == 0)

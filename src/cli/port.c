@@ -155,10 +155,10 @@ int cli_capture_live(const char *spec, const input_options *opts, mph_log **out)
     rc = cli_repl_end(r, name, st, &err);
     if (!rc) {
         if (opts->verbose >= 0)
-            fprintf(stderr,
-                    "mpheap: %s: one snapshot through the raw REPL (a running program was "
-                    "stopped; no soft reset)\n",
-                    name);
+            fprintf(stderr, "mpheap: %s: one snapshot through the raw REPL (%sno soft reset)\n",
+                    name,
+                    mph_repl_stopped_program(r) ? "a running program was stopped with Ctrl-C; "
+                                                : "");
         st = mph_log_parse(text.data, text.len, &opts->parse, out, &err);
         if (st) {
             cli_print_error(name, &err);

@@ -154,6 +154,12 @@ static inline void mph__figures_feed_free(mph__figures *f, uint64_t n) {
  * fields they do not cover (per type, histograms) are left alone. */
 void mph__figures_finish(mph__figures *f, const char *cells, size_t n, size_t ai, mph_stats *st);
 
+/* Blocks of the allocation that holds the last cell fed (0 when that cell is
+ * free): its start and the tails that continue it up to there. */
+static inline uint64_t mph__figures_last_alloc(const mph__figures *f) {
+    return f->last_used ? 1 + (f->last_tail ? f->tail_run : 0) : 0;
+}
+
 /* row_scan.c: the parser's hot loop over full v1.20+ rows ("%08x: " and 64
  * cells) of one area. It takes rows while they are whole, follow each other
  * and hold only map letters, copies their cells and feeds the figures; the

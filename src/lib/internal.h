@@ -143,17 +143,17 @@ static inline void mph__out_commit(mph_outbuf *o, const char *end) {
 char *mph__put_hex(char *p, uint64_t v, int digits);
 char *mph__put_dec(char *p, uint64_t v, int digits);
 
-/* ansi.c: a style's escape sequence, built once. The longest,
- * "\x1b[0;97;104m", is 11 bytes; loops copy MPH_ESCAPE_ROOM at once. */
-#define MPH_ESCAPE_ROOM 16
+/* ansi.c: a style's escape sequence, built once. The longest, 24-bit
+ * "\x1b[0;38;2;R;G;B;48;2;R;G;Bm", is 38 bytes; loops copy MPH_ESCAPE_ROOM at once. */
+#define MPH_ESCAPE_ROOM 40
 typedef struct mph_escape {
     char text[MPH_ESCAPE_ROOM];
     unsigned char len;
     int code; /* the style, encoded; -1 = the terminal's default */
 } mph_escape;
 
-/* The escape of s ("\x1b[0m" for a plain style). */
-void mph__escape_init(mph_escape *e, mph_style s);
+/* The escape of s ("\x1b[0m" for a plain style), exact colours written as depth says. */
+void mph__escape_init(mph_escape *e, mph_style s, mph_color_depth depth);
 /* Back to the terminal's default: "\x1b[0m". */
 extern const mph_escape mph__escape_reset;
 
@@ -172,15 +172,36 @@ static inline char *mph__put_escape(char *p, const mph_escape *e, int *current) 
 typedef struct mph_painter {
     mph_outbuf *out;
     bool color;  /* false: never an escape */
+    mph_color_depth depth;
     int current; /* encoded style in force; -1 = the terminal's default */
 } mph_painter;
 
-void mph__painter_init(mph_painter *p, mph_outbuf *out, bool color);
+void mph__painter_init(mph_painter *p, mph_outbuf *out, bool color, mph_color_depth depth);
 void mph__paint(mph_painter *p, mph_style s);
 void mph__paint_escape(mph_painter *p, const mph_escape *e);
 /* Back to the terminal's default colours. */
 void mph__unpaint(mph_painter *p);
-/* A legend entry: the glyph in its style, then " text  ". */
-void mph__legend_item(mph_painter *p, mph_style s, char glyph, const char *text);
+/* A legend: "LABEL" then entries, in lines of at most width columns (0: 80;
+ * at least 40), later lines indented as wide as the label. */
+typedef struct mph_legend {
+    mph_painter *p;
+    unsigned width, indent, col;
+} mph_legend;
+void mph__legend_init(mph_legend *l, mph_painter *p, unsigned width, const char *label);
+/* An entry: the glyph in its style, a blank and text (glyph 0: text alone). */
+void mph__legend_item(mph_legend *l, mph_style s, char glyph, const char *text);
+/* End the legend's last line. */
+void mph__legend_end(mph_legend *l);
+
+/* Text held in memory (through mph__text_sink) until mph__text_fit writes it
+ * to sink in lines of at most width columns: a longer line is broken at a
+ * blank, its rest indented by indent. mph__text_fit frees the text. */
+typedef struct mph_text {
+    char *data;
+    size_t len, cap;
+} mph_text;
+mph_sink mph__text_sink(mph_text *t);
+mph_status mph__text_fit(mph_text *t, size_t width, size_t indent, mph_sink *sink,
+                         mph_error *err);
 
 #endif

@@ -26,6 +26,7 @@
 #define MAX_NOTES 1000
 #define MAX_WARNINGS 1000
 #define LABEL_MAX 200
+#define STAMP_MAX 64
 /* Candidate block sizes as a bit set: bit k = 2^k bytes, 4 to 4096. */
 #define BPB_LOG2_MIN 2
 #define BPB_LOG2_MAX 12
@@ -92,6 +93,8 @@ struct mph_parser {
     char prev_text[LABEL_MAX + 1]; /* the last non-blank line outside a dump: a label candidate */
     size_t prev_len;
     bool prev_adjacent;
+    char stamp[STAMP_MAX + 1];     /* a "time:" line between the marker and the dump */
+    size_t stamp_len;
     unsigned long pending_line; /* a bare "ADDRESS:" line: an area header that lost its text */
     unsigned long pending_col;
     uint64_t pending_base;
@@ -383,11 +386,30 @@ static mph_status take_label(mph_parser *p, mph_snapshot *s, const char *line, s
         a += prefix;
     if (is_prompt_or_noise(a, (size_t)(b - a)))
         return MPH_OK;
+    if (p->stamp_len && (s->time = printable_copy(p->stamp, p->stamp_len)) == NULL)
+        return MPH_ERR_NOMEM;
     static const char deco[] = " \t=*#-~";
+    while (a < b && (*a == ' ' || *a == '\t'))
+        a++;
+    bool stars = a < b && *a == '*';
     while (a < b && *a && strchr(deco, *a))
         a++;
     while (b > a && b[-1] && strchr(deco, b[-1]))
         b--;
+    // micropython-magic's marker, "*** Memory info NAME ***" or "*** Memory info: NAME ***"
+    // (its memoryinfo.py, RE_MEM_INFO_START): NAME is the label.
+    static const char mi[] = "Memory info";
+    const size_t nmi = sizeof mi - 1;
+    if (stars && (size_t)(b - a) >= nmi && memcmp(a, mi, nmi) == 0 &&
+        (a + nmi == b || a[nmi] == ' ' || a[nmi] == ':')) {
+        a += nmi;
+        while (a < b && *a == ' ')
+            a++;
+        if (a < b && *a == ':')
+            a++;
+        while (a < b && *a == ' ')
+            a++;
+    }
     if (a == b)
         return MPH_OK;
     static const char collected[] = "(after gc.collect())";
@@ -412,6 +434,8 @@ static mph_status take_label(mph_parser *p, mph_snapshot *s, const char *line, s
         const char *t = at + 3;
         while (t < b && *t == ' ')
             t++;
+        free(s->time); // the marker's own time wins over a "time:" line
+        s->time = NULL;
         if (t < b && (s->time = printable_copy(t, (size_t)(b - t))) == NULL)
             return MPH_ERR_NOMEM;
         b = at;
@@ -445,6 +469,7 @@ static mph_status start_snapshot(mph_parser *p, const char *line, size_t prefix,
     p->cur = s;
     p->ctx = CTX_HEADER;
     p->prev_adjacent = false;
+    p->stamp_len = 0;
     return MPH_OK;
 }
 
@@ -1140,6 +1165,45 @@ out:
     return st;
 }
 
+/* Which gc_info() counted the dump's 1-blocks, 2-blocks and max blk sz. Up to
+ * v1.8.1 it counted an allocation when the block after it was free or a head,
+ * so the allocation that reaches the heap's end was never counted; v1.8.2
+ * counts it (py/gc.c, 6a6e0b7e05) and added "max free sz" in the same release
+ * (749cbaca7f). So a blocks line without "max free sz" is the old count, unless
+ * the rows are v1.20's "%08x", which always printed it (an edited line). */
+static bool old_gc_info(const mph_snapshot *s) {
+    return s->header.has_blocks && !s->header.has_max_free && s->row_format != MPH_ROWS_OFFSET8;
+}
+
+/* The map's 1-blocks, 2-blocks and max blk sz as the old gc_info() counted
+ * them: without the allocation at each area's end. st holds the full count. */
+static void old_block_figures(const mph_parser *p, const mph_snapshot *s, const mph_stats *st,
+                              uint64_t *n1, uint64_t *n2, uint64_t *max_block) {
+    *n1 = st->n_1block;
+    *n2 = st->n_2block;
+    *max_block = 0;
+    for (size_t i = 0; i < s->n_areas; i++) {
+        const mph__figures *f = &p->areas[i].figures;
+        const mph_area *a = &s->areas[i];
+        uint64_t last = mph__figures_last_alloc(f);
+        uint64_t most = f->cells > f->free_blocks ? 1 + f->longest_tails : 0;
+        *n1 -= last == 1;
+        *n2 -= last == 2;
+        if (last && last == most) {
+            // The longest may be the last one alone: count the cells before it again.
+            mph__figures g;
+            mph_stats before;
+            memset(&g, 0, sizeof g);
+            memset(&before, 0, sizeof before);
+            mph__figures_feed(&g, a->cells, a->n_blocks - (size_t)last);
+            mph__figures_finish(&g, a->cells, a->n_blocks - (size_t)last, i, &before);
+            most = before.max_alloc_blocks;
+        }
+        if (most > *max_block)
+            *max_block = most;
+    }
+}
+
 /* MicroPython's own figures must match the map it printed next to them. */
 static mph_status check_figures(mph_parser *p, mph_error *err) {
     mph_snapshot *s = p->cur;
@@ -1192,20 +1256,29 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
                  idx, (unsigned long long)h->gc_total, (unsigned long long)h->gc_used,
                  (unsigned long long)h->gc_free);
     if (h->has_blocks) {
-        if (st.n_1block != h->n_1block)
+        uint64_t n1 = st.n_1block, n2 = st.n_2block, max_block = st.max_alloc_blocks;
+        bool old = old_gc_info(s);
+        if (old)
+            old_block_figures(p, s, &st, &n1, &n2, &max_block);
+        // Say how the map was counted when the era's rule changed the figure.
+        const char *era = " (leaving out the allocation at the heap's end, as MicroPython did "
+                          "before v1.8.2)";
+        if (n1 != h->n_1block)
             MISMATCH(hp->n_1block,
-                     "snapshot %ld: MicroPython counted %llu 1-blocks, the map has %llu", idx,
-                     (unsigned long long)h->n_1block, (unsigned long long)st.n_1block);
-        if (st.n_2block != h->n_2block)
+                     "snapshot %ld: MicroPython counted %llu 1-blocks, the map has %llu%s", idx,
+                     (unsigned long long)h->n_1block, (unsigned long long)n1,
+                     n1 != st.n_1block ? era : "");
+        if (n2 != h->n_2block)
             MISMATCH(hp->n_2block,
-                     "snapshot %ld: MicroPython counted %llu 2-blocks, the map has %llu", idx,
-                     (unsigned long long)h->n_2block, (unsigned long long)st.n_2block);
-        if (st.max_alloc_blocks != h->max_block)
+                     "snapshot %ld: MicroPython counted %llu 2-blocks, the map has %llu%s", idx,
+                     (unsigned long long)h->n_2block, (unsigned long long)n2,
+                     n2 != st.n_2block ? era : "");
+        if (max_block != h->max_block)
             MISMATCH(hp->max_block,
                      "snapshot %ld: MicroPython's max blk sz is %llu blocks, the map's largest "
-                     "allocation is %llu",
-                     idx, (unsigned long long)h->max_block,
-                     (unsigned long long)st.max_alloc_blocks);
+                     "allocation is %llu%s",
+                     idx, (unsigned long long)h->max_block, (unsigned long long)max_block,
+                     max_block != st.max_alloc_blocks ? era : "");
         if (h->has_max_free && st.largest_free_blocks != h->max_free)
             MISMATCH(hp->max_free,
                      "snapshot %ld: MicroPython's max free sz is %llu blocks, the map's longest "
@@ -1237,7 +1310,53 @@ static void note_failed_alloc(mph_parser *p, uint64_t bytes) {
 
 /* ----------------------------------------------------------- line handler */
 
+/* "time:T" right after a marker line: T is the time stamp of the dump after
+ * them. micropython-magic prints time_ns() there ("time:1609463914756126000")
+ * or a gmtime() tuple ("time:(2021, 1, 1, 0, 2, 23, 4, 1)"), written here as
+ * "2021-01-01T00:02:23". */
+static bool take_stamp(mph_parser *p, const char *s, size_t len) {
+    const char *a = p->prev_text, *e = a + p->prev_len;
+    while (a < e && (*a == ' ' || *a == '\t'))
+        a++;
+    if (!p->prev_adjacent || e - a < 3 || (memcmp(a, "***", 3) != 0 && memcmp(a, "===", 3) != 0))
+        return false;
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (len - i < 6 || memcmp(s + i, "time:", 5) != 0)
+        return false;
+    i += 5;
+    while (i < len && s[i] == ' ')
+        i++;
+    if (i == len)
+        return false;
+    unsigned v[6] = {0};
+    size_t n = 0, j = i + 1;
+    if (s[i] == '(') {
+        while (n < 6 && j < len && s[j] >= '0' && s[j] <= '9') {
+            while (j < len && s[j] >= '0' && s[j] <= '9' && v[n] < 100000)
+                v[n] = v[n] * 10 + (unsigned)(s[j++] - '0');
+            n++;
+            while (j < len && (s[j] == ',' || s[j] == ' '))
+                j++;
+        }
+    }
+    if (n == 6)
+        p->stamp_len = (size_t)snprintf(p->stamp, sizeof p->stamp, "%04u-%02u-%02uT%02u:%02u:%02u",
+                                        v[0], v[1], v[2], v[3], v[4], v[5]);
+    else {
+        p->stamp_len = len - i < STAMP_MAX ? len - i : STAMP_MAX;
+        memcpy(p->stamp, s + i, p->stamp_len);
+    }
+    p->stamp[p->stamp_len] = '\0';
+    return true;
+}
+
 static void remember_text(mph_parser *p, const char *s, size_t len) {
+    // The marker stays the label candidate across its "time:" line.
+    if (take_stamp(p, s, len))
+        return;
+    p->stamp_len = 0;
     if (len > LABEL_MAX)
         len = LABEL_MAX; // a label, not a paragraph
     memcpy(p->prev_text, s, len);

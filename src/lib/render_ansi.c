@@ -101,16 +101,11 @@ static void put_header_figures(mph_outbuf *out, const mph_snapshot *s, const mph
     }
 }
 
-mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options *o,
-                                   mph_sink *sink, mph_error *err) {
-    if (!s || !sink) {
-        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot or no sink");
-        return MPH_ERR_ARG;
-    }
+/* The summary's lines, as wide as they come (put_fitted fits them). */
+static mph_status summary_lines(const mph_snapshot *s, mph_sink *sink, mph_error *err) {
     // The figures the parser counted are all a summary shows.
     mph_stats st;
     mph__snapshot_figures(s, &st);
-    (void)o;
     mph_outbuf *out = mph__out_new(sink, err);
     if (!out)
         return MPH_ERR_NOMEM;
@@ -171,6 +166,34 @@ tail:
     return mph__out_close(out, err);
 }
 
+/* Where the values of the summary and the verdict start: after "largest free   ". */
+#define VALUE_COLUMN 15
+
+static size_t width_of(const mph_ansi_options *o) {
+    if (!o || !o->width)
+        return 80;
+    return o->width < 40 ? 40 : o->width;
+}
+
+mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options *o,
+                                   mph_sink *sink, mph_error *err) {
+    if (!s || !sink) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot or no sink");
+        return MPH_ERR_ARG;
+    }
+    // Written whole first, then fitted to the width: the figures' lines and the
+    // verdict's break at blanks, the rest under the values.
+    mph_text t = {NULL, 0, 0};
+    mph_sink mem = mph__text_sink(&t);
+    mph_status rc = summary_lines(s, &mem, err);
+    if (!rc && o && o->verdict && o->verdict->snapshot == s)
+        rc = mph_render_text_verdict(o->verdict, NULL, &mem, err);
+    if (!rc)
+        return mph__text_fit(&t, width_of(o), VALUE_COLUMN, sink, err);
+    free(t.data);
+    return rc;
+}
+
 /* ----------------------------------------------------------------- legend */
 
 mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options *o,
@@ -183,53 +206,49 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
     if (!out)
         return MPH_ERR_NOMEM;
     mph_painter p;
-    mph__painter_init(&p, out, o->color);
+    mph__painter_init(&p, out, o->color, o->depth);
     mph_palette_kind pal = palette_of(o);
-    mph__out_puts(out, "legend  ");
+    mph_legend l;
+    mph__legend_init(&l, &p, o->width, "legend  ");
     if (o->scale > 1) {
-        char a[32];
-        mph__out_printf(out, "one cell = %s blocks", mph__fmt_count(a, o->scale));
+        char a[32], b[96];
+        int n = snprintf(b, sizeof b, "one cell = %s blocks", mph__fmt_count(a, o->scale));
         if (s->block_size && o->scale <= UINT64_MAX / s->block_size)
-            mph__out_printf(out, " = %s", mph__fmt_size(a, o->scale * s->block_size));
-        mph__out_puts(out, ":  ");
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_LOW), ':', "<=25% used");
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_MID), '-', "<=50%");
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '+', "<=75%");
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '#', "<100%");
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LEVEL_FULL), '@', "full");
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), '_', "largest free block");
+            snprintf(b + n, sizeof b - (size_t)n, " = %s:", mph__fmt_size(a, o->scale * s->block_size));
+        else
+            snprintf(b + n, sizeof b - (size_t)n, ":");
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_FREE), 0, b);
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_LEVEL_LOW), ':', "<=25% used");
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_LEVEL_MID), '-', "<=50%");
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '+', "<=75%");
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_LEVEL_HIGH), '#', "<100%");
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_LEVEL_FULL), '@', "full");
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), '_', "largest free block");
         if (o->verdict && o->verdict->n_windows)
-            mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_BLOCKER), '!', "what splits it");
+            mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_BLOCKER), '!', "what splits it");
     } else {
-        mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
-        mph__legend_item(&p, mph_palette_head(pal, MPH_TYPE_OTHER, 0), '=', "tail (its head's colour)");
-        unsigned shown = 0;
+        mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
+        mph__legend_item(&l, mph_palette_head(pal, MPH_TYPE_OTHER, 0), '=', "tail (its head's colour)");
         for (int t = 0; t < MPH_TYPE_COUNT; t++) {
             if (!st.by_type[t].allocs)
                 continue;
-            if (++shown % 6 == 0)
-                mph__out_puts(out, "\n        ");
-            mph__legend_item(&p, mph_palette_head(pal, (mph_type)t, 0), mph_type_letter((mph_type)t),
-                        mph_type_name((mph_type)t));
+            mph__legend_item(&l, mph_palette_head(pal, (mph_type)t, 0), mph_type_letter((mph_type)t),
+                             mph_type_name((mph_type)t));
         }
         if (pal == MPH_PALETTE_RAINBOW)
-            mph__out_puts(out, "(neighbours alternate colours)");
+            mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_FREE), 0,
+                             "(neighbours alternate colours)");
         bool plain = mph_palette_role(pal, MPH_ROLE_LARGEST_FREE).plain;
-        if (o->mark_largest && st.largest_free_blocks && !s->map_partial) {
-            mph__out_puts(out, "\n        ");
-            mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), plain ? '_' : '.',
+        if (o->mark_largest && st.largest_free_blocks && !s->map_partial)
+            mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), plain ? '_' : '.',
                              "the largest free run");
-        }
-        if (o->verdict && o->verdict->n_windows) {
-            if (!(o->mark_largest && st.largest_free_blocks && !s->map_partial))
-                mph__out_puts(out, "\n        ");
-            mph__legend_item(&p, mph_palette_role(pal, MPH_ROLE_BLOCKER), plain ? '^' : 'h',
+        if (o->verdict && o->verdict->n_windows)
+            mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_BLOCKER), plain ? '^' : 'h',
                              plain ? "(under a row) what splits it: free these for the size asked"
                                    : "what splits it: free these for the size asked");
-        }
     }
-    mph__out_putc(out, '\n');
+    mph__legend_end(&l);
     return mph__out_close(out, err);
 }
 
@@ -337,20 +356,22 @@ typedef struct cell_styles {
     bool plain; /* no escape at all: the cells are copied as they are */
 } cell_styles;
 
-static void cell_styles_init(cell_styles *cs, mph_palette_kind pal, bool color) {
+static void cell_styles_init(cell_styles *cs, mph_palette_kind pal, bool color,
+                             mph_color_depth depth) {
     for (int c = 0; c < 256; c++) {
         int t = mph_type_of_cell((char)c);
         cs->kind[c] = (unsigned char)(t >= 0 ? t : MPH_TYPE_OTHER);
     }
     cs->kind[(unsigned char)MPH_CELL_FREE] = KIND_FREE;
     cs->kind[(unsigned char)MPH_CELL_TAIL] = KIND_TAIL;
-    mph__escape_init(&cs->free, mph_palette_role(pal, MPH_ROLE_FREE));
-    mph__escape_init(&cs->first_tail, mph_palette_head(pal, MPH_TYPE_OTHER, 0));
-    mph__escape_init(&cs->gutter, mph_palette_role(pal, MPH_ROLE_GUTTER));
+    mph__escape_init(&cs->free, mph_palette_role(pal, MPH_ROLE_FREE), depth);
+    mph__escape_init(&cs->first_tail, mph_palette_head(pal, MPH_TYPE_OTHER, 0), depth);
+    mph__escape_init(&cs->gutter, mph_palette_role(pal, MPH_ROLE_GUTTER), depth);
     bool plain = cs->free.code < 0 && cs->first_tail.code < 0 && cs->gutter.code < 0;
     for (int t = 0; t < MPH_TYPE_COUNT; t++)
         for (int ph = 0; ph < RAINBOW_PHASES; ph++) {
-            mph__escape_init(&cs->head[t][ph], mph_palette_head(pal, (mph_type)t, (uint64_t)ph));
+            mph__escape_init(&cs->head[t][ph], mph_palette_head(pal, (mph_type)t, (uint64_t)ph),
+                             depth);
             plain &= cs->head[t][ph].code < 0;
         }
     cs->plain = plain || !color;
@@ -546,10 +567,10 @@ static void render_cells(mph_painter *p, const mph_snapshot *s, const mph_ansi_o
     mph_palette_kind pal = palette_of(o);
     size_t width = (size_t)o->columns * CELLS_PER_GROUP;
     cell_styles cs;
-    cell_styles_init(&cs, pal, p->color);
+    cell_styles_init(&cs, pal, p->color, o->depth);
     mph_escape largest, blocker;
-    mph__escape_init(&largest, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE));
-    mph__escape_init(&blocker, mph_palette_role(pal, MPH_ROLE_BLOCKER));
+    mph__escape_init(&largest, mph_palette_role(pal, MPH_ROLE_LARGEST_FREE), o->depth);
+    mph__escape_init(&blocker, mph_palette_role(pal, MPH_ROLE_BLOCKER), o->depth);
     unsigned char mk[64 * 64]; // one row: at most 64 groups of 64
     // Heads are counted over the whole snapshot: the rainbow does not restart at an area.
     cell_run run = {&cs.first_tail, 0};
@@ -601,7 +622,7 @@ static void render_overview(mph_painter *p, const mph_snapshot *s, const mph_ans
     mph_palette_kind pal = palette_of(o);
     mph_escape role_escape[MPH_ROLE_COUNT];
     for (int r = 0; r < MPH_ROLE_COUNT; r++)
-        mph__escape_init(&role_escape[r], mph_palette_role(pal, (mph_role)r));
+        mph__escape_init(&role_escape[r], mph_palette_role(pal, (mph_role)r), o->depth);
     uint64_t k = o->scale;
     size_t per_line = (size_t)o->columns * CELLS_PER_GROUP;
     size_t width = k > SIZE_MAX / per_line ? SIZE_MAX : per_line * (size_t)k; /* blocks per line */
@@ -683,7 +704,7 @@ mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_ansi_options *o,
     if (!out)
         return MPH_ERR_NOMEM;
     mph_painter p;
-    mph__painter_init(&p, out, o->color);
+    mph__painter_init(&p, out, o->color, o->depth);
     gutter g = gutter_of(s);
     marks m = marks_of(s, o, &st);
     if (o->scale > 1)

@@ -2,6 +2,7 @@
  * coloured by what happened to it (the palette's diff roles). */
 #include "analyses.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,13 @@ static const mph_role class_role[MPH_DIFF_CLASS_COUNT] = {
 /* Without colour the class must show in the glyph itself. */
 static const char class_glyph[MPH_DIFF_CLASS_COUNT] = {'.', 0, '-', '+', '~'};
 
+/* The diff's colours are the default palette's diff roles (colour-blind safe). */
+static mph_palette_kind palette_of(const mph_diff_map_options *o) {
+    return o->color ? MPH_PALETTE_DEFAULT : MPH_PALETTE_MONO;
+}
+
 static mph_style class_style(const mph_diff_map_options *o, mph_diff_class c) {
-    return mph_palette_role(o->color ? MPH_PALETTE_SEED : MPH_PALETTE_MONO, class_role[c]);
+    return mph_palette_role(palette_of(o), class_role[c]);
 }
 
 static mph_status check_args(const mph_diff *d, const mph_diff_map_options *o, mph_sink *sink,
@@ -41,23 +47,21 @@ mph_status mph_render_ansi_diff_legend(const mph_diff *d, const mph_diff_map_opt
     if (!out)
         return MPH_ERR_NOMEM;
     mph_painter p;
-    mph__painter_init(&p, out, o->color);
-    mph__out_puts(out, "legend  ");
-    mph__legend_item(&p, class_style(o, MPH_DIFF_FREE), '.', "free in both");
-    mph__legend_item(&p, class_style(o, MPH_DIFF_KEPT), 'h', "kept (same allocation)");
+    mph__painter_init(&p, out, o->color, o->depth);
+    mph_legend l;
+    mph__legend_init(&l, &p, o->width ? o->width : UINT_MAX / 2, "legend  "); // 0: one line
+    mph__legend_item(&l, class_style(o, MPH_DIFF_FREE), '.', "free in both");
+    mph__legend_item(&l, class_style(o, MPH_DIFF_KEPT), 'h', "kept (same allocation)");
     if (o->color) {
-        mph__legend_item(&p, class_style(o, MPH_DIFF_ALLOCATED), 'S', "allocated");
-        mph__legend_item(&p, class_style(o, MPH_DIFF_FREED), 'L', "freed (its old letter)");
-        mph__legend_item(&p, class_style(o, MPH_DIFF_REUSED), 'T', "reused (another allocation now)");
+        mph__legend_item(&l, class_style(o, MPH_DIFF_ALLOCATED), 'S', "allocated");
+        mph__legend_item(&l, class_style(o, MPH_DIFF_FREED), 'L', "freed (its old letter)");
+        mph__legend_item(&l, class_style(o, MPH_DIFF_REUSED), 'T', "reused (another allocation now)");
     } else {
-        mph__legend_item(&p, class_style(o, MPH_DIFF_ALLOCATED), '+', "allocated");
-        mph__legend_item(&p, class_style(o, MPH_DIFF_FREED), '-', "freed");
-        mph__legend_item(&p, class_style(o, MPH_DIFF_REUSED), '~', "reused (another allocation now)");
+        mph__legend_item(&l, class_style(o, MPH_DIFF_ALLOCATED), '+', "allocated");
+        mph__legend_item(&l, class_style(o, MPH_DIFF_FREED), '-', "freed");
+        mph__legend_item(&l, class_style(o, MPH_DIFF_REUSED), '~', "reused (another allocation now)");
     }
-    // No trailing blanks after the last item.
-    while (out->len && out->buf[out->len - 1] == ' ')
-        out->len--;
-    mph__out_putc(out, '\n');
+    mph__legend_end(&l);
     return mph__out_close(out, err);
 }
 
@@ -127,7 +131,7 @@ static void gutter(diff_map *m, const side *old_side, const side *new_side, size
 static void title(mph_painter *p, const mph_area_pair *pr, const side *old_side,
                   const side *new_side) {
     char a[32];
-    mph__paint(p, mph_palette_role(p->color ? MPH_PALETTE_SEED : MPH_PALETTE_MONO,
+    mph__paint(p, mph_palette_role(p->color ? MPH_PALETTE_DEFAULT : MPH_PALETTE_MONO,
                                    MPH_ROLE_GUTTER));
     if (pr->old_area >= 0 && pr->new_area >= 0) {
         if (old_side->a->base == new_side->a->base && new_side->a->has_base)
@@ -299,11 +303,10 @@ mph_status mph_render_ansi_diff_map(const mph_diff *d, const mph_diff_map_option
     if (!out)
         return MPH_ERR_NOMEM;
     diff_map map, *m = &map;
-    mph__painter_init(&m->p, out, o->color);
-    mph__escape_init(&m->gutter, mph_palette_role(o->color ? MPH_PALETTE_SEED : MPH_PALETTE_MONO,
-                                                  MPH_ROLE_GUTTER));
+    mph__painter_init(&m->p, out, o->color, o->depth);
+    mph__escape_init(&m->gutter, mph_palette_role(palette_of(o), MPH_ROLE_GUTTER), o->depth);
     for (int c = 0; c < MPH_DIFF_CLASS_COUNT; c++)
-        mph__escape_init(&m->classes[c], class_style(o, (mph_diff_class)c));
+        mph__escape_init(&m->classes[c], class_style(o, (mph_diff_class)c), o->depth);
     const mph_snapshot *O = mph_diff_old_snapshot(d), *N = mph_diff_new_snapshot(d);
     size_t width = (size_t)o->columns * CELLS_PER_GROUP;
     // Gutter digits: enough for the widest address of either side.

@@ -4,6 +4,7 @@
 #include "analyses.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INDENT "               "
@@ -212,7 +213,11 @@ mph_status mph_render_text_verdict(const mph_verdict *v, const mph_text_options 
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no verdict or no sink");
         return MPH_ERR_ARG;
     }
-    mph_outbuf *o = mph__out_new(sink, err);
+    // Written whole, then fitted to 80 columns: long addresses and counts break
+    // at a blank, their rest under the values.
+    mph_text t = {NULL, 0, 0};
+    mph_sink mem = mph__text_sink(&t);
+    mph_outbuf *o = mph__out_new(&mem, err);
     if (!o)
         return MPH_ERR_NOMEM;
     if (v->need_source != MPH_NEED_NONE) {
@@ -224,5 +229,10 @@ mph_status mph_render_text_verdict(const mph_verdict *v, const mph_text_options 
         put_windows(o, v, opt && opt->max_list ? opt->max_list : 3);
         put_runs(o, v);
     }
-    return mph__out_close(o, err);
+    mph_status rc = mph__out_close(o, err);
+    if (rc) {
+        free(t.data);
+        return rc;
+    }
+    return mph__text_fit(&t, 80, strlen(INDENT), sink, err);
 }

@@ -289,7 +289,8 @@ mph_status mph_repl_enter(mph_repl *r, bool soft_reset, mph_error *err) {
 /* ----------------------------------------------------------------- exec */
 
 /* Raw-paste mode: the board grants windows of W bytes with \x01. */
-static mph_status paste_write(mph_repl *r, const char *code, size_t len, mph_error *err) {
+static mph_status paste_write(mph_repl *r, const char *code, size_t len, bool *aborted,
+                              mph_error *err) {
     const char *name = mph_transport_name(r->t);
     unsigned char lo, hi, c;
     mph_status st;
@@ -323,6 +324,7 @@ static mph_status paste_write(mph_repl *r, const char *code, size_t len, mph_err
             } else if (c == 0x04) {
                 // The board stopped reading (e.g. a SyntaxError while streaming):
                 // acknowledge, then its error arrives in the usual framing.
+                *aborted = true;
                 return put(r, "\x04", 1, err);
             } else {
                 mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
@@ -342,7 +344,6 @@ static mph_status paste_write(mph_repl *r, const char *code, size_t len, mph_err
 }
 
 static mph_status standard_write(mph_repl *r, const char *code, size_t len, mph_error *err) {
-    const char *name = mph_transport_name(r->t);
     mph_status st;
     for (size_t i = 0; i < len; i += CHUNK) {
         if ((st = put(r, code + i, len - i < CHUNK ? len - i : CHUNK, err)))
@@ -398,9 +399,10 @@ mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len, mph_er
             return st;
         if (a == 'R' && b == 0x01) {
             r->raw_paste = 1;
-            if ((st = paste_write(r, code, len, err)))
+            bool aborted = false;
+            if ((st = paste_write(r, code, len, &aborted, err)))
                 return st;
-            r->phase = AWAIT_ECHO;
+            r->phase = aborted ? STDOUT : AWAIT_ECHO;
             return MPH_OK;
         }
         r->raw_paste = 0;

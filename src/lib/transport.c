@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,6 +295,18 @@ static mph_status open_auto(const mph_port_options *o, const char *serial, mph_t
     return usb ? last : MPH_ERR_DEVICE;
 }
 
+/* mpremote's c0..c3 (COM0..COM3), or a Windows name COMn. */
+static bool windows_port(const char *spec) {
+    if (spec[0] == 'c' && spec[1] >= '0' && spec[1] <= '3' && !spec[2])
+        return true;
+    if (strncasecmp(spec, "com", 3) != 0 || !spec[3])
+        return false;
+    for (const char *p = spec + 3; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
 mph_status mph_port_open(const char *spec, const mph_port_options *o, mph_transport **out,
                          mph_error *err) {
     if (!spec || !*spec || !out) {
@@ -322,10 +335,18 @@ mph_status mph_port_open(const char *spec, const mph_port_options *o, mph_transp
     const char *shortcut = mph__port_shortcut(spec, path, sizeof path);
     if (shortcut)
         return mph_serial_open(shortcut, out, err);
+    if (windows_port(spec)) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0,
+                       "%s: Windows COM ports are not supported on this system (here a board is "
+                       "/dev/ttyACMn or /dev/ttyUSBn: a0..a3, u0..u3, auto; `mpheap devs` lists "
+                       "them)",
+                       spec);
+        return MPH_ERR_ARG;
+    }
     if (!strchr(spec, '/')) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0,
-                       "unknown port '%s' (auto, a device path, a0..a3, u0..u3, id:SERIAL, sim, "
-                       "exec:CMD)",
+                       "unknown port '%s' (auto, a device path or port:PATH, a0..a3, u0..u3, "
+                       "id:SERIAL, sim[:HEAP[,fixed]], exec:CMD, pipe:CMD)",
                        spec);
         return MPH_ERR_ARG;
     }

@@ -285,7 +285,9 @@ static mph_status collect_blockers(const mph_snapshot *s, const best_list *best,
  * allocation and its tables. */
 static uint64_t grow_needed(uint64_t bytes) {
     uint64_t overhead = bytes / 512 * 13 + bytes % 512 * 13 / 512;
-    return bytes + (overhead > 2048 ? overhead : 2048);
+    if (overhead < 2048)
+        overhead = 2048;
+    return bytes > UINT64_MAX - overhead ? UINT64_MAX : bytes + overhead; // no wrap to "fits"
 }
 
 static void decide(mph_verdict *v) {

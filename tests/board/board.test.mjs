@@ -311,6 +311,41 @@ test('faults combine: --fault slow=50,garbage=3', T, () =>
     assert.ok(got.length > 'OK1\n\x04\x04>'.length);
   }));
 
+test('--running: main.py ticks until Ctrl-C stops it, then the REPL reads what follows', T, () =>
+  withBoard(['--running'], async (b) => {
+    await b.readUntil('tick 2\n', 3000);
+    b.send('print(1)\r'); // a program that never reads stdin: dropped
+    await b.readUntil('tick 4\n', 3000);
+    b.send('\x03\x03\r\x01');
+    const got = (await b.readUntil(RAW_BANNER)).toString('latin1');
+    const tail = got.slice(got.indexOf('Traceback'));
+    assert.match(
+      tail,
+      /^Traceback \(most recent call last\):\r\n  File "main\.py", line 4, in <module>\r\nKeyboardInterrupt: \r\n\r\nMicroPython v1\.27\.0 on [0-9-]+; JS with Emscripten\r\nType "help\(\)" for more information\.\r\n>>> \r\n>>> \r\n>>> \r\nraw REPL; CTRL-B to exit\r\n>$/,
+    );
+    assert.ok(!got.includes('print(1)') && !got.includes('\r\n1\r\n'), 'input before the Ctrl-C is dropped');
+    await exchange(b, 'print(2)\x04', 'OK2\n\x04\x04>');
+    assert.equal(show(await b.drain(300)), show(''), 'no more ticks');
+  }));
+
+test('fault boot=MS: a boot log, input lost while booting, then the banner', T, () =>
+  withBoard(['--fault', 'boot=600'], async (b) => {
+    const log = await b.readUntil('SPI_FAST_FLASH_BOOT)\r\n', 3000);
+    assert.ok(log[0] >= 0x80, 'line noise first');
+    b.send('\r\x01'); // lost
+    const rest = (await b.readUntil('>>> ', 3000)).toString('latin1');
+    assert.match(rest, /^\r\nMicroPython v1\.27\.0 on [0-9-]+; JS with Emscripten\r\nType "help\(\)" for more information\.\r\n>>> $/);
+    assert.equal(show(await b.drain(200)), show(''));
+    await exchange(b, '\r\x01', `\r\n>>> \r\n${RAW_BANNER}`);
+  }));
+
+test('--running is not for a raw-mode start', T, async () => {
+  const b = new BoardProcess(['--running', '--start-raw']);
+  const { code } = await b.waitExit();
+  assert.equal(code, 2);
+  assert.match(b.err, /--running/);
+});
+
 test('startup is quick enough for tests (first answer < 3 s)', T, async () => {
   const t0 = Date.now();
   await withBoard([], async (b) => {

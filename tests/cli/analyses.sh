@@ -4,14 +4,14 @@
 #    recomputation from the dump text (and the text report against the JSON);
 #  - diffs and timelines of real snapshot pairs and sequences made at test time
 #    by the WebAssembly MicroPython (board/, scripts in tests/data/mpy/) with
-#    known actions between them, and of the shared samples;
+#    known actions between them, and of the real samples (tests/data/samples);
 #  - check's exit codes, with limits taken from stats' own figures.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-S=../shared/samples
+S=tests/data/samples
 MPY=tests/data/mpy
 
 flat() { awk -f tests/cli/json-flat.awk "$@"; }

@@ -10,7 +10,7 @@ if [ ! -x "$bin" ]; then
     not_ok fuzz/replay "no $bin (make test builds it)"
     exit 0
 fi
-for dir in fuzz/corpus tests/data/malformed tests/data/variants; do
+for dir in fuzz/corpus tests/data/malformed tests/data/variants tests/data/samples; do
     out=$("$bin" "$dir" 2>&1)
     rc=$?
     n=$(echo "$out" | sed -nE 's/^fuzz-replay: ([0-9]+) inputs replayed$/\1/p')

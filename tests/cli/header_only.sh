@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 V=tests/data/variants/canon
-S=../shared/samples
+S=tests/data/samples
 
 flat() { awk -f tests/cli/json-flat.awk "$@"; }
 get() { awk -v p="$2" '$1 == p { sub(/^[^ ]* /, ""); print; exit }' "$1"; }

@@ -22,6 +22,23 @@ expect unknown_port_is_usage_error [ $rc -eq 2 ]
 "$M" capture --port /nonexistent/ttyACM7 -q 2>"$T/err"; rc=$?
 expect missing_port_is_device_error [ $rc -eq 5 ]
 expect missing_port_says_so grep -q "no such port" "$T/err"
+lacks() { ! grep -q "$@"; }
+# mpremote's c0..c3 name Windows COM ports: said plainly, not "unknown port".
+for word in c0 c3 COM4; do
+    "$M" capture --port "$word" -q 2>"$T/err"; rc=$?
+    expect "windows_port_${word}_usage" [ $rc -eq 2 ]
+    expect "windows_port_${word}_says_so" grep -q 'Windows COM ports are not supported on this system' "$T/err"
+    expect "windows_port_${word}_not_unknown" lacks 'unknown port' "$T/err"
+done
+# Every --help that shows --port, and the README's list, name port:PATH and pipe:CMD.
+for cmd in capture show stats check upload; do
+    "$M" $cmd --help >"$T/help" 2>&1
+    expect "help_${cmd}_port_words" grep -q 'port:PATH' "$T/help"
+    expect "help_${cmd}_pipe_word" grep -q 'pipe:CMD' "$T/help"
+done
+expect readme_port_words grep -q '^`--port auto|PATH|port:PATH|.*|exec:CMD|pipe:CMD`' README.md
+"$M" capture --run-timeout 5 -q 2>"$T/err"; rc=$?
+expect run_timeout_needs_code [ $rc -eq 2 ] && grep -q -- '--run-timeout needs --exec or --run' "$T/err"
 
 # devs over a made-up sysfs (MPHEAP_SYSFS): mpremote's line format, USB ports first.
 S=$T/sys
@@ -61,6 +78,22 @@ expect capture_log_shows [ $rc -eq 0 ]
 expect capture_labels_in_show grep -q '== snapshot 3 of 3: mpheap 3/3: snapshot @ ' "$T/a.show"
 expect capture_no_soft_reset grep -q 'no soft reset' "$T/a.err"
 expect capture_footprint_raw grep -q 'capture footprint: +9 blocks' "$T/a.err"
+# The summary says which figure it is: within this capture, not across captures.
+expect capture_footprint_says_which grep -q 'capture footprint: +9 blocks .* within this capture, .*separate captures differ by more' "$T/a.err"
+# Times per snapshot with sub-millisecond precision.
+expect capture_time_sub_ms grep -Eq 'snapshot 1/3 "snapshot" \([0-9]+\.[0-9]{2} ms, ' "$T/a.err"
+
+# 1b. Captures appended to one log number its snapshots on (not 1/1 again): the marker's N is
+#     the snapshot's number in the log, as show -s N counts; also when stdout is appended to.
+run capture --port sim:64K -o "$T/a.log" 2>"$T/a4.err"; rc=$?
+expect append_ok [ $rc -eq 0 ]
+expect append_numbers_on grep -Eq '^=== mpheap 4/4: snapshot @ ' "$T/a.log"
+expect append_progress_numbered grep -q 'snapshot 4/4 "snapshot"' "$T/a4.err"
+expect append_one_first [ "$(grep -c '^=== mpheap 1/' "$T/a.log")" = 1 ]
+run capture --port sim:64K -q >>"$T/a.log"
+expect append_stdout_numbers_on grep -Eq '^=== mpheap 5/5: snapshot @ ' "$T/a.log"
+run show "$T/a.log" -s 5 --color never >"$T/a5.show" 2>&1
+expect append_show_agrees grep -q '== snapshot 5 of 5: mpheap 5/5: snapshot @ ' "$T/a5.show"
 
 # 2. --gc: the snapshot code's garbage is collected, nothing grows between snapshots.
 run capture --port sim:64K --gc -n 3 -o "$T/gc.log" 2>"$T/gc.err"; rc=$?
@@ -182,6 +215,28 @@ expect garbage_log_parses [ $rc -eq 0 ]
 run capture --port "exec:$BOARD --fault slow=300" -o "$T/slow.log" -q; rc=$?
 expect slow_board_ok [ $rc -eq 0 ] && [ "$(markers "$T/slow.log")" = 1 ]
 
+# 8b. A board whose program is running: Ctrl-C stops it, and capture says so (only then: an
+#     idle board gets no such message). A board that resets when its port is opened (its
+#     first bytes are lost while it boots) is entered on a retry.
+run capture --port "exec:$BOARD --running" -o "$T/running.log" 2>"$T/running.err"; rc=$?
+expect running_board_ok [ $rc -eq 0 ] && [ "$(markers "$T/running.log")" = 1 ]
+expect running_program_stopped grep -q 'raw REPL in [0-9.]* ms (a running program was stopped with Ctrl-C; no soft reset)' "$T/running.err"
+expect idle_board_not_stopped lacks 'stopped' "$T/a.err"
+run show --port "exec:$BOARD --running" --color never >/dev/null 2>"$T/show_running.err"
+expect show_port_running_stopped grep -q 'a running program was stopped with Ctrl-C' "$T/show_running.err"
+run capture --port "exec:$BOARD --fault boot=400" -o "$T/boot.log" -q; rc=$?
+expect booting_board_ok [ $rc -eq 0 ] && [ "$(markers "$T/boot.log")" = 1 ]
+
+# 8c. Code that runs longer than the read timeout: the board's silence while it runs is no
+#     error (this board says nothing, not even OK, until the code returns). The run has its
+#     own limit, --run-timeout (none by default): past it, Ctrl-C, exit 1, snapshots still taken.
+run capture --port sim:64K --exec 'import time;time.sleep(3)' --timeout 1 -o "$T/sleep.log" 2>"$T/sleep.err"; rc=$?
+expect long_run_ok [ $rc -eq 0 ] && [ "$(markers "$T/sleep.log")" = 1 ]
+expect long_run_accepted lacks 'did not accept' "$T/sleep.err"
+run capture --port sim:64K --exec 'import time;time.sleep(2)' --run-timeout 0.5 -o "$T/limit.log" 2>"$T/limit.err"; rc=$?
+expect run_timeout_exit_1 [ $rc -eq 1 ] && [ "$(markers "$T/limit.log")" = 1 ]
+expect run_timeout_says_so grep -q 'ran longer than --run-timeout 0.5 s' "$T/limit.err"
+
 # 9. Over pipes instead of a pty.
 run capture --port "pipe:$BOARD" -o "$T/pipe.log" -q; rc=$?
 expect pipes_ok [ $rc -eq 0 ] && [ "$(markers "$T/pipe.log")" = 1 ]
@@ -213,6 +268,24 @@ wait $HOLDER
 run capture --port "$T/board" --soft-reset -o "$T/p3.log" 2>"$T/p3.err"; rc=$?
 used3=$(sed -n 's/.*: \([0-9]*\) blocks used.*/\1/p' "$T/p3.err")
 expect soft_reset_fresh_heap [ $rc -eq 0 ] && [ -n "$used3" ] && [ "$used3" -lt 100 ]
+# Entering the raw REPL of an idle board takes no fixed wait (it was 150 ms): best of 3.
+best=100000
+for _ in 1 2 3; do
+    run capture --port "$T/board" -o /dev/null 2>"$T/enter.err"
+    ms=$(sed -n 's/.*raw REPL in \([0-9]*\)\.[0-9]* ms.*/\1/p' "$T/enter.err")
+    [ -n "$ms" ] && [ "$ms" -lt "$best" ] && best=$ms
+done
+expect enter_idle_board_fast [ "$best" -lt 100 ]
+expect enter_idle_board_not_stopped lacks 'stopped' "$T/enter.err"
+# The footprint across separate captures, as README documents it: after a --gc capture, two
+# `capture -n 1` one after the other differ by +23 blocks (raw REPL entry and exit included).
+run capture --port "$T/board" --gc -q -o /dev/null
+run capture --port "$T/board" -o /dev/null 2>"$T/fp1.err"
+run capture --port "$T/board" -o /dev/null 2>"$T/fp2.err"
+fp1=$(sed -n 's/.*: \([0-9]*\) blocks used.*/\1/p' "$T/fp1.err")
+fp2=$(sed -n 's/.*: \([0-9]*\) blocks used.*/\1/p' "$T/fp2.err")
+expect footprint_across_captures [ -n "$fp1" ] && [ -n "$fp2" ] && [ $((fp2 - fp1)) -eq 23 ]
+expect readme_footprint_across grep -q '+23 blocks between two separate `capture -n 1`' README.md
 
 # 12. Listen mode: the device module uploaded by mpheap, an application printing labelled
 #     snapshots; two in a row differ by 0 blocks (the module allocates nothing).

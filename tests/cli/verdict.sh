@@ -187,7 +187,7 @@ for _ in $(seq 50); do [ -e "$T/fixedpty" ] && break; sleep 0.1; done
 "$M" capture --port "$T/fixedpty" --gc --run "$ASK" -q -o "$T/gc.log"; rc2=$?
 kill "$SIM" 2>/dev/null; wait "$SIM" 2>/dev/null
 expect board/gc-captures [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]
-expect board/gc-marker grep -q '^=== mpheap 1/1: after ask-1600.py @ .* (after gc.collect()) ===$' "$T/gc.log"
+expect board/gc-marker grep -q '^=== mpheap 2/2: after ask-1600.py @ .* (after gc.collect()) ===$' "$T/gc.log"
 kept_ids "$T/gc.log" >"$T/gc.ids"
 "$M" stats --json -s -1 "$T/gc.log" >"$T/gc.json" 2>/dev/null
 expect board/gc-outcome test "$(json_get "$T/gc.json" '(d["verdict"]["need_bytes"], d["verdict"]["after_collect"], d["verdict"]["outcome"])')" = "(1600, True, 'fails')"

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Derive the hand-made test inputs of tests/data/ from the real dumps in ../shared/samples/.
+"""Derive the hand-made test inputs of tests/data/ from the real dumps in tests/data/samples/.
 
     python3 tests/data/gen.py [--samples DIR] [--out DIR]
 
 Reproducible: the same samples give byte-identical files (tests/cli/gen.sh checks this when
-python3 and ../shared are there). The outputs are checked in, so the tests need neither.
+python3 is there). The outputs are checked in, so the tests need neither.
 
 What it writes (DIR = tests/data):
   variants/NAME.txt   a real dump re-printed as another MicroPython era printed it, or pasted the
@@ -16,7 +16,7 @@ What it writes (DIR = tests/data):
   malformed/EXPECT    NAME<TAB>exit<TAB>line<TAB>column<TAB>level<TAB>message part<TAB>options
                       where the damage is, computed here from the edit that made it
 
-How MicroPython printed a map in each era is in ../shared/docs/meminfo-format.md; print_map
+How MicroPython printed a map in each era is in docs/format.md; print_map
 below follows py/gc.c's gc_dump_alloc_table of each era, and gc_info() its gc_info().
 """
 import argparse
@@ -117,8 +117,11 @@ def kind(c):
     return "head"
 
 
-def gc_info(d):
-    """py/gc.c gc_info(): 1-blocks, 2-blocks, max blk sz, max free sz (blocks)."""
+def gc_info(d, old=False):
+    """py/gc.c gc_info(): 1-blocks, 2-blocks, max blk sz, max free sz (blocks).
+
+    old: as up to v1.8.1, which counted an allocation when the block after it was free or a
+    head, and so never the one that reaches the heap's end (6a6e0b7e05 fixed it in v1.8.2)."""
     n1 = n2 = max_block = max_free = 0
     for a in d.areas:
         n = len(a.cells)
@@ -134,15 +137,15 @@ def gc_info(d):
                 length += 1
             finish = b + 1 == n
             nk = None if finish else kind(a.cells[b + 1])
-            if finish or nk in ("free", "head"):
+            if (finish and not old) or nk in ("free", "head"):
                 if length == 1:
                     n1 += 1
                 elif length == 2:
                     n2 += 1
                 max_block = max(max_block, length)
-                if finish or nk == "head":
-                    max_free = max(max_free, len_free)
-                    len_free = 0
+            if finish or nk == "head":
+                max_free = max(max_free, len_free)
+                len_free = 0
     return [n1, n2, max_block, max_free]
 
 
@@ -230,7 +233,7 @@ def print_dump(d, era="v1.20", label=True, header=True):
     if label and d.label:
         out += d.label + "\n"
     if header:
-        n1, n2, mb, mf = gc_info(d)
+        n1, n2, mb, mf = gc_info(d, old=not e["max_free"])
         total = total_blocks(d) * d.bpb
         free = free_blocks(d) * d.bpb
         if d.mem:
@@ -372,7 +375,7 @@ def insert_line(text, lineno, new):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
-    ap.add_argument("--samples", default=os.path.join(here, "..", "..", "..", "shared", "samples"))
+    ap.add_argument("--samples", default=os.path.join(here, "samples"))
     ap.add_argument("--out", default=here)
     ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "fuzz", "corpus"))
     args = ap.parse_args()
@@ -434,7 +437,7 @@ def main():
     il.insert(4, "W (5121) app: low memory")
     w.variant("interleaved", "".join(x + "\n" for x in il), print_dump(u32),
               "log lines printed inside the header and inside the map")
-    # Markers with a time stamp: "LABEL @ TIME" (micropython-magic's logger style).
+    # Markers with a time stamp: "LABEL @ TIME", in micropython-magic's "*** Memory info" style.
     tl = ""
     for i, d in enumerate(leak[:2]):
         tl += "*** Memory info snapshot %d @ 2026-11-26T09:5%d:00Z ***\n" % (i + 1, i)
@@ -504,6 +507,34 @@ def main():
     # A map with no header lines at all, not even "GC memory layout": the base is unknown.
     bare = "".join(ln + "\n" for ln in lines_of(print_dump(u64, header=False, label=False))[1:])
     w.variant("headerless", bare, None, "rows only: no header lines, no \"GC memory layout\" line")
+    # A heap full up to its last block, as a pyboard's often is: the u32 heap ending right after
+    # a 1-block allocation (block 9767) or a 2-block one (9746-9747). Up to v1.8.1 gc_info left
+    # that last allocation out of 1-blocks, 2-blocks and max blk sz; v1.8.2 counts it.
+    for blocks, what in ((9768, "1-block"), (9748, "2-block")):
+        full = u32.copy()
+        full.areas[0].cells = u32.areas[0].cells[:blocks]
+        assert gc_info(full, old=True) != gc_info(full)
+        for era in ("v1.8", "v1.8.1", "v1.19"):
+            w.variant("heap-end-%s-%s" % (what, era), print_dump(full, era), canon_of([full], era),
+                      "%s: a %s allocation in the heap's last block%s" % (
+                          era, what, "" if ERAS[era]["max_free"] else ", not counted"))
+    # micropython-magic's log_mem() (samples/mem_info-plot.ipynb, tests/testbook_cases): a blank
+    # line, "*** Memory info NAME ***" (or "Memory info: NAME", its decorator's), "time:" with
+    # time_ns() or a gmtime() tuple, mem_info(1), a line of stars. 12 dumps: "step 1" is also
+    # a part of "step 10" and "step 11". The canonical form: mpheap's "=== NAME @ TIME ===".
+    mg, mg_canon = "", ""
+    for i in range(12):
+        d = leak[i % len(leak)]
+        name = "step %d" % i if i != 11 else "after_test"
+        marker = "*** Memory info %s ***" % name if i != 11 else "*** Memory info: %s ***" % name
+        t = "%d" % (1796288729916451000 + i * 18223000)
+        stamp = t
+        if i == 10:
+            t, stamp = "(2026, 12, 1, 14, 25, 29, 1, 335)", "2026-12-01T14:25:29"
+        mg += "\n%s\ntime:%s\n" % (marker, t) + print_dump(d, label=False) + "***********************\n\n"
+        mg_canon += "=== %s @ %s ===\n" % (name, stamp) + print_dump(d, label=False)
+    w.variant("labels-micropython-magic", mg, mg_canon,
+              "micropython-magic's log: \"*** Memory info NAME ***\", then \"time:T\", before each dump")
 
     # ---- malformed: one kind of damage each, located by the edit that made it
     base = print_dump(u32, label=False)  # 16-byte blocks, 251 rows, no abbrev
@@ -603,6 +634,19 @@ def main():
       lines_of(base)[bl_ - 1].index("1024") + 1, "warning", "max blk sz is 1025 blocks")
     M("max-free-edited", base.replace("max free sz: 6226", "max free sz: 6000"), 0, bl_,
       lines_of(base)[bl_ - 1].index("6226") + 1, "warning", "max free sz is 6000 blocks")
+    # Each era's own count of the allocation in the heap's last block: v1.8 printed with
+    # v1.8.2's count, and v1.19 with v1.8.1's, are both mismatches.
+    full = u32.copy()
+    full.areas[0].cells = u32.areas[0].cells[:9768]
+    n1_old, n1_new = gc_info(full, old=True)[0], gc_info(full)[0]
+    for era, printed, mapped, extra in (("v1.8", n1_new, n1_old, " (leaving out the allocation"),
+                                        ("v1.19", n1_old, n1_new, "")):
+        text = print_dump(full, era, label=False)
+        was = "1-blocks: %d," % mapped
+        text = text.replace(was, "1-blocks: %d," % printed)
+        n1_ln, n1_col = line_col(text, "1-blocks: %d," % printed)
+        M("heap-end-%s-other-era-count" % era, text, 3, n1_ln, n1_col + 10, "error",
+          "counted %d 1-blocks, the map has %d%s" % (printed, mapped, extra), "--strict")
     first = row_line(base, "00000000")
     orphan = replace_line(base, first, "00000000: =" + lines_of(base)[first - 1][11:])
     M("orphan-tail-at-start", orphan, 0, first - 1, 1, "warning", "starts with a tail block")

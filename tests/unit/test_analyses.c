@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define SAMPLES "../shared/samples/"
+#define SAMPLES "tests/data/samples/"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -81,7 +81,7 @@ static mph_log *parse_sample(const char *name) {
     size_t len;
     char *s = harness_read_file(path, &len);
     if (!s) {
-        harness_skip("../shared/samples is not here");
+        harness_skip("tests/data/samples is not here (run from the repository root)");
         return NULL;
     }
     mph_log *log = parse_text(s, len);

@@ -119,6 +119,90 @@ TEST(parser_era_rows) {
     check_era("stack-short-no-mem", MPH_ROWS_OFFSET5, MPH_BS_ROW_STEP, 16);
 }
 
+/* The allocation in the heap's last block: gc_info() up to v1.8.1 left it out
+ * of 1-blocks, 2-blocks and max blk sz; v1.8.2 counts it. A dump is checked
+ * with its own era's count (no "max free sz" and rows older than v1.20's:
+ * the old one). */
+static bool strict_ok(const char *text) {
+    mph_parse_options o = {0, true};
+    mph_log *log = parse_text(text, strlen(text), &o, NULL);
+    mph_log_free(log);
+    return log != NULL;
+}
+
+TEST(parser_era_heap_end_count) {
+    static const struct {
+        const char *variant;
+        int not_counted; // 1-blocks and 2-blocks the header leaves out
+        int blocks;
+    } v[] = {{"heap-end-1-block-v1.8", 1, 1},  {"heap-end-1-block-v1.8.1", 1, 1},
+             {"heap-end-1-block-v1.19", 0, 1}, {"heap-end-2-block-v1.8", 1, 2},
+             {"heap-end-2-block-v1.8.1", 1, 2}, {"heap-end-2-block-v1.19", 0, 2}};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char file[96];
+        snprintf(file, sizeof file, "%s.txt", v[i].variant);
+        mph_log *log = parse_file(file, true); // strict: the era's own count agrees
+        if (!log)
+            continue;
+        const mph_snapshot *s = mph_log_snapshot(log, 0);
+        const mph_header *h = mph_snapshot_header(s);
+        mph_stats st;
+        CHECK(mph_stats_compute(s, MPH_ALL_AREAS, &st, NULL) == MPH_OK);
+        // stats count every allocation the map holds, whatever the header did
+        CHECK_EQ(st.n_1block, h->n_1block + (v[i].blocks == 1 ? v[i].not_counted : 0));
+        CHECK_EQ(st.n_2block, h->n_2block + (v[i].blocks == 2 ? v[i].not_counted : 0));
+        CHECK_EQ(mph_log_diagnostic_count(log), 0);
+        mph_log_free(log);
+    }
+
+    // The last allocation is the largest: the old max blk sz is the largest before it.
+    // 8 blocks of 16 bytes: h= . . h===
+    const char *v181 = "GC: total: 128, used: 96, free: 32\n"
+                       " No. of 1-blocks: 0, 2-blocks: 1, max blk sz: 2\n"
+                       "GC memory layout; from 20000000:\n00000: h=..h===\n";
+    CHECK(strict_ok(v181));
+    // v1.8.2's count of the same map, with no "max free sz": no era counted so.
+    CHECK(!strict_ok("GC: total: 128, used: 96, free: 32\n"
+                     " No. of 1-blocks: 0, 2-blocks: 1, max blk sz: 4\n"
+                     "GC memory layout; from 20000000:\n00000: h=..h===\n"));
+    // v1.19 prints "max free sz" and counts the last allocation.
+    CHECK(strict_ok("GC: total: 128, used: 96, free: 32\n"
+                    " No. of 1-blocks: 0, 2-blocks: 1, max blk sz: 4, max free sz: 2\n"
+                    "GC memory layout; from 20000000:\n00000: h=..h===\n"));
+    CHECK(!strict_ok("GC: total: 128, used: 96, free: 32\n"
+                     " No. of 1-blocks: 0, 2-blocks: 1, max blk sz: 2, max free sz: 2\n"
+                     "GC memory layout; from 20000000:\n00000: h=..h===\n"));
+    // 't' tails and absolute-address rows (v1.3.5 - v1.8): h . h h, the last h left out.
+    CHECK(strict_ok("GC: total: 64, used: 48, free: 16\n"
+                    " No. of 1-blocks: 2, 2-blocks: 0, max blk sz: 1\n"
+                    "GC memory layout; from 20001230:\n01230: h.hh\n"));
+    CHECK(!strict_ok("GC: total: 64, used: 48, free: 16\n"
+                     " No. of 1-blocks: 3, 2-blocks: 0, max blk sz: 1\n"
+                     "GC memory layout; from 20001230:\n01230: h.hh\n"));
+    // The longest allocation before the last one ties with it: max blk sz stays.
+    CHECK(strict_ok("GC: total: 128, used: 96, free: 32\n"
+                    " No. of 1-blocks: 0, 2-blocks: 0, max blk sz: 3\n"
+                    "GC memory layout; from 20000000:\n00000: htt..htt\n"));
+    // v1.20's "%08x" rows always came with "max free sz": without it, today's count.
+    CHECK(strict_ok("GC: total: 128, used: 96, free: 32\n"
+                    " No. of 1-blocks: 0, 2-blocks: 1, max blk sz: 4\n"
+                    "GC memory layout; from 20000000:\n00000000: h=..h===\n"));
+
+    // The warning says how the map was counted.
+    mph_error err = {0};
+    mph_parse_options o = {0, true};
+    const char *bad = "GC: total: 64, used: 48, free: 16\n"
+                      " No. of 1-blocks: 3, 2-blocks: 0, max blk sz: 1\n"
+                      "GC memory layout; from 20001230:\n01230: h.hh\n";
+    mph_log *log = parse_text(bad, strlen(bad), &o, &err);
+    CHECK(log == NULL);
+    mph_log_free(log);
+    CHECK_EQ(err.line, 2);
+    CHECK_EQ(err.column, 19);
+    CHECK(strstr(err.message, "counted 3 1-blocks, the map has 2 (leaving out the allocation at "
+                              "the heap's end, as MicroPython did before v1.8.2)") != NULL);
+}
+
 TEST(parser_era_headers) {
     mph_log *log = parse_file("era-v1.8-u32.txt", true);
     if (!log)
@@ -263,8 +347,44 @@ TEST(parser_labels) {
     log = parse_file("labels-time.txt", true);
     if (!log)
         return;
-    CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 1)), "Memory info snapshot 2");
+    CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 1)), "snapshot 2");
     CHECK_STR(mph_snapshot_time(mph_log_snapshot(log, 1)), "2026-11-26T09:51:00Z");
+    mph_log_free(log);
+    // micropython-magic: "*** Memory info NAME ***", then "time:T", then the dump.
+    log = parse_file("labels-micropython-magic.txt", true);
+    if (!log)
+        return;
+    CHECK_EQ(mph_log_snapshot_count(log), 12);
+    CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 1)), "step 1");
+    CHECK_STR(mph_snapshot_time(mph_log_snapshot(log, 1)), "1796288729934674000");
+    CHECK_STR(mph_snapshot_time(mph_log_snapshot(log, 10)), "2026-12-01T14:25:29"); // gmtime()
+    CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 11)), "after_test"); // "Memory info: NAME"
+    CHECK_EQ(mph_log_find_snapshot(log, "step 1"), 1); // not "step 10" or "step 11"
+    CHECK_EQ(mph_log_find_snapshot(log, "after"), 11);
+    mph_log_free(log);
+    // No name: no label, the time still. A "time:" line after other text is that text's.
+    const char *dump = "GC: total: 64, used: 32, free: 32\n"
+                       " No. of 1-blocks: 0, 2-blocks: 1, max blk sz: 2, max free sz: 2\n"
+                       "GC memory layout; from 20000000:\n00000000: h=..\n";
+    char t[512];
+    snprintf(t, sizeof t, "\n*** Memory info ***\ntime:42\n%s***********************\n\n"
+                          "started\ntime:43\n%s", dump, dump);
+    log = parse_str(t, NULL);
+    if (!log)
+        return;
+    CHECK(mph_snapshot_label(mph_log_snapshot(log, 0)) == NULL);
+    CHECK_STR(mph_snapshot_time(mph_log_snapshot(log, 0)), "42");
+    CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 1)), "time:43");
+    CHECK(mph_snapshot_time(mph_log_snapshot(log, 1)) == NULL);
+    mph_log_free(log);
+    // Text that only starts like the marker keeps its words; "=== ... ===" takes a time line too.
+    snprintf(t, sizeof t, "*** Memory information ***\n%s=== boot ===\ntime:7\n%s", dump, dump);
+    log = parse_str(t, NULL);
+    if (!log)
+        return;
+    CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 0)), "Memory information");
+    CHECK_STR(mph_snapshot_label(mph_log_snapshot(log, 1)), "boot");
+    CHECK_STR(mph_snapshot_time(mph_log_snapshot(log, 1)), "7");
     mph_log_free(log);
     log = parse_file("paste-repl.txt", true);
     if (!log)

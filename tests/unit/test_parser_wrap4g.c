@@ -152,7 +152,7 @@ static void check_big(bool with_row1) {
     // The map, collapsed, says what MicroPython said.
     counting_sink c = {0, {0}, 0};
     mph_sink sink = {count_write, &c};
-    mph_ansi_options o = {1, true, MPH_PALETTE_SEED, false, 1, false, NULL};
+    mph_ansi_options o = {1, true, MPH_PALETTE_SEED, false, 1, false, NULL, MPH_COLORS_256, 0};
     CHECK_EQ(mph_render_ansi_map(s, &o, &sink, &err), MPH_OK);
     char want[64];
     snprintf(want, sizeof want, "(%llu lines all free)", (unsigned long long)h->n_abbrev1);

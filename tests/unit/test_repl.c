@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct step {
     const char *expect; /* what the host writes (exact) before the reply; NULL ends */
@@ -31,6 +32,7 @@ typedef struct script {
     char all[16384];        /* every byte written, for checks */
     size_t all_len;
     size_t chunk;           /* bytes per read */
+    bool real_time;         /* a read with nothing to give waits its timeout, as a port's does */
 } script;
 
 static void advance(script *s) {
@@ -52,9 +54,12 @@ static void advance(script *s) {
 
 static mph_status script_read(void *ctx, void *buf, size_t cap, size_t *got, int timeout_ms,
                               mph_error *err) {
-    (void)timeout_ms;
     script *s = ctx;
     advance(s);
+    if (!s->pending_len && s->real_time && timeout_ms > 0) {
+        struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     if (!s->pending_len) {
         mph_status st = s->after_reply == MPH_ERR_GONE ? MPH_ERR_GONE : MPH_ERR_TIMEOUT;
         if (err) {
@@ -516,6 +521,156 @@ TEST(repl_interrupt_and_leave_bytes) {
     CHECK_EQ(mph_repl_leave(r, &err), MPH_OK);
     CHECK(!s.mismatch);
     CHECK(s.all_len >= 3 && memcmp(s.all + s.all_len - 3, "\x03\r\x02", 3) == 0);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+static double elapsed_ms(const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+TEST(repl_enter_idle_board_at_once) {
+    // An idle board answers at once: no fixed quiet wait before Ctrl-A (it was
+    // 150 ms). The transport waits out every read's timeout, as a port does.
+    static const step steps[] = {ENTER};
+    script s;
+    mph_transport *t = script_open(&s, steps, 2);
+    s.real_time = true;
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    double ms = elapsed_ms(&t0);
+    CHECK(ms < 100);
+    if (ms >= 100)
+        fprintf(stderr, "  entering took %.1f ms\n", ms);
+    CHECK(!mph_repl_stopped_program(r)); // prompts only: nothing was running
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 2);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_enter_retry_still_waits_for_quiet) {
+    // A board that reset when the port opened loses the first try; the retry
+    // waits for 150 ms of quiet after Ctrl-C before Ctrl-A.
+    static const step steps[] = {
+        S("\r\x03\x03", "ets Jun  8 2016 00:22:57\r\n"),
+        S("\r\x01", "\r\nMicroPython v1.27.0 on 2025-12-10; ESP32 module with ESP32\r\n>>> "),
+        S("\r\x03\x03", "\r\n>>> \r\n>>> \r\n>>> "),
+        S("\r\x01", "\r\nraw REPL; CTRL-B to exit\r\n>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    s.real_time = true;
+    mph_repl_options o = {1000, 5000, 0, false};
+    mph_repl *r = mph_repl_new(t, &o);
+    mph_error err = {0};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    double ms = elapsed_ms(&t0);
+    CHECK(ms >= 1000 + 150); // the first try's wait for the banner, then the quiet spell
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 4);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_enter_tells_whether_a_program_was_stopped) {
+    // main.py was running: Ctrl-C stops it with KeyboardInterrupt (read 3 bytes
+    // at a time, so the word arrives in pieces), then the friendly REPL starts.
+    static const step running[] = {
+        S("\r\x03\x03", "tick 41\ntick 42\nTraceback (most recent call last):\r\n  File "
+                        "\"main.py\", line 4, in <module>\r\nKeyboardInterrupt: \r\n\r\n"
+                        "MicroPython v1.27.0\r\n>>> \r\n>>> "),
+        S("\r\x01", "\r\n>>> \r\nraw REPL; CTRL-B to exit\r\n>"),
+    };
+    // Code run from the raw REPL by an earlier tool: its interrupt comes framed.
+    static const step raw_running[] = {
+        S("\r\x03\x03", ""),
+        S("\r\x01", "\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 2, in "
+                    "<module>\r\nKeyboardInterrupt: \r\n\x04>raw REPL; CTRL-B to exit\r\n>"),
+    };
+    // A program that prints the word itself is not a stop.
+    static const step idle[] = {
+        S("\r\x03\x03", "\r\n>>> \r\n>>> \r\n>>> "),
+        S("\r\x01", "\r\nraw REPL; CTRL-B to exit\r\n>"),
+        S("\x05" "A\x01", "R\x00"),
+        S("print('KeyboardInterrupt')\x04", "OKKeyboardInterrupt\n\x04\x04>"),
+    };
+    const struct {
+        const step *steps;
+        size_t n;
+        bool stopped;
+    } cases[] = {{running, 2, true}, {raw_running, 2, true}, {idle, 4, false}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        script s;
+        mph_transport *t = script_open(&s, cases[i].steps, cases[i].n);
+        mph_repl *r = mph_repl_new(t, &quick);
+        mph_error err = {0};
+        CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+        CHECK_EQ(mph_repl_stopped_program(r), cases[i].stopped);
+        if (cases[i].n == 4) {
+            CHECK_EQ(mph_repl_exec(r, "print('KeyboardInterrupt')", 26, NULL, &err), MPH_OK);
+            CHECK(!mph_repl_stopped_program(r));
+        }
+        CHECK(!s.mismatch);
+        CHECK_EQ(s.at, cases[i].n);
+        mph_repl_free(r);
+        mph_transport_free(t);
+    }
+}
+
+TEST(repl_silence_while_code_runs_is_no_error) {
+    // The virtual board prints "OK" only when the code has run (it answers a
+    // stdin chunk once it is processed): a silent board is running the code,
+    // which exec_start must not take for "not accepted". The host's Ctrl-C
+    // then stops it.
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00"),
+        S("import time;time.sleep(15)\x04", ""),
+        S("\x03", "OK\x04Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+                  "<module>\r\nKeyboardInterrupt: \r\n\x04>"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 5);
+    s.real_time = true;
+    mph_repl_options o = {50, 1000, 0, false};
+    mph_repl *r = mph_repl_new(t, &o);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec_start(r, "import time;time.sleep(15)", 26, &err), MPH_OK);
+    for (int i = 0; i < 3; i++) // longer than the 50 ms read timeout, and still running
+        CHECK_EQ(mph_repl_follow(r, NULL, 30, &err), MPH_ERR_TIMEOUT);
+    CHECK_EQ(mph_repl_interrupt(r, &err), MPH_OK);
+    CHECK_EQ(mph_repl_follow(r, NULL, 30, &err), MPH_ERR_RAISED);
+    CHECK(strstr(err.message, "KeyboardInterrupt") != NULL);
+    CHECK(!s.mismatch);
+    CHECK_EQ(s.at, 5);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_answer_other_than_ok_is_a_device_error) {
+    static const step steps[] = {
+        ENTER,
+        S("\x05" "A\x01", "R\x00"),
+        S("print(1)\x04", "\xffZZ"),
+    };
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec_start(r, "print(1)", 8, &err), MPH_OK);
+    CHECK_EQ(mph_repl_follow(r, NULL, 0, &err), MPH_ERR_DEVICE);
+    CHECK(strstr(err.message, "0x5a 0x00, not OK") != NULL);
+    CHECK_EQ(mph_repl_noise(r), 1);
     mph_repl_free(r);
     mph_transport_free(t);
 }

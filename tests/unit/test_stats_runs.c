@@ -264,11 +264,11 @@ TEST(stats_by_runs_equal_block_walk_samples) {
                                         "u64split4-objects-64k.txt", "seq-leak-5snapshots.txt"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char path[256];
-        snprintf(path, sizeof path, "../shared/samples/%s", names[i]);
+        snprintf(path, sizeof path, "tests/data/samples/%s", names[i]);
         size_t len;
         char *text = harness_read_file(path, &len);
         if (!text) {
-            harness_skip("../shared/samples is not here");
+            harness_skip("tests/data/samples is not here (run from the repository root)");
             return;
         }
         mph_log *log = NULL;

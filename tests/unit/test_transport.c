@@ -350,6 +350,16 @@ TEST(port_words) {
     mph_port_options o = {NULL, NULL, "/nonexistent"};
     CHECK_EQ(mph_port_open("bogus", &o, &t, &err), MPH_ERR_ARG);
     CHECK(strstr(err.message, "unknown port 'bogus'") != NULL);
+    // The message lists every word, port:PATH and pipe:CMD included.
+    CHECK(strstr(err.message, "port:PATH") != NULL && strstr(err.message, "pipe:CMD") != NULL);
+    // mpremote's c0..c3 (and COMn): Windows names, said plainly.
+    static const char *const windows[] = {"c0", "c3", "COM3", "com12", "port:COM1"};
+    for (size_t i = 0; i < sizeof windows / sizeof *windows; i++) {
+        CHECK_EQ(mph_port_open(windows[i], &o, &t, &err), MPH_ERR_ARG);
+        CHECK(strstr(err.message, "Windows COM ports are not supported on this system") != NULL);
+    }
+    CHECK_EQ(mph_port_open("c4", &o, &t, &err), MPH_ERR_ARG);
+    CHECK(strstr(err.message, "unknown port 'c4'") != NULL);
     CHECK_EQ(mph_port_open("sim", &o, &t, &err), MPH_ERR_DEVICE); // no board script given
     CHECK_EQ(mph_port_open("exec:", &o, &t, &err), MPH_ERR_ARG);
     CHECK_EQ(mph_port_open("sim:", &o, &t, &err), MPH_ERR_DEVICE);

@@ -290,6 +290,10 @@ TEST(verdict_growth_rule) {
     v = verdict_of(log, 8000); // 10,048 > 10,000
     CHECK(v && v->can_grow && !v->fits_by_growing && v->outcome == MPH_OUTCOME_FAILS);
     mph_verdict_free(v);
+    // A size whose new area would pass 2^64 does not wrap around into "fits".
+    v = verdict_of(log, UINT64_MAX - 100);
+    CHECK(v && !v->fits_by_growing && v->grow_needed == UINT64_MAX);
+    mph_verdict_free(v);
     mph_log_free(log);
     free(text);
 }
