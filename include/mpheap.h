@@ -490,14 +490,17 @@ typedef struct mph_ansi_options {
     bool color;               /* emit ANSI escapes */
     uint64_t scale;           /* blocks per printed cell: 1 = the full map, K > 1 = overview */
     bool mark_largest;        /* mark the largest free run (colour, or '_' without colour) */
-    const struct mph_verdict *verdict; /* mark its best window's blockers (NULL: none) */
+    const struct mph_verdict *verdict; /* mark its best window's blockers, and the summary
+                                          adds its text (NULL: none) */
     mph_color_depth depth;    /* how exact colours are written */
     unsigned width;           /* the terminal's columns: the summary and the legend fit in
                                  them (at least 40 are used); 0 = 80 */
 } mph_ansi_options;
 
 /** The summary above the map: sizes in bytes with units, largest free block and where,
- *  fragmentation, block size; lines longer than o->width are broken at a blank. */
+ *  fragmentation, block size; then, with o->verdict (of s), the verdict's text
+ *  (mph_render_text_verdict). Lines longer than o->width are broken at a blank, the rest
+ *  under the values. o may be NULL (80 columns, no verdict). */
 MPH_NODISCARD mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options *o,
                                                  mph_sink *sink, mph_error *err);
 /** The glyphs the map uses, each in its own colours, with their meaning, in lines of at most

@@ -30,10 +30,11 @@ expect need/nofit-splits has "what splits it freeing " "$T/nofit"
 # Without colour the blockers are marked under their rows, the largest run with '_'.
 expect need/nofit-marker-line grep -q '\^\^\^.*what splits it$' "$T/nofit"
 expect need/largest-run-marked grep -q '^0x[0-9a-f]* _\{64\}$' "$T/nofit"
-# With colour, blockers in the blocker role (white on magenta: 97;45), the run in its own.
-"$M" show --color=always --need 120K "$C00" >"$T/nofit.color" 2>&1
-expect need/blocker-colour grep -q $'\x1b\\[0;97;45m' "$T/nofit.color"
-expect need/largest-colour grep -q $'\x1b\\[0;97;44m' "$T/nofit.color"
+# With colour, blockers in the blocker role (the default palette's black on yellow), the run
+# in its own (white on blue).
+"$M" show --color=always --color-depth 256 --need 120K "$C00" >"$T/nofit.color" 2>&1
+expect need/blocker-colour grep -q $'\x1b\\[0;38;5;16;48;5;226m' "$T/nofit.color"
+expect need/largest-colour grep -q $'\x1b\\[0;38;5;231;48;5;63m' "$T/nofit.color"
 "$M" show --color=never --scale 16 --need 120K "$C00" >"$T/nofit.scale" 2>&1
 expect need/overview-marks grep -q '!' "$T/nofit.scale"
 expect need/overview-legend has "! what splits it" "$T/nofit.scale"

@@ -228,7 +228,9 @@ static verdict measure(const char *group, const role *r, size_t n) {
                         v.a = r[i].name;
                         v.b = r[j].name;
                         v.vision = visions[vi].name;
-                        v.theme = theme_names[th];
+                        v.theme = cell(r[i].style).xterm256 && cell(r[j].style).xterm256
+                                      ? "any"
+                                      : theme_names[th];
                     }
                     if (d < need) {
                         v.failures++;
@@ -246,7 +248,7 @@ static verdict measure(const char *group, const role *r, size_t n) {
         }
     if (reporting())
         printf("palette %s: smallest CIEDE2000 normal %.1f, protanopia %.1f, deuteranopia %.1f; "
-               "closest to its threshold: %s / %s (%s, %s), %.2f of it\n",
+               "closest to its threshold: %s / %s (%s, %s theme), %.2f times it\n",
                group, v.worst[0], v.worst[1], v.worst[2], v.a, v.b, v.vision, v.theme,
                v.worst_margin);
     return v;
