@@ -134,6 +134,8 @@ int cmd_diff(int argc, char **argv) {
         return EXIT_USAGE;
     }
     mo.color = want_color;
+    mo.width = cli_terminal_width(); // the legend fits the terminal, as show's does
+    (void)cli_color_depth("auto", &mo.depth);
     int files = argc - optind;
     if (port && files != 1) {
         fputs("mpheap: diff --port P takes one OLD file; NEW comes from the board\n", stderr);
