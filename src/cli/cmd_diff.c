@@ -60,10 +60,12 @@ static const char usage[] =
     "      --block-size BYTES      block size when the dumps cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
+    "      --no-pager              never page (by default, text longer than the terminal\n"
+    "                              goes through $MPHEAP_PAGER, $PAGER or less -R)\n"
     "  -h, --help                  this text\n";
 
 enum { OPT_FROM = 256, OPT_TO, OPT_CHANGED, OPT_NO_MAP, OPT_LIST, OPT_JSON, OPT_COLLAPSE,
-       OPT_COLOR };
+       OPT_COLOR, OPT_NO_PAGER };
 
 int cmd_diff(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -77,13 +79,14 @@ int cmd_diff(int argc, char **argv) {
         {"collapse-free", no_argument, NULL, OPT_COLLAPSE},
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
+        {"no-pager", no_argument, NULL, OPT_NO_PAGER},
         CLI_PORT_LONGOPT,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in;
     memset(&in, 0, sizeof in);
     const char *from = NULL, *to = NULL, *color = "auto", *port = NULL;
-    bool json = false, map = true, auto_columns = true;
+    bool json = false, map = true, auto_columns = true, paging = true;
     mph_diff_map_options mo = {1, false, false, false, MPH_COLORS_256, 0};
     mph_text_options to_opts;
     memset(&to_opts, 0, sizeof to_opts);
@@ -96,6 +99,7 @@ int cmd_diff(int argc, char **argv) {
         case OPT_TO: to = optarg; break;
         case OPT_CHANGED: mo.changed_only = true; break;
         case OPT_NO_MAP: map = false; break;
+        case OPT_NO_PAGER: paging = false; break;
         case OPT_LIST:
             if (!cli_parse_list_limit(optarg, &to_opts.max_list)) {
                 fprintf(stderr, "mpheap: --list takes a number or all, not '%s'\n", optarg);
@@ -212,7 +216,8 @@ int cmd_diff(int argc, char **argv) {
     char old_name[512], new_name[512];
     to_opts.old_name = cli_snapshot_name(old_name, sizeof old_name, old_path, &in, old_log, oi);
     to_opts.new_name = cli_snapshot_name(new_name, sizeof new_name, new_path, &live, nl, ni);
-    mph_sink sink = cli_stdout_sink();
+    mph_sink sink = cli_out_sink();
+    cli_pager_begin(paging && !json);
     if (json) {
         st = mph_render_json_diff(d, &to_opts, &sink, &err);
     } else {
@@ -223,16 +228,18 @@ int cmd_diff(int argc, char **argv) {
                 unsigned cols = width > gutter ? (width - gutter) / 65 : 1;
                 mo.columns = cols ? cols : 1;
             }
-            putchar('\n');
+            cli_printf("\n");
             st = mph_render_ansi_diff_legend(d, &mo, &sink, &err);
             if (!st)
                 st = mph_render_ansi_diff_map(d, &mo, &sink, &err);
         }
     }
-    if (st) {
+    if (st && !cli_pager_quit()) { // a reader who quits the pager early is no error
         cli_print_error("<stdout>", &err);
         rc = cli_exit_code(st);
     }
+    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
+        rc = EXIT_IO;
 done:
     mph_diff_free(d);
     mph_log_free(old_log);

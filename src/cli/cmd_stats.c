@@ -26,9 +26,11 @@ static const char usage[] =
     "      --block-size BYTES      block size when the dump cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
+    "      --no-pager              never page (by default, text longer than the terminal\n"
+    "                              goes through $MPHEAP_PAGER, $PAGER or less -R)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_FIT = 256, OPT_JSON, OPT_NEED };
+enum { OPT_FIT = 256, OPT_JSON, OPT_NEED, OPT_NO_PAGER };
 
 static int add_fits(const char *list, uint64_t *fits, size_t *n) {
     char *copy = strdup(list);
@@ -71,7 +73,7 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
     mph_text_options o;
     memset(&o, 0, sizeof o);
     o.name = cli_snapshot_name(name, sizeof name, path, in, log, index);
-    mph_sink sink = cli_stdout_sink();
+    mph_sink sink = cli_out_sink();
     o.verdict = v;
     bool whole_map = !mph_snapshot_header_only(s) && !mph_snapshot_map_partial(s);
     if (json) {
@@ -81,19 +83,19 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
     } else {
         // No whole map: the header's figures, said as such; no per-type counts to give.
         mph_ansi_options plain = {1, false, MPH_PALETTE_MONO, false, 1, false, NULL, MPH_COLORS_256, 0};
-        printf("%s\n", o.name ? o.name : "");
+        cli_printf("%s\n", o.name ? o.name : "");
         st = mph_render_ansi_summary(s, &plain, &sink, &err);
         if (!st)
-            printf("(allocations by type and size, and free runs, need the whole map)\n");
+            cli_printf("(allocations by type and size, and free runs, need the whole map)\n");
     }
     if (!st && !json) {
         if (v->need_source != MPH_NEED_NONE)
-            putchar('\n');
+            cli_printf("\n");
         st = mph_render_text_verdict(v, &o, &sink, &err);
     }
     mph_verdict_free(v);
     mph_stats_report_free(r);
-    if (st) {
+    if (st && !cli_pager_quit()) { // a reader who quits the pager early is no error
         cli_print_error("<stdout>", &err);
         return cli_exit_code(st);
     }
@@ -106,6 +108,7 @@ int cmd_stats(int argc, char **argv) {
         {"fit", required_argument, NULL, OPT_FIT},
         {"json", no_argument, NULL, OPT_JSON},
         {"need", required_argument, NULL, OPT_NEED},
+        {"no-pager", no_argument, NULL, OPT_NO_PAGER},
         CLI_PORT_LONGOPT,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
@@ -116,6 +119,7 @@ int cmd_stats(int argc, char **argv) {
     size_t n_fit = 0;
     bool json = false;
     uint64_t need = 0;
+    bool paging = true;
     int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:p:vh", longopts, NULL)) != -1) {
@@ -126,6 +130,7 @@ int cmd_stats(int argc, char **argv) {
                 return rc;
             break;
         case OPT_JSON: json = true; break;
+        case OPT_NO_PAGER: paging = false; break;
         case OPT_NEED:
             if (!cli_parse_need(optarg, &need))
                 return EXIT_USAGE;
@@ -159,12 +164,15 @@ int cmd_stats(int argc, char **argv) {
     if (!selector && count > 1)
         fprintf(stderr, "mpheap: stats of snapshot %zu of %zu (--snapshot N|LABEL|all to choose)\n",
                 count, count);
-    for (size_t i = first; i <= last && rc == EXIT_OK; i++) {
+    cli_pager_begin(paging && !json);
+    for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++) {
         if (i > first)
-            putchar('\n');
+            cli_printf("\n");
         rc = stats_one(log, i, path, &in, fits, n_fit, json, need);
     }
     mph_log_free(log);
+    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
+        rc = EXIT_IO;
     if (fflush(stdout) != 0 && rc == EXIT_OK)
         rc = EXIT_IO;
     return rc;

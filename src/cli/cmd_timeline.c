@@ -26,9 +26,11 @@ static const char usage[] =
     "      --block-size BYTES      block size when the dumps cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
+    "      --no-pager              never page (by default, text longer than the terminal\n"
+    "                              goes through $MPHEAP_PAGER, $PAGER or less -R)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_JSON = 256, OPT_CSV, OPT_ASCII, OPT_LIST };
+enum { OPT_JSON = 256, OPT_CSV, OPT_ASCII, OPT_LIST, OPT_NO_PAGER };
 
 int cmd_timeline(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -36,6 +38,7 @@ int cmd_timeline(int argc, char **argv) {
         {"csv", no_argument, NULL, OPT_CSV},
         {"ascii", no_argument, NULL, OPT_ASCII},
         {"list", required_argument, NULL, OPT_LIST},
+        {"no-pager", no_argument, NULL, OPT_NO_PAGER},
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in;
@@ -44,7 +47,7 @@ int cmd_timeline(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     o.max_list = 10;
     o.ascii = !cli_utf8_output();
-    bool json = false, csv = false;
+    bool json = false, csv = false, paging = true;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -52,6 +55,7 @@ int cmd_timeline(int argc, char **argv) {
         case OPT_JSON: json = true; break;
         case OPT_CSV: csv = true; break;
         case OPT_ASCII: o.ascii = true; break;
+        case OPT_NO_PAGER: paging = false; break;
         case OPT_LIST:
             if (!cli_parse_list_limit(optarg, &o.max_list)) {
                 fprintf(stderr, "mpheap: --list takes a number or all, not '%s'\n", optarg);
@@ -124,17 +128,20 @@ int cmd_timeline(int argc, char **argv) {
         goto done;
     }
     o.name = files == 1 ? argv[optind] : NULL;
-    mph_sink sink = cli_stdout_sink();
+    mph_sink sink = cli_out_sink();
+    cli_pager_begin(paging && !json && !csv);
     if (json)
         st = mph_render_json_timeline(t, &o, &sink, &err);
     else if (csv)
         st = mph_render_csv_timeline(t, &sink, &err);
     else
         st = mph_render_text_timeline(t, &o, &sink, &err);
-    if (st) {
+    if (st && !cli_pager_quit()) { // a reader who quits the pager early is no error
         cli_print_error("<stdout>", &err);
         rc = cli_exit_code(st);
     }
+    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
+        rc = EXIT_IO;
 done:
     mph_timeline_free(t);
     for (size_t i = 0; names && i < n; i++)

@@ -225,3 +225,27 @@ tmux -L "$SOCK" send-keys -t stdin C-d
 expect "show-ux/stdin-terminal-reads" wait_for stdin '^EXIT=0' 5
 expect "show-ux/stdin-terminal-shows" wait_for stdin '^heap  *4,096 bytes' 1
 done_with stdin
+
+# 5. stats, diff and timeline page their text as show does (the top stays on the screen), and
+#    --no-pager writes straight through. Inputs: a real 256 KB heap and a 5-snapshot log.
+C00=tests/data/variants/canon/c00.txt LEAK=tests/data/samples/seq-leak-5snapshots.txt
+run stats "$MPHEAP stats --need 120K $C00"
+expect "show-ux/stats-paged" wait_for stats '^:' 10
+expect "show-ux/stats-top-kept" sh -c "tmux -L '$SOCK' capture-pane -p -t stats | head -n 1 | grep -q 'c00.txt'"
+tmux -L "$SOCK" send-keys -t stats q
+expect "show-ux/stats-quit-exit-0" wait_for stats '^EXIT=0' 5
+done_with stats
+run diff "$MPHEAP diff --color never $C00 $C00"
+expect "show-ux/diff-paged" wait_for diff '^:' 10
+expect "show-ux/diff-top-kept" sh -c "tmux -L '$SOCK' capture-pane -p -t diff | head -n 1 | grep -q '^OLD '"
+tmux -L "$SOCK" send-keys -t diff q
+expect "show-ux/diff-quit-exit-0" wait_for diff '^EXIT=0' 5
+done_with diff
+run tl "$MPHEAP timeline $LEAK"
+expect "show-ux/timeline-paged" wait_for tl '^:' 10
+tmux -L "$SOCK" send-keys -t tl q
+expect "show-ux/timeline-quit-exit-0" wait_for tl '^EXIT=0' 5
+done_with tl
+run tlnp "$MPHEAP timeline --no-pager $LEAK"
+expect "show-ux/timeline-no-pager" wait_for tlnp '^EXIT=0' 5
+done_with tlnp
