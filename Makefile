@@ -9,8 +9,11 @@ WARN    += -Werror
 endif
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 LDLIBS  += -lm -pthread
+# libpng for the PNG pictures (src/lib/render/render_png.c); Debian: libpng-dev.
+PNG_LIBS ?= $(shell pkg-config --libs libpng 2>/dev/null || echo -lpng)
+LDLIBS  += $(PNG_LIBS)
 
-LIB_SRC := $(sort $(wildcard src/lib/*.c))
+LIB_SRC := $(sort $(wildcard src/lib/*.c src/lib/render/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 

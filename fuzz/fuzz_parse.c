@@ -198,6 +198,21 @@ static void render_all(const mph_snapshot *s, uint8_t opt) {
     mph_ansi_options bad = sets[0];
     bad.columns = 0;
     FUZZ_CHECK(mph_render_ansi_map(s, &bad, &sink, &err) == MPH_ERR_ARG);
+    // The pictures: SVG always, PNG on the smallest maps (libpng's own work dominates).
+    mph_picture_options po;
+    mph_picture_options_init(&po);
+    po.verdict = verdict;
+    po.columns = 1 + opt % 3;
+    po.scale = opt % 4 == 3 ? 16 : 1;
+    po.pixels = 1;
+    sink_state ps = {0, 0};
+    mph_sink psink = {null_write, &ps};
+    mph_error perr = {0};
+    FUZZ_CHECK(mph_render_svg(s, &po, &psink, &perr) == MPH_OK);
+    if (mph_snapshot_block_count(s) <= 4096) {
+        mph_status prc = mph_render_png(s, &po, &psink, &perr);
+        FUZZ_CHECK(prc == MPH_OK || (mph_snapshot_header_only(s) && prc != MPH_OK));
+    }
     mph_verdict_free(verdict);
 }
 

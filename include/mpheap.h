@@ -514,6 +514,56 @@ MPH_NODISCARD mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_an
 /** The smallest scale at which the map of s fits in max_lines lines of `columns` groups. */
 uint64_t mph_ansi_fit_scale(const mph_snapshot *s, unsigned columns, unsigned long max_lines);
 
+/* -------------------------------------------------------------- pictures */
+
+/*
+ * The map as a picture to attach to an issue: SVG (with text) or PNG (the
+ * map only: no text, no font). Same layout rules as the terminal map: rows of
+ * `columns` groups of 64 cells, a cell per `scale` blocks (the overview's
+ * levels as colours), areas one after another; the largest free run is always
+ * marked, and the verdict's best window's blockers when a verdict is given.
+ * Colours from the palette (mph_palette_head/mph_palette_role): a head's
+ * background colour (or its foreground, when it has only that); its tails take
+ * the head's colour. The mono palette gives greys.
+ */
+typedef struct mph_picture_options {
+    unsigned columns;          /* groups of 64 cells per row; 1..64 */
+    uint64_t scale;            /* blocks per cell: 1 = every block, K > 1 = overview */
+    unsigned pixels;           /* PNG: pixels per cell side, >= 1 (SVG: ignored) */
+    mph_palette_kind palette;
+    const struct mph_verdict *verdict; /* its best window's blockers are marked and its text
+                                          is added to the SVG's summary (NULL: none) */
+} mph_picture_options;
+
+/** Sensible defaults: 2 columns, scale 1, 4 pixels, the default palette, no verdict. */
+void mph_picture_options_init(mph_picture_options *o);
+
+/**
+ * An SVG document: a title (with the snapshot's label), the summary lines
+ * (as mph_render_ansi_summary writes them, with the verdict's text), the
+ * legend, and per area a title with its base address, an address gutter and
+ * the map, as one rect per run of one colour in a row. Every text from the
+ * input is XML-escaped. A header-only dump gives the summary and a line
+ * saying there is no map. MPH_ERR_ARG on bad options, MPH_ERR_NOMEM, or the
+ * sink's status.
+ */
+MPH_NODISCARD mph_status mph_render_svg(const mph_snapshot *s, const mph_picture_options *o,
+                                        mph_sink *sink, mph_error *err);
+
+/**
+ * A PNG (8-bit RGB, through libpng) of the map alone: columns * 64 * pixels
+ * wide; rows * pixels high, where rows is the sum over areas of
+ * ceil(ceil(blocks / scale) / (columns * 64)), plus one blank row between
+ * areas. Cells past an area's end are white. A header-only dump has no map:
+ * MPH_ERR_NOT_FOUND. MPH_ERR_LIMIT when a side would pass 1,000,000 pixels.
+ */
+MPH_NODISCARD mph_status mph_render_png(const mph_snapshot *s, const mph_picture_options *o,
+                                        mph_sink *sink, mph_error *err);
+
+/** The PNG's size in pixels for these options (0 x 0 with no map). */
+void mph_picture_png_size(const mph_snapshot *s, const mph_picture_options *o, uint64_t *width,
+                          uint64_t *height);
+
 /* ------------------------------------------------------------ transports */
 
 /*

@@ -7,8 +7,9 @@ need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 # python3 runs two tests (tests/data/gen.py, the board on a pty), which skip without it;
-# tmux and less run tests/cli/show_ux.sh's terminal tests (the pager, a terminal on stdin).
-for pkg in gcc make clang libclang-rt-14-dev nodejs npm python3 tmux less; do
+# tmux and less run tests/cli/show_ux.sh's terminal tests (the pager, a terminal on stdin);
+# libpng-dev builds the PNG pictures (mpheap report -o map.png).
+for pkg in gcc make clang libclang-rt-14-dev nodejs npm python3 tmux less libpng-dev; do
     pkg_installed "$pkg" || need+=("$pkg")
 done
 # node and npm may come from elsewhere (nvm, nodesource): then do not ask apt for them.

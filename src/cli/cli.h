@@ -146,6 +146,23 @@ mph_status cli_buffer_write(void *ctx, const char *s, size_t n);
 /* device/mpheap.py, embedded (the Makefile makes $(BUILD)/gen/device_module.c from it). */
 extern const char cli_device_module[];
 
+/* Pictures (cmd_report.c): `report` and `show -o`. */
+typedef enum cli_picture_format { CLI_PICTURE_SVG, CLI_PICTURE_PNG } cli_picture_format;
+#define CLI_PICTURE_AUTO_ROWS 256 /* --scale auto: the picture's map has at most this many rows */
+/* The format of --format WORD (NULL: from OUT's extension); .html is "not built yet".
+ * Prints why not and returns EXIT_USAGE. */
+int cli_picture_format_of(const char *out, const char *word, cli_picture_format *fmt);
+/* Render s to path atomically (a temporary file in its directory, fsync, rename; on an
+ * error no file is left). Prints errors; returns an exit code. */
+int cli_write_picture(const mph_snapshot *s, const char *path, cli_picture_format fmt,
+                      const mph_picture_options *o);
+/* The picture of snapshot index with its verdict (need: 0 = a MemoryError's size, if any). */
+int cli_picture_for(const mph_log *log, size_t index, const char *path, cli_picture_format fmt,
+                    mph_picture_options o, bool auto_scale, uint64_t need);
+/* A number in [lo, hi] for option; prints why not and returns 0 when bad. */
+int cli_parse_picture_number(const char *text, const char *option, unsigned lo, unsigned hi,
+                             unsigned *out);
+int cmd_report(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_devs(int argc, char **argv);
 int cmd_sim(int argc, char **argv);

@@ -32,6 +32,8 @@ static const char usage[] =
     "      --no-pager              never page (by default, output longer than the\n"
     "                              screen goes through $MPHEAP_PAGER, else $PAGER,\n"
     "                              else less -R, with LESS=FRX unless LESS is set)\n"
+    "  -o, --output FILE.svg|.png  write the same map as a picture instead (as\n"
+    "                              `mpheap report -o`; default 2 columns)\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
@@ -107,19 +109,21 @@ int cmd_show(int argc, char **argv) {
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
         {"no-legend", no_argument, NULL, OPT_NO_LEGEND},
         {"need", required_argument, NULL, OPT_NEED},
+        {"output", required_argument, NULL, 'o'},
         CLI_PORT_LONGOPT,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in = {{0, false}, 0, NULL};
     mph_ansi_options opts = {1, false, MPH_PALETTE_DEFAULT, false, 1, true, NULL, MPH_COLORS_256, 0};
     uint64_t need = 0;
-    const char *selector = NULL, *color = "auto", *depth = "auto";
+    const char *selector = NULL, *color = "auto", *depth = "auto", *output = NULL;
     bool auto_columns = true, auto_scale = false, summary = true, legend = true, paging = true;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:c:p:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:c:p:o:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 's': selector = optarg; break;
+        case 'o': output = optarg; break;
         case 'c':
             if (strcmp(optarg, "auto") == 0) {
                 auto_columns = true;
@@ -199,10 +203,31 @@ int cmd_show(int argc, char **argv) {
                     argc - optind);
         return EXIT_USAGE;
     }
+    cli_picture_format picture = CLI_PICTURE_SVG;
+    if (output && cli_picture_format_of(output, NULL, &picture) != EXIT_OK)
+        return EXIT_USAGE;
     mph_log *log = NULL;
     int rc = cli_load(optind < argc ? argv[optind] : NULL, &in, &log);
     if (rc)
         return rc;
+    if (output) { // the picture of what show shows: one snapshot, report's defaults
+        size_t index;
+        rc = selector && strcmp(selector, "all") == 0 ? EXIT_USAGE
+                                                      : cli_pick_snapshot(log, selector, "--snapshot", &index);
+        if (rc == EXIT_USAGE && selector && strcmp(selector, "all") == 0)
+            fprintf(stderr, "mpheap: -o writes one snapshot's picture: give --snapshot N|LABEL\n");
+        if (rc == EXIT_OK) {
+            mph_picture_options po;
+            mph_picture_options_init(&po);
+            if (!auto_columns)
+                po.columns = opts.columns;
+            po.scale = opts.scale;
+            po.palette = opts.palette;
+            rc = cli_picture_for(log, index, output, picture, po, auto_scale, need);
+        }
+        mph_log_free(log);
+        return rc;
+    }
     size_t count = mph_log_snapshot_count(log), first = count - 1, last = count - 1;
     if (selector && strcmp(selector, "all") == 0) {
         first = 0;

@@ -17,6 +17,7 @@ static const char usage[] =
     "  devs      list serial ports with their USB ids\n"
     "  sim       run the virtual board on a pseudo-terminal for other programs\n"
     "  upload    copy the device module (mpheap.py) to a board\n"
+    "  report    the heap map as a picture to share: SVG or PNG (-o map.svg)\n"
     "\n"
     "mpheap COMMAND --help tells more. Exit status: 0 ok, 1 a check failed, 2 usage,\n"
     "3 bad input (the message names file:line:column), 4 i/o error, 5 device error.\n";
@@ -36,6 +37,7 @@ static const command commands[] = {
     {"devs", cmd_devs},
     {"sim", cmd_sim},
     {"upload", cmd_upload},
+    {"report", cmd_report},
 };
 
 int main(int argc, char **argv) {

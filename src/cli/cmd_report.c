@@ -1,0 +1,277 @@
+/* mpheap report: the heap map as a picture (SVG or PNG) to attach to an issue.
+ * Also the writer behind `show -o FILE`. HTML is to come (issue 10). */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: mpheap report [options] -o OUT [FILE|-]\n"
+    "Write the heap map of one snapshot as a picture: SVG (map, address "
+    "gutter, area\n"
+    "titles, legend, summary) or PNG (the map alone, no text).\n"
+    "\n"
+    "  -o, --output OUT            the file to write (atomically: all of it or "
+    "nothing)\n"
+    "      --format svg|png        the format (default: from OUT's extension)\n"
+    "  -s, --snapshot N|LABEL      which dump of a log (default: the last)\n"
+    "  -c, --columns N             groups of 64 blocks per row, 1 to 64 "
+    "(default: 2)\n"
+    "      --scale K|auto          one cell per K blocks, the overview's "
+    "levels as\n"
+    "                              colours (default: 1; auto: at most 256 "
+    "rows)\n"
+    "      --pixels N              PNG: pixels per cell side (default: 4)\n"
+    "      --palette NAME          safe (default: colour-blind safe), "
+    "notebook, type,\n"
+    "                              rainbow or mono (greys)\n"
+    "      --need SIZE             mark what splits the free memory for SIZE "
+    "bytes\n"
+    "                              (default: a MemoryError's size next to the "
+    "snapshot)\n"
+    "      --block-size BYTES      block size when the dump cannot tell it\n"
+    "      --strict                treat every warning as an "
+    "error\n" CLI_PORT_HELP "  -v, --verbose               also print notes (skipped lines)\n"
+    "  -h, --help                  this text\n"
+    "\n"
+    "HTML reports are not built yet.\n";
+
+/* ------------------------------------------------------------ the writer */
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+int cli_picture_format_of(const char *out, const char *word, cli_picture_format *fmt) {
+    const char *what = word ? word : out;
+    bool html =
+        word ? (strcmp(word, "html") == 0) : (ends_with(out, ".html") || ends_with(out, ".htm"));
+    if (html) {
+        fprintf(stderr, "mpheap: HTML reports are not built yet: write .svg or .png "
+                        "(--format svg|png)\n");
+        return EXIT_USAGE;
+    }
+    if (word ? strcmp(word, "svg") == 0 : ends_with(out, ".svg")) {
+        *fmt = CLI_PICTURE_SVG;
+        return EXIT_OK;
+    }
+    if (word ? strcmp(word, "png") == 0 : ends_with(out, ".png")) {
+        *fmt = CLI_PICTURE_PNG;
+        return EXIT_OK;
+    }
+    if (word)
+        fprintf(stderr, "mpheap: --format takes svg or png, not '%s'\n", what);
+    else
+        fprintf(stderr,
+                "mpheap: cannot tell the format from '%s': name it .svg or .png, or "
+                "give --format svg|png\n",
+                out);
+    return EXIT_USAGE;
+}
+
+typedef struct fd_sink {
+    int fd;
+    int err; /* errno of the first failed write */
+} fd_sink;
+
+static mph_status fd_write(void *ctx, const char *buf, size_t len) {
+    fd_sink *f = ctx;
+    while (len) {
+        ssize_t n = write(f->fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            f->err = n < 0 ? errno : EIO;
+            return MPH_ERR_IO;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return MPH_OK;
+}
+
+int cli_write_picture(const mph_snapshot *s, const char *path, cli_picture_format fmt,
+                      const mph_picture_options *o) {
+    // A temporary file in OUT's directory, renamed over OUT when whole: a
+    // reader never sees half a picture, and a failure leaves nothing behind.
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp) {
+        fprintf(stderr, "mpheap: out of memory\n");
+        return EXIT_IO;
+    }
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+    memcpy(tmp, path, dir);
+    snprintf(tmp + dir, n + 16 - dir, ".%s.XXXXXX", path + dir);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(errno));
+        free(tmp);
+        return EXIT_IO;
+    }
+    // mkstemp makes it 0600; a picture is as readable as any new file.
+    mode_t mask = umask(0);
+    umask(mask);
+    fd_sink f = {fd, 0};
+    mph_sink sink = {fd_write, &f};
+    mph_error err = {0};
+    mph_status st = fmt == CLI_PICTURE_PNG ? mph_render_png(s, o, &sink, &err)
+                                           : mph_render_svg(s, o, &sink, &err);
+    int rc = EXIT_OK;
+    if (st) {
+        if (f.err)
+            fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(f.err));
+        else
+            cli_print_error(path, &err);
+        rc = f.err ? EXIT_IO : cli_exit_code(st);
+    } else if (fchmod(fd, 0666 & ~mask) != 0 || fsync(fd) != 0) {
+        fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(errno));
+        rc = EXIT_IO;
+    }
+    if (close(fd) != 0 && rc == EXIT_OK) {
+        fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(errno));
+        rc = EXIT_IO;
+    }
+    if (rc == EXIT_OK && rename(tmp, path) != 0) {
+        fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(errno));
+        rc = EXIT_IO;
+    }
+    if (rc != EXIT_OK)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int cli_picture_for(const mph_log *log, size_t index, const char *path, cli_picture_format fmt,
+                    mph_picture_options o, bool auto_scale, uint64_t need) {
+    const mph_snapshot *s = mph_log_snapshot(log, index);
+    mph_error err = {0};
+    mph_verdict *verdict = NULL;
+    mph_status vst = mph_verdict_new(s, need, &verdict, &err);
+    if (vst) {
+        cli_print_error("mpheap", &err);
+        return cli_exit_code(vst);
+    }
+    o.verdict = verdict;
+    if (auto_scale)
+        o.scale = mph_ansi_fit_scale(s, o.columns, CLI_PICTURE_AUTO_ROWS);
+    int rc = cli_write_picture(s, path, fmt, &o);
+    mph_verdict_free(verdict);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the command */
+
+enum { OPT_FORMAT = 256, OPT_SCALE, OPT_PIXELS, OPT_PALETTE, OPT_NEED };
+
+int cmd_report(int argc, char **argv) {
+    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"format", required_argument, NULL, OPT_FORMAT},
+                                             {"snapshot", required_argument, NULL, 's'},
+                                             {"columns", required_argument, NULL, 'c'},
+                                             {"scale", required_argument, NULL, OPT_SCALE},
+                                             {"pixels", required_argument, NULL, OPT_PIXELS},
+                                             {"palette", required_argument, NULL, OPT_PALETTE},
+                                             {"need", required_argument, NULL, OPT_NEED},
+                                             CLI_PORT_LONGOPT,
+                                             CLI_INPUT_LONGOPTS,
+                                             {NULL, 0, NULL, 0}};
+    input_options in = {{0, false}, 0, NULL};
+    mph_picture_options o;
+    mph_picture_options_init(&o);
+    const char *out = NULL, *format = NULL, *selector = NULL;
+    bool auto_scale = false;
+    uint64_t need = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:s:c:p:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case OPT_FORMAT: format = optarg; break;
+        case 's': selector = optarg; break;
+        case 'c':
+            if (!cli_parse_picture_number(optarg, "--columns", 1, 64, &o.columns))
+                return EXIT_USAGE;
+            break;
+        case OPT_PIXELS:
+            if (!cli_parse_picture_number(optarg, "--pixels", 1, 64, &o.pixels))
+                return EXIT_USAGE;
+            break;
+        case OPT_SCALE:
+            if (strcmp(optarg, "auto") == 0) {
+                auto_scale = true;
+            } else {
+                char *end;
+                unsigned long long k = strtoull(optarg, &end, 10);
+                if (*end || k < 1 || optarg[0] == '-') {
+                    fprintf(stderr, "mpheap: --scale takes a number of blocks or auto, not '%s'\n",
+                            optarg);
+                    return EXIT_USAGE;
+                }
+                o.scale = k;
+                auto_scale = false;
+            }
+            break;
+        case OPT_PALETTE:
+            if (!mph_palette_parse(optarg, &o.palette)) {
+                fprintf(stderr,
+                        "mpheap: --palette takes safe, notebook, type, rainbow or mono, "
+                        "not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_NEED:
+            if (!cli_parse_need(optarg, &need))
+                return EXIT_USAGE;
+            break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default:
+            if ((c = cli_input_option(c, optarg, &in, usage)) != EXIT_OK)
+                return c;
+            break;
+        }
+    }
+    if (!out) {
+        fprintf(stderr, "mpheap: report needs -o OUT (a .svg or .png file)\n");
+        return EXIT_USAGE;
+    }
+    cli_picture_format fmt;
+    int rc = cli_picture_format_of(out, format, &fmt);
+    if (rc)
+        return rc;
+    if (argc - optind > 1) {
+        fprintf(stderr, "mpheap: report takes one FILE, not %d\n", argc - optind);
+        return EXIT_USAGE;
+    }
+    mph_log *log = NULL;
+    rc = cli_load(optind < argc ? argv[optind] : NULL, &in, &log);
+    if (rc)
+        return rc;
+    size_t index;
+    rc = cli_pick_snapshot(log, selector, "--snapshot", &index);
+    if (rc == EXIT_OK)
+        rc = cli_picture_for(log, index, out, fmt, o, auto_scale, need);
+    mph_log_free(log);
+    return rc;
+}
+
+int cli_parse_picture_number(const char *text, const char *option, unsigned lo, unsigned hi,
+                             unsigned *out) {
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (!*text || *end || n < (long)lo || n > (long)hi) {
+        fprintf(stderr, "mpheap: %s takes %u to %u, not '%s'\n", option, lo, hi, text);
+        return 0;
+    }
+    *out = (unsigned)n;
+    return 1;
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# CLI tests of the pictures: `mpheap report -o X.svg|X.png` and `show -o`. The SVG is
+# parsed with python3's xml.etree: well-formed, the colour of the rect covering known
+# blocks of a real dump (read from the dump here, not from mpheap) is the safe palette's,
+# far fewer rects than blocks, labels stay text; writes are atomic; HTML is not built yet.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+DUMP=tests/data/variants/canon/c00.txt # a real 256 KB heap
+
+if [ ! -x "$MPHEAP" ]; then
+    not_ok pictures-binary "$MPHEAP is not built"
+    exit 0
+fi
+if ! command -v python3 >/dev/null; then
+    skip pictures-svg "python3 is missing (scripts/bootstrap.sh installs it)"
+    exit 0
+fi
+
+# The SVG checker: FILE DUMP [LABEL] prints "ok" or what is wrong.
+cat >"$T/check.py" <<'PY'
+import re, sys
+import xml.etree.ElementTree as ET
+svg, dump = sys.argv[1], sys.argv[2]
+label = sys.argv[3] if len(sys.argv) > 3 else None
+NS = '{http://www.w3.org/2000/svg}'
+# The safe palette's RGB (src/lib/palette.c, README "Colours").
+HEAD = {'T': '#875f00', 'L': '#87875f', 'D': '#8787af', 'S': '#5fafff', 'A': '#87d7af',
+        'F': '#ffafd7', 'B': '#d78700', 'M': '#005f87', 'h': '#9e9e9e', 'm': '#767676'}
+FREE, LARGEST = '#303030', '#5f5fff'
+bad = []
+try:
+    root = ET.parse(svg).getroot()
+except ET.ParseError as e:
+    print('not well-formed:', e); sys.exit(0)
+if root.tag != NS + 'svg':
+    bad.append('root is ' + root.tag)
+for el in root.iter():
+    if el.tag.split('}')[-1] in ('script', 'img', 'foreignObject'):
+        bad.append('an element ' + el.tag)
+cells = ''
+for line in open(dump):
+    m = re.match(r'^[0-9a-f]{8}: (\S+)$', line.strip())
+    if m:
+        cells += m.group(1)
+    m = re.match(r'^\((\d+) lines all free\)$', line.strip())
+    if m:  # MicroPython prints whole free lines of 64 blocks this way
+        cells += '.' * (64 * int(m.group(1)))
+areas = [g for g in root.iter(NS + 'g') if g.get('class') == 'area']
+if len(areas) != 1:
+    bad.append('%d areas' % len(areas))
+else:
+    g = areas[0]
+    if int(g.get('data-blocks')) != len(cells):
+        bad.append('data-blocks %s != %d' % (g.get('data-blocks'), len(cells)))
+    x0, y0 = float(g.get('data-x')), float(g.get('data-y'))
+    cw, ch = float(g.get('data-cell-width')), float(g.get('data-cell-height'))
+    per = int(g.get('data-cells-per-row'))
+    rects = [(float(r.get('x')), float(r.get('y')), float(r.get('width')), float(r.get('height')),
+              r.get('fill')) for r in g.iter(NS + 'rect')]
+    if len(rects) * 4 > len(cells):
+        bad.append('%d rects for %d blocks' % (len(rects), len(cells)))
+    def fill_at(b):
+        x, y = x0 + (b % per + 0.5) * cw, y0 + (b // per + 0.5) * ch
+        f = None
+        for rx, ry, rw, rh, rf in rects:  # the last one drawn is on top
+            if rx <= x < rx + rw and ry <= y < ry + rh:
+                f = rf
+        return f
+    # The largest free run: the first longest run of '.'.
+    best, start = (0, 0), None
+    for i, c in enumerate(cells + 'x'):
+        if c == '.' and start is None:
+            start = i
+        elif c != '.' and start is not None:
+            if i - start > best[0]:
+                best = (i - start, start)
+            start = None
+    lo, hi = best[1], best[1] + best[0]
+    want, last_head, seen = {}, 'h', set()
+    for i, c in enumerate(cells):
+        if c == '=':
+            col, kind = HEAD[last_head], 'tail'
+        elif c == '.':
+            col, kind = (LARGEST, 'largest') if lo <= i < hi else (FREE, 'free')
+        else:
+            last_head = c
+            col, kind = HEAD[c], 'head ' + c
+        if kind not in seen:
+            seen.add(kind); want[i] = col
+    want[hi - 1] = LARGEST
+    for b, col in sorted(want.items()):
+        got = fill_at(b)
+        if got != col:
+            bad.append('block %d (%r): fill %s, want %s' % (b, cells[b], got, col))
+    if len(want) < 8:
+        bad.append('only %d kinds of block checked' % len(want))
+if label is not None:
+    title = root.find(NS + 'title')
+    if title is None or label not in (title.text or ''):
+        bad.append('title %r does not hold the label' % (title.text if title is not None else None))
+    texts = [t.text or '' for t in root.iter(NS + 'text')]
+    if not any(label in t for t in texts):
+        bad.append('no text holds the label')
+print('ok' if not bad else '; '.join(bad))
+PY
+
+# report -o X.svg on a real dump.
+"$MPHEAP" report -o "$T/map.svg" "$DUMP" 2>"$T/err"
+expect pictures/report-svg-exit test $? -eq 0
+r=$(python3 "$T/check.py" "$T/map.svg" "$DUMP")
+expect "pictures/svg-parsed-colours-rects${r:+ }" test "$r" = ok
+[ "$r" = ok ] || echo "  $r" >&2
+expect pictures/svg-summary grep -q 'largest free   99,616 bytes (97.3 KiB) = 6,226 blocks, at 0xf7c43af0' "$T/map.svg"
+expect pictures/svg-area-title grep -q 'area 1 of 1: 0xf7c1d790-0x' "$T/map.svg"
+expect pictures/svg-gutter grep -q '>0xf7c1d790</text>' "$T/map.svg"
+expect pictures/svg-legend grep -q '>the largest free run</text>' "$T/map.svg"
+
+# A label with markup stays text.
+# (the marker goes just before the dump: in place of c00's "objects allocated" line)
+{ echo '=== <script>alert(1)</script> "><img onerror=x> & co ==='; sed 1d "$DUMP"; } >"$T/label.txt"
+"$MPHEAP" report -o "$T/label.svg" "$T/label.txt" 2>"$T/err"
+expect pictures/label-exit test $? -eq 0
+r=$(python3 "$T/check.py" "$T/label.svg" "$DUMP" '<script>alert(1)</script> "><img onerror=x> & co')
+expect pictures/label-escaped test "$r" = ok
+[ "$r" = ok ] || echo "  $r" >&2
+expect pictures/label-no-raw-markup sh -c "! grep -q -e '<script' -e '<img' '$T/label.svg'"
+
+# show -o writes the same picture as report -o for the same input and options.
+"$MPHEAP" show -o "$T/show.svg" "$DUMP" && "$MPHEAP" report -o "$T/report.svg" "$DUMP"
+expect pictures/show-equals-report-svg cmp -s "$T/show.svg" "$T/report.svg"
+"$MPHEAP" show -c 3 --scale 4 --need 8K --palette notebook -o "$T/show.png" "$DUMP" &&
+    "$MPHEAP" report -c 3 --scale 4 --need 8K --palette notebook -o "$T/report.png" "$DUMP"
+expect pictures/show-equals-report-png cmp -s "$T/show.png" "$T/report.png"
+
+# PNG: the signature and the promised size (2 columns x 64 x 4 pixels; 16,008 blocks = 126 rows).
+"$MPHEAP" report -o "$T/map.png" "$DUMP"
+expect pictures/png-exit test $? -eq 0
+size=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print("bad" if d[:8]!=b"\x89PNG\r\n\x1a\n" else "%dx%d" % struct.unpack(">II", d[16:24]))' "$T/map.png")
+expect "pictures/png-size-$size" test "$size" = 512x504
+"$MPHEAP" report --pixels 1 -c 1 -o "$T/one.png" "$DUMP"
+size=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print("%dx%d" % struct.unpack(">II", d[16:24]))' "$T/one.png")
+expect "pictures/png-size-pixels-1-$size" test "$size" = 64x251
+
+# --format wins over the extension.
+"$MPHEAP" report --format png -o "$T/pic.img" "$DUMP"
+expect pictures/format-option sh -c "head -c 4 '$T/pic.img' | grep -q PNG"
+
+# HTML is not built yet: a clear refusal, exit 2, no file.
+"$MPHEAP" report -o "$T/r.html" "$DUMP" 2>"$T/err"
+expect pictures/html-exit-2 test $? -eq 2
+expect pictures/html-says-not-yet grep -q 'HTML reports are not built yet' "$T/err"
+expect pictures/html-no-file test ! -e "$T/r.html"
+"$MPHEAP" report --format html -o "$T/r.svg2" "$DUMP" 2>"$T/err"
+expect pictures/format-html-exit-2 test $? -eq 2
+"$MPHEAP" report "$DUMP" 2>"$T/err"
+expect pictures/no-output-exit-2 test $? -eq 2
+
+# Atomic writes: an unwritable place gives exit 4 and no file; a failed render leaves the
+# old file as it was and no temporary file.
+"$MPHEAP" report -o "$T/no/such/dir/x.svg" "$DUMP" 2>"$T/err"
+expect pictures/missing-dir-exit-4 test $? -eq 4
+expect pictures/missing-dir-message grep -q 'x.svg: cannot write' "$T/err"
+touch "$T/plain"
+"$MPHEAP" report -o "$T/plain/x.svg" "$DUMP" 2>"$T/err"
+expect pictures/not-a-dir-exit-4 test $? -eq 4
+mkdir "$T/ro" && chmod 555 "$T/ro"
+if [ "$(id -u)" -ne 0 ]; then
+    "$MPHEAP" report -o "$T/ro/x.svg" "$DUMP" 2>"$T/err"
+    expect pictures/read-only-dir-exit-4 test $? -eq 4
+    expect pictures/read-only-dir-no-file test -z "$(ls -A "$T/ro")"
+else
+    skip pictures/read-only-dir "root writes anywhere (the missing-dir case checks exit 4)"
+fi
+head -n 5 "$DUMP" >"$T/header-only.txt"
+mkdir "$T/out" && echo old >"$T/out/h.png"
+"$MPHEAP" report -o "$T/out/h.png" "$T/header-only.txt" 2>"$T/err"
+expect pictures/header-only-png-exit-3 test $? -eq 3
+expect pictures/header-only-png-says-no-map grep -q 'no map to draw' "$T/err"
+expect pictures/failed-write-keeps-old test "$(cat "$T/out/h.png")" = old
+expect pictures/failed-write-no-temp test "$(ls -A "$T/out")" = h.png
+
+# A header-only dump as SVG: the header's figures, and no map, said so.
+"$MPHEAP" report -o "$T/h.svg" "$T/header-only.txt"
+expect pictures/header-only-svg-exit test $? -eq 0
+expect pictures/header-only-svg-says-no-map grep -q 'no map to draw' "$T/h.svg"
+expect pictures/header-only-svg-parses python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); sys.exit(any(g.get("class") == "area" for g in r.iter("{http://www.w3.org/2000/svg}g")))' "$T/h.svg"
+exit 0
