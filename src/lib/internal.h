@@ -84,6 +84,15 @@ enum { MPH__HDR_BLOCKS = 1, MPH__HDR_LARGEST = 2, MPH__HDR_FRAGMENTATION = 4 };
 unsigned mph__header_figures(const mph_snapshot *s, mph_stats *st);
 char *mph__strndup(const char *s, size_t n);
 
+/* render_ansi.c: the address gutter every map shares (terminal, SVG):
+ * addresses when every area has a base, offsets when not, block numbers
+ * without a block size; digits of the widest. */
+typedef struct mph__gutter {
+    int digits;
+    bool use_address, use_offset;
+} mph__gutter;
+mph__gutter mph__gutter_of(const mph_snapshot *s);
+
 /* Cell classification, shared by the parser and the analyses. */
 extern const unsigned char mph__cell_class[256];
 enum { CELL_INVALID = 0, CELL_FREE = 1, CELL_TAIL = 2, CELL_HEAD = 3 };

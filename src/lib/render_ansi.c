@@ -254,12 +254,9 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
 
 /* -------------------------------------------------------------------- map */
 
-typedef struct gutter {
-    int digits;   /* hex digits of the widest address */
-    bool use_address, use_offset;
-} gutter;
+typedef mph__gutter gutter;
 
-static gutter gutter_of(const mph_snapshot *s) {
+gutter mph__gutter_of(const mph_snapshot *s) {
     gutter g = {8, false, false};
     uint64_t widest = 0;
     bool all_bases = s->n_areas > 0;
@@ -705,7 +702,7 @@ mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_ansi_options *o,
         return MPH_ERR_NOMEM;
     mph_painter p;
     mph__painter_init(&p, out, o->color, o->depth);
-    gutter g = gutter_of(s);
+    gutter g = mph__gutter_of(s);
     marks m = marks_of(s, o, &st);
     if (o->scale > 1)
         render_overview(&p, s, o, &g, &st, &m);

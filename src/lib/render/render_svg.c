@@ -68,33 +68,8 @@ static void put_fill(mph_outbuf *out, mph_rgb c) {
     mph__out_printf(out, "#%02x%02x%02x", c.r, c.g, c.b);
 }
 
-/* The gutter, as the terminal map's: addresses when every area has a base,
- * offsets when not, block numbers without a block size. */
-typedef struct gutter {
-    int digits;
-    bool use_address, use_offset;
-} gutter;
-
-static gutter gutter_of(const mph_snapshot *s) {
-    gutter g = {8, false, false};
-    uint64_t widest = 0;
-    bool all_bases = s->n_areas > 0;
-    for (size_t i = 0; i < s->n_areas; i++) {
-        const mph_area *a = &s->areas[i];
-        uint64_t end = (a->has_base ? a->base : 0) + (uint64_t)a->n_blocks * s->block_size;
-        if (end > widest)
-            widest = end;
-        all_bases &= a->has_base;
-    }
-    g.use_address = s->block_size && all_bases;
-    g.use_offset = s->block_size && !all_bases;
-    int d = 0;
-    for (uint64_t v = s->block_size ? widest : s->n_blocks; v; v >>= 4)
-        d++;
-    if (d > g.digits)
-        g.digits = d;
-    return g;
-}
+/* The gutter, as the terminal map's (render_ansi.c). */
+typedef mph__gutter gutter;
 
 static int gutter_text(char *buf, size_t cap, const gutter *g, const mph_snapshot *s, size_t area,
                        size_t block) {
@@ -312,7 +287,7 @@ mph_status mph_render_svg(const mph_snapshot *s, const mph_picture_options *o, m
     y += LINE_H * 0.5;
     // Each area: its title, then its rows with the gutter; a rect per run of one
     // colour in a row, free runs as one background rect per area.
-    gutter g = gutter_of(s);
+    gutter g = mph__gutter_of(s);
     for (size_t a = 0; a < s->n_areas && !out->status; a++) {
         char text[160];
         int n = area_title(text, sizeof text, s, a);
