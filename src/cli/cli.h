@@ -52,6 +52,12 @@ int cli_parse_block_size(const char *text, unsigned *out);
 int cli_parse_size(const char *text, uint64_t *out);
 /* --need SIZE: bytes above 0; prints why not and returns 0 when bad. */
 int cli_parse_need(const char *text, uint64_t *out);
+/* --scale K|auto: *auto_scale for "auto", else K >= 1 blocks per cell into *scale (and
+ * *auto_scale false); prints why not and returns 0 when bad. */
+int cli_parse_scale(const char *text, uint64_t *scale, bool *auto_scale);
+/* --palette NAME; prints why not (pointing to -p/--port when NAME is a board) and
+ * returns 0 when bad. */
+int cli_parse_palette(const char *text, mph_palette_kind *out);
 
 /* The terminal: width/height of stdout when it is one, else $COLUMNS/$LINES, else 80x50. */
 unsigned cli_terminal_width(void);

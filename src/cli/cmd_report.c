@@ -206,28 +206,12 @@ int cmd_report(int argc, char **argv) {
                 return EXIT_USAGE;
             break;
         case OPT_SCALE:
-            if (strcmp(optarg, "auto") == 0) {
-                auto_scale = true;
-            } else {
-                char *end;
-                unsigned long long k = strtoull(optarg, &end, 10);
-                if (*end || k < 1 || optarg[0] == '-') {
-                    fprintf(stderr, "mpheap: --scale takes a number of blocks or auto, not '%s'\n",
-                            optarg);
-                    return EXIT_USAGE;
-                }
-                o.scale = k;
-                auto_scale = false;
-            }
+            if (!cli_parse_scale(optarg, &o.scale, &auto_scale))
+                return EXIT_USAGE;
             break;
         case OPT_PALETTE:
-            if (!mph_palette_parse(optarg, &o.palette)) {
-                fprintf(stderr,
-                        "mpheap: --palette takes safe, notebook, type, rainbow or mono, "
-                        "not '%s'\n",
-                        optarg);
+            if (!cli_parse_palette(optarg, &o.palette))
                 return EXIT_USAGE;
-            }
             break;
         case OPT_NEED:
             if (!cli_parse_need(optarg, &need))

@@ -140,35 +140,15 @@ int cmd_show(int argc, char **argv) {
             break;
         case OPT_COLLAPSE: opts.collapse_free = true; break;
         case OPT_PALETTE:
-            if (!mph_palette_parse(optarg, &opts.palette)) {
-                if (cli_looks_like_port(optarg))
-                    fprintf(stderr, "mpheap: '%s' is a board, not a palette: give it to -p/--port\n"
-                                    "(--palette takes safe, notebook, type, rainbow or mono)\n",
-                            optarg);
-                else
-                    fprintf(stderr, "mpheap: --palette takes safe, notebook, type, rainbow or "
-                                    "mono, not '%s'\n",
-                            optarg);
+            if (!cli_parse_palette(optarg, &opts.palette))
                 return EXIT_USAGE;
-            }
             break;
         case OPT_COLOR: color = optarg; break;
         case OPT_DEPTH: depth = optarg; break;
         case OPT_NO_PAGER: paging = false; break;
         case OPT_SCALE:
-            if (strcmp(optarg, "auto") == 0) {
-                auto_scale = true;
-            } else {
-                char *end;
-                unsigned long long k = strtoull(optarg, &end, 10);
-                if (*end || k < 1 || optarg[0] == '-') {
-                    fprintf(stderr, "mpheap: --scale takes a number of blocks or auto, not '%s'\n",
-                            optarg);
-                    return EXIT_USAGE;
-                }
-                opts.scale = k;
-                auto_scale = false;
-            }
+            if (!cli_parse_scale(optarg, &opts.scale, &auto_scale))
+                return EXIT_USAGE;
             break;
         case OPT_NO_SUMMARY: summary = false; break;
         case OPT_NO_LEGEND: legend = false; break;

@@ -156,6 +156,35 @@ int cli_parse_need(const char *text, uint64_t *out) {
     return 1;
 }
 
+int cli_parse_scale(const char *text, uint64_t *scale, bool *auto_scale) {
+    if (strcmp(text, "auto") == 0) {
+        *auto_scale = true;
+        return 1;
+    }
+    char *end;
+    unsigned long long k = strtoull(text, &end, 10);
+    if (*end || k < 1 || text[0] == '-') {
+        fprintf(stderr, "mpheap: --scale takes a number of blocks or auto, not '%s'\n", text);
+        return 0;
+    }
+    *scale = k;
+    *auto_scale = false;
+    return 1;
+}
+
+int cli_parse_palette(const char *text, mph_palette_kind *out) {
+    if (mph_palette_parse(text, out))
+        return 1;
+    if (cli_looks_like_port(text))
+        fprintf(stderr, "mpheap: '%s' is a board, not a palette: give it to -p/--port\n"
+                        "(--palette takes safe, notebook, type, rainbow or mono)\n",
+                text);
+    else
+        fprintf(stderr, "mpheap: --palette takes safe, notebook, type, rainbow or mono, not '%s'\n",
+                text);
+    return 0;
+}
+
 int cli_parse_block_size(const char *text, unsigned *out) {
     uint64_t v;
     if (!cli_parse_size(text, &v) || v < 1 || v > 65536 || (v & (v - 1))) {

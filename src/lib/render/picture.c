@@ -29,9 +29,10 @@ void mph__pic_colors(mph_palette_kind pal, mph_rgb out[PIC_N]) {
     }
 }
 
-mph_status mph__pic_check(const mph_snapshot *s, const mph_picture_options *o, mph_error *err) {
-    if (!s || !o) {
-        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot or no options");
+mph_status mph__pic_check(const mph_snapshot *s, const mph_picture_options *o, const mph_sink *sink,
+                          mph_error *err) {
+    if (!s || !o || !sink) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot, options or sink");
         return MPH_ERR_ARG;
     }
     if (o->columns < 1 || o->columns > 64 || o->scale < 1 || o->pixels < 1 ||

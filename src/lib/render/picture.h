@@ -49,7 +49,8 @@ typedef struct pic_walk {
 } pic_walk;
 
 /* Checks the options: MPH_ERR_ARG with a message when bad. */
-mph_status mph__pic_check(const mph_snapshot *s, const mph_picture_options *o, mph_error *err);
+mph_status mph__pic_check(const mph_snapshot *s, const mph_picture_options *o, const mph_sink *sink,
+                          mph_error *err);
 /* MPH_ERR_NOMEM, or OK. Free with mph__pic_walk_fini. */
 mph_status mph__pic_walk_init(pic_walk *w, const mph_snapshot *s, const mph_picture_options *o,
                               mph_error *err);

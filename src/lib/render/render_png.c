@@ -70,13 +70,9 @@ static void put_row(png_structp png, unsigned char *px, const unsigned char *cel
 
 mph_status mph_render_png(const mph_snapshot *s, const mph_picture_options *o, mph_sink *sink,
                           mph_error *err) {
-    mph_status rc = mph__pic_check(s, o, err);
+    mph_status rc = mph__pic_check(s, o, sink, err);
     if (rc)
         return rc;
-    if (!sink) {
-        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no sink");
-        return MPH_ERR_ARG;
-    }
     if (!s->n_areas) {
         mph__error_set(err, MPH_ERR_NOT_FOUND, s->first_line, 0,
                        "no map to draw: the dump has only the header's figures; call "

@@ -150,13 +150,9 @@ static mph_status summary_text(const mph_snapshot *s, const mph_picture_options 
 
 mph_status mph_render_svg(const mph_snapshot *s, const mph_picture_options *o, mph_sink *sink,
                           mph_error *err) {
-    mph_status rc = mph__pic_check(s, o, err);
+    mph_status rc = mph__pic_check(s, o, sink, err);
     if (rc)
         return rc;
-    if (!sink) {
-        mph__error_set(err, MPH_ERR_ARG, 0, 0, "no sink");
-        return MPH_ERR_ARG;
-    }
     mph_text sum = {NULL, 0, 0};
     rc = summary_text(s, o, &sum, err);
     if (rc) {
