@@ -122,6 +122,14 @@ typedef enum mph__rows_kind {
 } mph__rows_kind;
 size_t mph__timeline_rows_text(char *buf, size_t cap, const mph_timeline *t, mph__rows_kind kind);
 
+/* verdict.c: the bytes a new heap area must have for an allocation of `bytes`
+ * (gc_try_add_heap's rule), saturating rather than wrapping. */
+uint64_t mph__grow_needed(uint64_t bytes);
+/* mph_verdict_new; with detail false, only the conclusion: on a whole map no
+ * pass over the runs (no first fit, runs or windows), as check needs. */
+mph_status mph__verdict_make(const mph_snapshot *s, uint64_t need_bytes, bool detail,
+                             mph_verdict **out, mph_error *err);
+
 /* Formats shared by the text renderers: "4.0 KiB" or "12 blocks" when the block size is 0. */
 const char *mph__fmt_blocks(char buf[48], uint64_t blocks, unsigned block_size);
 

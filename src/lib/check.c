@@ -89,17 +89,13 @@ mph_status mph_check_run(const mph_snapshot *s, const mph_check_limit *limits, s
         case MPH_CHECK_MIN_LARGEST_FREE:
             x.measured = st->largest_free_blocks * bpb;
             x.ok = x.measured >= l->value;
-            if (!x.ok && l->growth && s->header.has_max_new_split) {
-                mph_verdict *v = NULL;
-                if ((rc = mph_verdict_new(s, l->value, &v, err)))
-                    goto out;
-                x.ok = x.by_growth = v->can_grow && (v->grow_needed ? v->fits_by_growing : false);
-                mph_verdict_free(v);
-            }
+            // The verdict's growth rule: a new area for a run of that size.
+            if (!x.ok && l->growth && s->header.has_max_new_split)
+                x.ok = x.by_growth = mph__grow_needed(l->value) <= s->header.max_new_split;
             break;
         case MPH_CHECK_NEED: {
             mph_verdict *v = NULL;
-            if ((rc = mph_verdict_new(s, l->size, &v, err)))
+            if ((rc = mph__verdict_make(s, l->size, false, &v, err)))
                 goto out;
             x.measured = v->largest.n_blocks * bpb;
             x.outcome = v->outcome;

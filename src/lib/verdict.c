@@ -283,7 +283,7 @@ static mph_status collect_blockers(const mph_snapshot *s, const best_list *best,
 
 /* gc_try_add_heap's rule (py/gc.c since v1.21): the new area must hold the
  * allocation and its tables. */
-static uint64_t grow_needed(uint64_t bytes) {
+uint64_t mph__grow_needed(uint64_t bytes) {
     uint64_t overhead = bytes / 512 * 13 + bytes % 512 * 13 / 512;
     if (overhead < 2048)
         overhead = 2048;
@@ -302,7 +302,7 @@ static void decide(mph_verdict *v) {
     }
     v->fits_now = false;
     if (v->can_grow) {
-        v->grow_needed = grow_needed(v->need_bytes);
+        v->grow_needed = mph__grow_needed(v->need_bytes);
         v->fits_by_growing = v->grow_needed <= v->max_new_split;
     }
     if (!v->largest_known)
@@ -317,6 +317,11 @@ static void decide(mph_verdict *v) {
 
 mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes, mph_verdict **out,
                            mph_error *err) {
+    return mph__verdict_make(s, need_bytes, true, out, err);
+}
+
+mph_status mph__verdict_make(const mph_snapshot *s, uint64_t need_bytes, bool detail,
+                             mph_verdict **out, mph_error *err) {
     if (!s || !out) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot");
         return MPH_ERR_ARG;
@@ -352,9 +357,9 @@ mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes, mph_verdi
         mph__snapshot_figures(s, &st);
     // Not fitting a whole map is known from its figures: then one pass both
     // searches the windows and reads the free runs; else a pass for the runs.
-    bool search_now = whole && v->need_blocks && st.largest_free_blocks < v->need_blocks;
-    // With no size, a whole map's figures say all the headline needs: no pass.
-    v->runs_read = !whole || v->need_blocks;
+    bool search_now = detail && whole && v->need_blocks && st.largest_free_blocks < v->need_blocks;
+    // With no size, or no detail asked, a whole map's figures decide: no pass.
+    v->runs_read = !whole || (v->need_blocks && detail);
     if (!search_now && v->runs_read)
         for (size_t ai = 0; ai < s->n_areas; ai++)
             scan_area(s, v, ai);
@@ -382,7 +387,7 @@ mph_status mph_verdict_new(const mph_snapshot *s, uint64_t need_bytes, mph_verdi
         }
     }
     decide(v);
-    if (v->need_blocks && !v->fits_now && v->has_map) {
+    if (detail && v->need_blocks && !v->fits_now && v->has_map) {
         best_list best = {0};
         start_queue q = {0};
         bool ok = true;
