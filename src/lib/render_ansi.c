@@ -334,8 +334,9 @@ static size_t free_lines_from(const char *cells, size_t n, size_t b, size_t widt
     return mph__run_length(cells, n, b, '.') / width;
 }
 
-static void put_collapsed(mph_outbuf *o, size_t lines) {
-    mph__out_printf(o, "       (%zu lines all free)\n", lines);
+static void put_collapsed(mph_outbuf *o, size_t lines, bool in_largest) {
+    mph__out_printf(o, "       (%zu lines all free%s)\n", lines,
+                    in_largest ? ", in the largest free run" : "");
 }
 
 /* What a map cell is to the colour loop: a head's type (below MPH_TYPE_COUNT), a tail or free. */
@@ -581,8 +582,7 @@ static void render_cells(mph_painter *p, const mph_snapshot *s, const mph_ansi_o
                 if (k >= 2) {
                     bool in_largest = m->largest && ai == m->largest_area &&
                                       b < m->largest_end && b + k * width > m->largest_start;
-                    mph__out_printf(p->out, "       (%zu lines all free%s)\n", k,
-                                    in_largest ? ", in the largest free run" : "");
+                    put_collapsed(p->out, k, in_largest);
                     b += k * width;
                     continue;
                 }
@@ -634,7 +634,7 @@ static void render_overview(mph_painter *p, const mph_snapshot *s, const mph_ans
                 if (lines >= 2 &&
                     !(st->largest_free_blocks && ai == st->largest_free_area &&
                       run_start < b + lines * width && run_end > b)) {
-                    put_collapsed(p->out, lines);
+                    put_collapsed(p->out, lines, false); // the largest run is never collapsed here
                     b += lines * width;
                     continue;
                 }

@@ -57,10 +57,6 @@ static size_t starts_next(starts *s) {
     return p;
 }
 
-static uint64_t address_of(const mph_snapshot *s, size_t area, size_t block) {
-    return mph_snapshot_block_address(s, area, block);
-}
-
 /* ------------------------------------------------------------- free runs */
 
 /* One free run, in address order: first fit, the longest runs, the histogram. */
@@ -72,7 +68,7 @@ static void note_run(const mph_snapshot *s, mph_verdict *v, size_t ai, size_t i,
     bool longest = k < MPH_VERDICT_MAX_RUNS || len > v->runs[k - 1].n_blocks;
     if (!first_fit && !longest)
         return;
-    mph_free_run r = {ai, i, len, address_of(s, ai, i)};
+    mph_free_run r = {ai, i, len, mph_snapshot_block_address(s, ai, i)};
     if (first_fit)
         v->first_fit = r;
     if (longest) { // longest first, ties in address order
@@ -261,7 +257,7 @@ static mph_status collect_blockers(const mph_snapshot *s, const best_list *best,
             if (a->cells[i] == MPH_CELL_FREE)
                 continue;
             int t = mph_type_of_cell(a->cells[i]);
-            mph_alloc x = {k->area, i, next - i, address_of(s, k->area, i),
+            mph_alloc x = {k->area, i, next - i, mph_snapshot_block_address(s, k->area, i),
                            t < 0 ? MPH_TYPE_OTHER : (mph_type)t, a->cells[i] == MPH_CELL_TAIL};
             if (!mph__allocs_push(all, &x)) {
                 mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
@@ -269,7 +265,7 @@ static mph_status collect_blockers(const mph_snapshot *s, const best_list *best,
             }
         }
         v->windows[w] = (mph_window){
-            {k->area, k->run_start, k->run_end - k->run_start, address_of(s, k->area, k->run_start)},
+            {k->area, k->run_start, k->run_end - k->run_start, mph_snapshot_block_address(s, k->area, k->run_start)},
             (size_t)k->n_allocs, k->alloc_blocks, all->n - first[w], NULL};
     }
     // Pointers only now: the array may have moved while it grew.
