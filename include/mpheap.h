@@ -1107,6 +1107,8 @@ typedef struct mph_text_options {
 MPH_NODISCARD mph_status mph_render_text_verdict(const struct mph_verdict *v,
                                                  const mph_text_options *o, mph_sink *sink,
                                                  mph_error *err);
+/** The stats report as text; a dump with no whole map gets the header's figures
+ * (as the summary gives them) and a line saying what needs the map. */
 MPH_NODISCARD mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_options *o,
                                                mph_sink *sink, mph_error *err);
 /** The diff: largest free run and fragmentation OLD -> NEW, block and type counts, the news

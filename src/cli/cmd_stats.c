@@ -75,19 +75,7 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
     o.name = cli_snapshot_name(name, sizeof name, path, in, log, index);
     mph_sink sink = cli_out_sink();
     o.verdict = v;
-    bool whole_map = !mph_snapshot_header_only(s) && !mph_snapshot_map_partial(s);
-    if (json) {
-        st = mph_render_json_stats(r, &o, &sink, &err);
-    } else if (whole_map) {
-        st = mph_render_text_stats(r, &o, &sink, &err);
-    } else {
-        // No whole map: the header's figures, said as such; no per-type counts to give.
-        mph_ansi_options plain = {1, false, MPH_PALETTE_MONO, false, 1, false, NULL, MPH_COLORS_256, 0};
-        cli_printf("%s\n", o.name ? o.name : "");
-        st = mph_render_ansi_summary(s, &plain, &sink, &err);
-        if (!st)
-            cli_printf("(allocations by type and size, and free runs, need the whole map)\n");
-    }
+    st = json ? mph_render_json_stats(r, &o, &sink, &err) : mph_render_text_stats(r, &o, &sink, &err);
     if (!st && !json) {
         if (v->need_source != MPH_NEED_NONE)
             cli_printf("\n");

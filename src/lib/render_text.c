@@ -106,16 +106,36 @@ static void where(char buf[96], const mph_stats_report *r, const mph_stats *st) 
     }
 }
 
+/* No whole map: the header's figures, said as such (the summary's own lines);
+ * no per-type counts or histograms to give. */
+static mph_status stats_from_header(const mph_snapshot *s, const mph_text_options *opt,
+                                    mph_sink *sink, mph_error *err) {
+    mph_outbuf *o = mph__out_new(sink, err);
+    if (!o)
+        return err ? err->code : MPH_ERR_NOMEM;
+    mph__out_printf(o, "%s\n", opt->name ? opt->name : "");
+    mph_status rc = mph__out_close(o, err);
+    mph_ansi_options plain = {1, false, MPH_PALETTE_MONO, false, 1, false, NULL, MPH_COLORS_256, 0};
+    if (!rc)
+        rc = mph_render_ansi_summary(s, &plain, sink, err);
+    if (rc || !(o = mph__out_new(sink, err)))
+        return rc ? rc : MPH_ERR_NOMEM;
+    mph__out_puts(o, "(allocations by type and size, and free runs, need the whole map)\n");
+    return mph__out_close(o, err);
+}
+
 mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_options *opt,
                                  mph_sink *sink, mph_error *err) {
     if (!r || !opt) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no report or options");
         return MPH_ERR_ARG;
     }
+    const mph_snapshot *s = r->snapshot;
+    if (mph_snapshot_header_only(s) || mph_snapshot_map_partial(s))
+        return stats_from_header(s, opt, sink, err);
     mph_outbuf *o = mph__out_new(sink, err);
     if (!o)
         return err ? err->code : MPH_ERR_NOMEM;
-    const mph_snapshot *s = r->snapshot;
     const mph_stats *st = &r->total.stats;
     unsigned bpb = r->block_size;
     char a[32], b[32], c[32], d[96], e[64];
