@@ -13,7 +13,7 @@ LDLIBS  += -lm -pthread
 PNG_LIBS ?= $(shell pkg-config --libs libpng 2>/dev/null || echo -lpng)
 LDLIBS  += $(PNG_LIBS)
 
-LIB_SRC := $(sort $(wildcard src/lib/*.c src/lib/render/*.c))
+LIB_SRC := $(sort $(wildcard src/lib/*.c src/lib/render/*.c src/lib/device/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 
@@ -107,9 +107,9 @@ bench: all board
 	BUILD=$(BUILD) CC=$(CC) CFLAGS="$(CFLAGS)" bench/run.sh
 
 format:
-	clang-format -i include/*.h src/lib/*.[ch] src/cli/*.[ch] tests/unit/*.[ch]
+	clang-format -i include/*.h src/lib/*.[ch] src/lib/*/*.[ch] src/cli/*.[ch] tests/unit/*.[ch]
 format-check:
-	clang-format --dry-run --Werror include/*.h src/lib/*.[ch] src/cli/*.[ch]
+	clang-format --dry-run --Werror include/*.h src/lib/*.[ch] src/lib/*/*.[ch] src/cli/*.[ch]
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 -Iinclude src

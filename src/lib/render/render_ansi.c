@@ -1,6 +1,6 @@
 /* The terminal renderer: summary, legend and map (or overview), in ANSI
  * colours from the shared palette. */
-#include "analyses.h"
+#include "../analyses.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* The timeline as CSV (RFC 4180), for spreadsheets and plotting tools:
  * the same rows as the text and JSON timeline. */
-#include "analyses.h"
+#include "../analyses.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* Plain-text reports of the analyses: stats, diff, timeline (with charts)
  * and checks. Every figure comes from the structs the JSON renderer reads. */
-#include "analyses.h"
+#include "../analyses.h"
 
 #include <stdio.h>
 #include <stdlib.h>

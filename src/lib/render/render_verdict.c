@@ -1,7 +1,7 @@
 /* The verdict as text: does N bytes fit, now, after a collection or by
  * growing, and if not, what splits the free memory. Every sentence says
  * only what the dump tells. */
-#include "analyses.h"
+#include "../analyses.h"
 
 #include <stdio.h>
 #include <stdlib.h>

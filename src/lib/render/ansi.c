@@ -3,7 +3,7 @@
  * when the style in force changes. The 16 ANSI colours are written as they
  * are; exact colours as 256-colour or 24-bit escapes, or as their stand-ins
  * among the 16 (mph_color_depth). */
-#include "internal.h"
+#include "../internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #ifndef MPHEAP_SRC_LIB_TRANSPORT_H
 #define MPHEAP_SRC_LIB_TRANSPORT_H
 
-#include "internal.h"
+#include "../internal.h"
 
 #include <stdint.h>
 #include <sys/types.h>

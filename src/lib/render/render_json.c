@@ -1,7 +1,7 @@
 /* JSON documents of the analyses, written by hand through the sink: output
  * only, streamed, no tree in memory (a diff of a 16M-block heap can list
  * millions of allocations). Schemas: docs/json-schema.md. */
-#include "analyses.h"
+#include "../analyses.h"
 
 #include <math.h>
 #include <stdio.h>

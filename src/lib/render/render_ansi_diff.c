@@ -1,6 +1,6 @@
 /* The diff map for a terminal: the aligned blocks of two snapshots, each
  * coloured by what happened to it (the palette's diff roles). */
-#include "analyses.h"
+#include "../analyses.h"
 
 #include <limits.h>
 #include <stdio.h>
