@@ -12,6 +12,13 @@ LDLIBS  += -lm -pthread
 # libpng for the PNG pictures (src/lib/render/render_png.c); Debian: libpng-dev.
 PNG_LIBS ?= $(shell pkg-config --libs libpng 2>/dev/null || echo -lpng)
 LDLIBS  += $(PNG_LIBS)
+# ncurses, the wide-character library, for the full-screen views (mpheap watch, explore);
+# Debian: libncurses-dev.
+NCURSES_LIBS ?= $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+LDLIBS  += $(NCURSES_LIBS)
+# zlib deflates the HTML report's maps (src/lib/render/render_html.c); libpng-dev pulls it in.
+ZLIB_LIBS ?= $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
+LDLIBS  += $(ZLIB_LIBS)
 
 LIB_SRC := $(sort $(wildcard src/lib/*.c src/lib/render/*.c src/lib/device/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
@@ -24,8 +31,19 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 .PHONY: all bootstrap test check asan fuzz bench board demo format format-check lint clean install
 all: $(BUILD)/mpheap
 
-$(BUILD)/libmpheap.a: $(LIB_OBJ)
+$(BUILD)/libmpheap.a: $(LIB_OBJ) $(BUILD)/gen/report_assets.o
 	ar rcs $@ $^
+
+# The HTML report's page (template, script, style: ordinary files in src/lib/render/html/)
+# as byte arrays with their SHA-256 for the page's Content-Security-Policy, made at build
+# time with POSIX sh and coreutils (no Node.js).
+HTML_ASSETS := src/lib/render/html/report.html src/lib/render/html/report.js \
+               src/lib/render/html/report.css
+$(BUILD)/gen/report_assets.c: src/lib/render/html/embed.sh $(HTML_ASSETS)
+	@mkdir -p $(dir $@)
+	sh src/lib/render/html/embed.sh $@ $(HTML_ASSETS)
+$(BUILD)/gen/report_assets.o: $(BUILD)/gen/report_assets.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/mpheap: $(CLI_OBJ) $(BUILD)/gen/device_module.o $(BUILD)/libmpheap.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -114,10 +132,98 @@ format-check:
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 -Iinclude src
 
-install: all
-	install -D -m 755 $(BUILD)/mpheap $(DESTDIR)$(PREFIX)/bin/mpheap
+# ---- Installing (issue 12): the tool, the library (shared and static), its header and
+# pkg-config file, man pages made from --help, bash completion, the device module, the
+# virtual board, and the Python package (python/mpheap). README, "Install", says what goes where.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/mpheap
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# Debian's python3 (where Debian's Jupyter runs) when there is one; python/install_dir.py
+# picks the directory that python searches for this PREFIX.
+PYTHON     ?= $(firstword $(wildcard /usr/bin/python3) python3)
+PYTHONDIR  ?= $(shell $(PYTHON) python/install_dir.py $(PREFIX))
 
-PREFIX ?= /usr/local
+# The version and the soname come from include/mpheap.h alone.
+# ('.' stands for '#', which make versions treat differently inside $(shell).)
+MPH_VER := $(shell sed -n 's/^.define MPH_VERSION "\(.*\)"/\1/p' include/mpheap.h)
+MPH_ABI := $(shell sed -n 's/^.define MPH_ABI_VERSION \([0-9]*\).*/\1/p' include/mpheap.h)
+SONAME  := libmpheap.so.$(MPH_ABI)
+SOFILE  := libmpheap.so.$(MPH_VER)
+
+# The shared library from its own position-independent objects (build/pic/): the static
+# library and the binary keep theirs, as fast as before. Exported: exactly the public API
+# (src/lib/libmpheap.map); -z defs when not sanitizing (a sanitizer's runtime comes from
+# the program).
+# The library's generated sources (build/gen/: the HTML report's assets) go in too: a
+# generated object that libmpheap.a gets needs its PIC twin here.
+PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(if $(HTML_ASSETS),$(BUILD)/pic/gen/report_assets.o)
+$(BUILD)/pic/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -c -o $@ $<
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+-include $(PIC_OBJ:.o=.d)
+$(BUILD)/$(SOFILE): $(PIC_OBJ) src/lib/libmpheap.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=src/lib/libmpheap.map -Wl,--as-needed \
+		$(if $(findstring -fsanitize,$(CFLAGS)),,-Wl,-z,defs) -o $@ $(PIC_OBJ) $(LDLIBS)
+$(BUILD)/libmpheap.so: $(BUILD)/$(SOFILE)
+	ln -sf $(SOFILE) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# Made each time (a sed): it holds PREFIX, which install may be given anew.
+.PHONY: $(BUILD)/mpheap.pc
+$(BUILD)/mpheap.pc: src/lib/mpheap.pc.in include/mpheap.h Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(MPH_VER)|' -e 's|@LIBS_PRIVATE@|$(strip $(PNG_LIBS) $(ZLIB_LIBS) -lm -pthread)|' $< >$@
+
+# Man pages: mpheap(1) and mpheap-COMMAND(1), made from the binary's own --help.
+$(BUILD)/man/stamp: $(BUILD)/mpheap docs/man/mkman.sh docs/man/help2roff.awk
+	docs/man/mkman.sh $(BUILD)/mpheap $(BUILD)/man
+	touch $@
+
+.PHONY: shared man uninstall python-dir
+shared: $(BUILD)/libmpheap.so $(BUILD)/libmpheap.a $(BUILD)/mpheap.pc
+man: $(BUILD)/man/stamp
+
+python-dir:
+	@test -n "$(PYTHONDIR)" || { echo "make: no python3 to ask where packages go: set PYTHONDIR" >&2; exit 1; }
+
+install: all shared man python-dir
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/device $(DESTDIR)$(DATADIR)/board \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PYTHONDIR)/mpheap
+	install -m 755 $(BUILD)/mpheap $(DESTDIR)$(BINDIR)/mpheap
+	install -m 755 $(BUILD)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmpheap.so
+	install -m 644 $(BUILD)/libmpheap.a $(DESTDIR)$(LIBDIR)/libmpheap.a
+	install -m 644 $(BUILD)/mpheap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/mpheap.pc
+	install -m 644 include/mpheap.h $(DESTDIR)$(INCLUDEDIR)/mpheap.h
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 completion/mpheap.bash $(DESTDIR)$(BASHCOMPDIR)/mpheap
+	install -m 644 device/mpheap.py device/README.md $(DESTDIR)$(DATADIR)/device/
+	install -m 644 board/*.mjs board/package.json board/package-lock.json $(DESTDIR)$(DATADIR)/board/
+	if [ -d board/node_modules ]; then cp -R board/node_modules $(DESTDIR)$(DATADIR)/board/; fi
+	install -m 644 python/mpheap/*.py $(DESTDIR)$(PYTHONDIR)/mpheap/
+	printf '# Written by make install: where the rest of mpheap went.\nLIBDIR = "%s"\nBINDIR = "%s"\nDATADIR = "%s"\n' \
+		'$(LIBDIR)' '$(BINDIR)' '$(DATADIR)' >$(DESTDIR)$(PYTHONDIR)/mpheap/_installed.py
+	@echo "installed under $(DESTDIR)$(PREFIX); the Python package in $(DESTDIR)$(PYTHONDIR)/mpheap"
+
+# Removes what install wrote (and the Python package's byte code); directories that others
+# share (bin, lib, man1 ...) stay.
+uninstall: python-dir
+	rm -f $(DESTDIR)$(BINDIR)/mpheap $(DESTDIR)$(LIBDIR)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libmpheap.so $(DESTDIR)$(LIBDIR)/libmpheap.a \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/mpheap.pc $(DESTDIR)$(INCLUDEDIR)/mpheap.h \
+		$(DESTDIR)$(MANDIR)/man1/mpheap.1 $(DESTDIR)$(MANDIR)/man1/mpheap-*.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/mpheap
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(PYTHONDIR)/mpheap
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -21,6 +21,7 @@
 #   BENCH_SEED=0      leave the seed out
 #   BENCH_WASM_HEAP   heap of the board dump (default 64M)
 #   BENCH_STRICT=1    exit 1 when a target is missed (default: report only)
+#   BENCH_ONLY=html   only the HTML report's size and draw time (the inputs are made first)
 # Inputs are cached in bench/out/ and remade when their generator changes.
 set -eu
 cd "$(dirname "$0")/.."
@@ -238,6 +239,34 @@ seed_cmd() { [ "$HAVE_SEED" = 1 ] && echo python3 || echo true; }
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say "load average before: $LOAD_START, $(nproc) cores; N=$N, seed N=$SEED_N"
 
+# The HTML report of the 512 MiB heap: its size (<= 2,000,000 bytes) and its draw time in
+# headless Chromium (<= 1 s: navigation start to the first frame after the map is drawn,
+# median of N fresh pages; bench/html_draw.mjs with tests/browser's playwright-core).
+html_bench() {
+    local html=$TMP/gen512.html t0 t1 size line med
+    t0=$(date +%s.%N)
+    "$MPHEAP" report -o "$html" "$GEN_OLD" || { NOTES+=("html: mpheap report -o gen512.html failed"); return; }
+    t1=$(date +%s.%N)
+    size=$(wc -c <"$html")
+    echo "html report size gen512|$(awk -v b="$size" 'BEGIN { printf "%d bytes", b }')|-|written in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }')|<= 2,000,000 bytes|$([ "$size" -le 2000000 ] && echo PASS || echo FAIL)" >>"$ROWS"
+    if [ ! -x "${MPH_CHROMIUM:-/usr/bin/chromium}" ] || [ ! -d tests/browser/node_modules/playwright-core ]; then
+        NOTES+=("html draw: not measured (needs chromium and npm ci --prefix tests/browser)")
+        return
+    fi
+    if ! line=$(node bench/html_draw.mjs "$html" "$N" 2>"$TMP/html.err"); then
+        NOTES+=("html draw: bench/html_draw.mjs failed: $(head -c 300 "$TMP/html.err" | tr '\n' ' ')")
+        return
+    fi
+    read -r _ med _ min _ max _ script _ runs <<<"$line"
+    echo "html draw gen512 (chromium)|$(fmt_t "$(awk -v m="$med" 'BEGIN { print m / 1000 }')") ($runs, $min-$max ms)|-|page script $script ms|<= 1 s|$([ "$med" -le 1000 ] && echo PASS || echo FAIL)" >>"$ROWS"
+}
+if [ "${BENCH_ONLY:-}" = html ]; then
+    html_bench
+    tr '|' '\t' <"$ROWS"
+    for n in "${NOTES[@]}"; do echo "note: $n"; done
+    exit 0
+fi
+
 for d in wasm64 gen512; do
     if [ $d = wasm64 ]; then old=$WASM_OLD new=$WASM_NEW; else old=$GEN_OLD new=$GEN_NEW; fi
     main=$new
@@ -303,8 +332,19 @@ if [ -x bench/capture.sh ]; then
 else
     echo "bench/capture.sh is not there: capture not measured." >"$CAPTURE_LINES"
 fi
+# mpheap watch on the same board (bench/watch.sh): refreshes a second, its own median.
+WATCH_LINES=$TMP/watch
+: >"$WATCH_LINES"
+if [ -x bench/watch.sh ]; then
+    say "watch on the virtual board (bench/watch.sh $N)"
+    if ! MPHEAP=$MPHEAP bench/watch.sh "$N" >"$WATCH_LINES" 2>"$TMP/watch.err"; then
+        echo "bench/watch.sh FAILED: $(head -c 300 "$TMP/watch.err" | tr '\n' ' ')" >>"$WATCH_LINES"
+    fi
+fi
 has_cmd stats || NOTES+=("stats: $MPHEAP has no stats command yet: not measured.")
 has_cmd diff || NOTES+=("diff: $MPHEAP has no diff command yet: not measured.")
+
+html_bench
 
 # The memory target: peak RSS of show on the 512 MiB-heap dump.
 for key in showc.gen512 showm.gen512; do
@@ -358,6 +398,11 @@ RES=$OUT/results.txt
     echo "capture from the virtual board (bench/capture.sh $N, its own paired medians; target: one snapshot, whole command, <= 0.25x mpremote):"
     sed 's/^/  /' "$CAPTURE_LINES"
     echo
+    if [ -s "$WATCH_LINES" ]; then
+        echo "watch on the virtual board (bench/watch.sh $N; target: at least 10 refreshes a second, 64 KB heap):"
+        sed 's/^/  /' "$WATCH_LINES"
+        echo
+    fi
     echo "notes:"
     echo "  - ratios: seed median / mpheap median (>= 100x wanted); parse: parse_only median / wc -l median"
     echo "  - cells alone (bench/cells_floor.c): a process that only allocates and writes a byte per block,"

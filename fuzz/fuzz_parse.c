@@ -213,7 +213,77 @@ static void render_all(const mph_snapshot *s, uint8_t opt) {
         mph_status prc = mph_render_png(s, &po, &psink, &perr);
         FUZZ_CHECK(prc == MPH_OK || (mph_snapshot_header_only(s) && prc != MPH_OK));
     }
+    // The diff pictures: the snapshot against itself (every block free or kept).
+    mph_diff *pd = NULL;
+    if (mph_diff_compute(s, s, &pd, &perr) == MPH_OK) {
+        po.scale = 1;
+        FUZZ_CHECK(mph_render_diff_svg(pd, &po, &psink, &perr) == MPH_OK);
+        if (mph_snapshot_block_count(s) <= 4096)
+            FUZZ_CHECK(mph_render_diff_png(pd, &po, &psink, &perr) == MPH_OK);
+        mph_diff_free(pd);
+    }
     mph_verdict_free(verdict);
+}
+
+/* The HTML report of the whole log: whole, and its JSON island holds no '<', '>' or
+ * U+2028/2029 (input strings are escaped there), whatever the labels hold. */
+typedef struct grow_buf {
+    char *data;
+    size_t len, cap;
+} grow_buf;
+
+static mph_status grow_write(void *ctx, const char *buf, size_t len) {
+    grow_buf *g = ctx;
+    if (g->cap - g->len < len) {
+        size_t cap = g->cap ? g->cap : 1 << 16;
+        while (cap - g->len < len)
+            cap *= 2;
+        char *d = realloc(g->data, cap);
+        if (!d)
+            return MPH_ERR_NOMEM;
+        g->data = d;
+        g->cap = cap;
+    }
+    memcpy(g->data + g->len, buf, len);
+    g->len += len;
+    return MPH_OK;
+}
+
+static void check_html(const mph_log *log, uint8_t opt) {
+    size_t total = 0, n = mph_log_snapshot_count(log);
+    for (size_t i = 0; i < n; i++)
+        total += mph_snapshot_block_count(mph_log_snapshot(log, i));
+    if (total > SMALL_MAX_BLOCKS)
+        return;
+    mph_html_options ho;
+    mph_html_options_init(&ho, log);
+    ho.palette = (mph_palette_kind)(opt % 5);
+    ho.name = "<script>\xe2\x80\xa8</script>";
+    ho.need = opt % 3 ? 0 : 4096;
+    ho.view = n > 1 ? (mph_html_view)(opt % 3) : MPH_HTML_VIEW_MAP;
+    ho.diff_old = 0;
+    grow_buf g = {NULL, 0, 0};
+    mph_sink sink = {grow_write, &g};
+    mph_error err = {0};
+    FUZZ_CHECK(mph_render_html(log, &ho, &sink, &err) == MPH_OK);
+    FUZZ_CHECK(grow_write(&g, "", 1) == MPH_OK);
+    const char *island = strstr(g.data, "id=\"mpheap-data\">");
+    FUZZ_CHECK(island != NULL);
+    island += strlen("id=\"mpheap-data\">");
+    const char *end = strstr(island, "</script>");
+    FUZZ_CHECK(end != NULL);
+    for (const char *c = island; c < end; c++) {
+        FUZZ_CHECK(*c != '<' && *c != '>');
+        FUZZ_CHECK(!(c + 2 < end && (unsigned char)c[0] == 0xe2 && (unsigned char)c[1] == 0x80 &&
+                     ((unsigned char)c[2] == 0xa8 || (unsigned char)c[2] == 0xa9)));
+    }
+    FUZZ_CHECK(g.len > 9 && strcmp(g.data + g.len - 9, "</html>\n") == 0);
+    free(g.data);
+    // A sink that fails part-way: the renderer says so.
+    sink_state st = {0, (size_t)opt * 97};
+    mph_sink bad = {failing_write, &st};
+    mph_status rc = mph_render_html(log, &ho, &bad, &err);
+    FUZZ_CHECK(rc == MPH_OK || rc == MPH_ERR_IO);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -281,6 +351,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check_stats(s);
         render_all(s, opt);
     }
+    // The timeline chart of every snapshot (the PNG, a fixed 716 x 326, now and then).
+    if (n <= 64) {
+        const mph_snapshot *snaps[64];
+        for (size_t i = 0; i < n; i++)
+            snaps[i] = mph_log_snapshot(log, i);
+        mph_timeline *tl = NULL;
+        mph_error terr = {0};
+        if (mph_timeline_compute(snaps, NULL, n, &tl, &terr) == MPH_OK) {
+            mph_picture_options po;
+            mph_picture_options_init(&po);
+            po.palette = opt & 8 ? MPH_PALETTE_MONO : MPH_PALETTE_SAFE;
+            sink_state ts = {0, 0};
+            mph_sink tsink = {null_write, &ts};
+            FUZZ_CHECK(mph_render_timeline_svg(tl, &po, &tsink, &terr) == MPH_OK);
+            if (opt % 16 == 0)
+                FUZZ_CHECK(mph_render_timeline_png(tl, &po, &tsink, &terr) == MPH_OK);
+            mph_timeline_free(tl);
+        }
+    }
     static const char *const selectors[] = {"1", "-1", "0", "99", "all", "SNAPSHOT", ""};
     for (size_t i = 0; i < sizeof selectors / sizeof *selectors; i++) {
         long idx = mph_log_find_snapshot(log, selectors[i]);
@@ -299,6 +388,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (label && *label && (strtol(label, &end, 10), *end != '\0'))
             FUZZ_CHECK(mph_log_find_snapshot(log, label) >= 0);
     }
+    check_html(log, opt);
     mph_log_free(log);
     return 0;
 }

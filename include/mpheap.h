@@ -17,6 +17,7 @@
 #ifndef MPHEAP_H
 #define MPHEAP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +26,17 @@
 extern "C" {
 #endif
 
+/* The API's version (semantic: MAJOR.MINOR.PATCH), for #if: MPH_VERSION_NUMBER is
+ * MAJOR * 10000 + MINOR * 100 + PATCH. */
+#define MPH_VERSION_MAJOR 0
+#define MPH_VERSION_MINOR 1
+#define MPH_VERSION_PATCH 0
 #define MPH_VERSION "0.1.0"
+#define MPH_VERSION_NUMBER 100
+/* The ABI: the shared library's soname is libmpheap.so.MPH_ABI_VERSION. It goes up by one
+ * on every incompatible change (a function removed or changed, a public struct or enum
+ * changed), and only then (README, "Install"). */
+#define MPH_ABI_VERSION 0
 
 #if defined(__GNUC__)
 #define MPH_NODISCARD __attribute__((warn_unused_result))
@@ -48,7 +59,8 @@ typedef enum mph_status {
     MPH_ERR_TIMEOUT,   /* the board did not answer in time */
     MPH_ERR_GONE,      /* the board went away (hang-up, EOF) */
     MPH_ERR_BUSY,      /* the port is in use */
-    MPH_ERR_RAISED     /* code on the board raised an exception */
+    MPH_ERR_RAISED,    /* code on the board raised an exception */
+    MPH_ERR_STOPPED    /* the caller's stop flag was raised (Ctrl-C, SIGTERM) */
 } mph_status;
 
 /** A located error. line and column are 1-based; 0 means unknown. */
@@ -62,6 +74,19 @@ typedef struct mph_error {
 
 /** A short stable name for a status ("syntax", "nomem", ...). */
 const char *mph_status_name(mph_status status);
+
+/* --------------------------------------------------------------- version */
+
+/** The library's version at run time ("0.1.0"): a program built against an older
+ *  compatible header may run with a newer libmpheap.so (compare with MPH_VERSION). */
+const char *mph_version_string(void);
+/** MPH_VERSION_NUMBER of the library at run time. */
+int mph_version_number(void);
+/** The build's features, one place for every front end (--version, Python): words
+ *  separated by one space, "+NAME" when built in and usable on this machine, "-NAME"
+ *  when not: "+avx2 +libpng" (avx2: the map scanner's AVX2 path, taken when the CPU
+ *  has AVX2 and POPCNT). Static storage. */
+const char *mph_version_features(void);
 
 /* ------------------------------------------------------------- the model */
 
@@ -249,6 +274,57 @@ typedef struct mph_alloc_iter {
 void mph_alloc_iter_init(mph_alloc_iter *it, const mph_snapshot *s);
 /** Next allocation into *out; false at the end. */
 bool mph_alloc_iter_next(mph_alloc_iter *it, mph_alloc *out);
+
+/* ------------------------------------------------------------ map layout */
+
+/**
+ * Where the blocks of a snapshot go on a screen of cells (the full-screen
+ * views: mpheap watch and explore): each area takes one title line, then
+ * lines of `width` cells; a cell stands for `scale` blocks (1: every block).
+ * Caller storage (mph_layout_init); borrows its snapshot.
+ */
+typedef struct mph_layout {
+    const mph_snapshot *snapshot;
+    unsigned width;  /* cells per line, >= 1 */
+    uint64_t scale;  /* blocks per cell, >= 1 */
+    size_t n_lines;  /* every area's title and cell lines */
+} mph_layout;
+
+/** Lay s out in lines of width cells of scale blocks. MPH_ERR_ARG when one is 0 or s NULL. */
+MPH_NODISCARD mph_status mph_layout_init(mph_layout *l, const mph_snapshot *s, unsigned width,
+                                         uint64_t scale, mph_error *err);
+/** The smallest power-of-two scale at which s fits in max_lines lines of width cells, titles
+ *  included (as `--scale auto` fits the terminal map). */
+uint64_t mph_layout_fit_scale(const mph_snapshot *s, unsigned width, size_t max_lines);
+/** The cell at (line, col): its area and its first block. False on a title line and past the
+ *  end of an area's cells. */
+bool mph_layout_block_at(const mph_layout *l, size_t line, unsigned col, size_t *area,
+                         size_t *block);
+/** The line and column of the cell holding (area, block); false when there is no such block. */
+bool mph_layout_find(const mph_layout *l, size_t area, size_t block, size_t *line, unsigned *col);
+/** The title line of an area. */
+size_t mph_layout_area_line(const mph_layout *l, size_t area);
+
+/** What a block belongs to: an allocation (its head, type and size) or a free run. */
+typedef struct mph_block_info {
+    size_t area, block;     /* the block asked about */
+    uint64_t address;       /* its address; 0 when unknown */
+    bool free;
+    size_t start;           /* the allocation's head, or the free run's first block, in the area */
+    uint64_t start_address; /* 0 when unknown */
+    size_t n_blocks;        /* the allocation's or the free run's length */
+    mph_type type;          /* an allocation's type */
+    bool orphan;            /* tails with no head before them (a damaged dump) */
+} mph_block_info;
+
+/** Describe block `block` of area `area` into *out. MPH_ERR_ARG when there is no such block.
+ *  Walks the cells from the block to both ends of its allocation or run. */
+MPH_NODISCARD mph_status mph_layout_describe(const mph_snapshot *s, size_t area, size_t block,
+                                             mph_block_info *out, mph_error *err);
+/** The block at an address. With no base address in the dump, the address counts bytes from the
+ *  first area's start, areas one after another. False when no block is there or the block size
+ *  is unknown. */
+bool mph_layout_locate(const mph_snapshot *s, uint64_t address, size_t *area, size_t *block);
 
 /* ------------------------------------------------------------ statistics */
 
@@ -517,8 +593,8 @@ uint64_t mph_ansi_fit_scale(const mph_snapshot *s, unsigned columns, unsigned lo
 /* -------------------------------------------------------------- pictures */
 
 /*
- * The map as a picture to attach to an issue: SVG (with text) or PNG (the
- * map only: no text, no font). Same layout rules as the terminal map: rows of
+ * The map as a picture to attach to an issue: SVG or PNG, both with the text
+ * (the PNG in mpheap's own bitmap font). Same layout rules as the terminal map: rows of
  * `columns` groups of 64 cells, a cell per `scale` blocks (the overview's
  * levels as colours), areas one after another; the largest free run is always
  * marked, and the verdict's best window's blockers when a verdict is given.
@@ -532,7 +608,7 @@ typedef struct mph_picture_options {
     unsigned pixels;           /* PNG: pixels per cell side, >= 1 (SVG: ignored) */
     mph_palette_kind palette;
     const struct mph_verdict *verdict; /* its best window's blockers are marked and its text
-                                          is added to the SVG's summary (NULL: none) */
+                                          is added to the summary (NULL: none) */
 } mph_picture_options;
 
 /** Sensible defaults: 2 columns, scale 1, 4 pixels, the default palette, no verdict. */
@@ -551,18 +627,84 @@ MPH_NODISCARD mph_status mph_render_svg(const mph_snapshot *s, const mph_picture
                                         mph_sink *sink, mph_error *err);
 
 /**
- * A PNG (8-bit RGB, through libpng) of the map alone: columns * 64 * pixels
- * wide; rows * pixels high, where rows is the sum over areas of
- * ceil(ceil(blocks / scale) / (columns * 64)), plus one blank row between
- * areas. Cells past an area's end are white. A header-only dump has no map:
- * MPH_ERR_NOT_FOUND. MPH_ERR_LIMIT when a side would pass 1,000,000 pixels.
+ * A PNG (8-bit RGB, through libpng) of what the SVG shows, on white: the
+ * title, the summary lines (with the verdict's text), the legend, and per
+ * area a title with its base address, the address gutter and the map, one
+ * cell per pixels x pixels square. Text is in mpheap's 5 x 9 bitmap font
+ * (printable ASCII; any other byte a box) at t = max(1, pixels / 4) screen
+ * pixels per font pixel: a line is 12t high, a character 6t wide.
+ * Measured in units of t: a margin of 8 all round; the title line, a gap of
+ * 6, the summary lines, a gap of 6, the legend lines (entries of a 9 x 9
+ * swatch, 4, the text and 12 across, wrapped to the width inside the
+ * margins; an entry with no swatch is its text and 12), a gap of 6; then per
+ * area its title line, rows * pixels of map (rows =
+ * ceil(ceil(blocks / scale) / (columns * 64))) and a gap of 6. The width is
+ * the widest of the map (gutter + columns * 64 * pixels, the gutter one
+ * character wider than its longest address) and the widest text line, plus
+ * the margins. mph_picture_png_size and mph_picture_png_cell_origin give the
+ * numbers. Cells past an area's end are white; an address beside every row
+ * whose text fits (every ceil(12t / pixels) rows). A header-only dump has no
+ * map: MPH_ERR_NOT_FOUND. MPH_ERR_LIMIT when a side would pass 1,000,000
+ * pixels.
  */
 MPH_NODISCARD mph_status mph_render_png(const mph_snapshot *s, const mph_picture_options *o,
                                         mph_sink *sink, mph_error *err);
 
-/** The PNG's size in pixels for these options (0 x 0 with no map). */
+/** The PNG's size in pixels for these options (0 x 0 with no map, or bad options). */
 void mph_picture_png_size(const mph_snapshot *s, const mph_picture_options *o, uint64_t *width,
                           uint64_t *height);
+/** The top-left pixel of the first cell of area `area` in the PNG: false when there is no
+ *  such area or the options are bad. */
+bool mph_picture_png_cell_origin(const mph_snapshot *s, const mph_picture_options *o, size_t area,
+                                 uint64_t *x, uint64_t *y);
+
+/* (The diff and the timeline as pictures are declared after them, below.) */
+
+/* ----------------------------------------------------------- HTML report */
+
+/** The view an HTML report opens with. */
+typedef enum mph_html_view {
+    MPH_HTML_VIEW_MAP,     /* the map of o->current */
+    MPH_HTML_VIEW_DIFF,    /* the diff map of o->diff_old -> o->diff_new */
+    MPH_HTML_VIEW_TIMELINE /* the timeline charts and leak suspects */
+} mph_html_view;
+
+/** The JSON island's schema (docs/json-schema.md). */
+#define MPH_HTML_SCHEMA "mpheap/html/1"
+
+/** What an HTML report holds; indexes are 0-based snapshot indexes into the log. */
+typedef struct mph_html_options {
+    mph_palette_kind palette;
+    const char *name;      /* the input's name (file, port) for the title; NULL: none */
+    size_t first, last;    /* the snapshots in the report, inclusive */
+    size_t current;        /* the one the map shows first, in [first, last] */
+    uint64_t need;         /* the verdict's size in bytes; 0: a MemoryError's size next to each
+                              snapshot, if any */
+    mph_html_view view;
+    size_t diff_old, diff_new; /* MPH_HTML_VIEW_DIFF: the pair, in [first, last] */
+} mph_html_options;
+
+/** Defaults for log: every snapshot, the last one shown, the default palette, the map view,
+ *  the diff of the last two. log may be NULL (then first = last = 0). */
+void mph_html_options_init(mph_html_options *o, const mph_log *log);
+
+/**
+ * A self-contained HTML page: no network, a Content-Security-Policy that
+ * allows only its own inline script and style (by their SHA-256), and one
+ * JSON island (<script type="application/json" id="mpheap-data">, schema
+ * MPH_HTML_SCHEMA) with, per snapshot, the stats document (mpheap/stats/2,
+ * with the verdict), the terminal's summary text and the map (its runs,
+ * zlib-deflated, base64); with several snapshots the timeline document
+ * (mpheap/timeline/3), and with MPH_HTML_VIEW_DIFF the diff document
+ * (mpheap/diff/2). In the island '<', '>', '&', U+2028 and U+2029 are
+ * written as \u escapes; the page puts every input string in as text.
+ * The page draws the map on a canvas (zoom, pan, hover and keyboard),
+ * tables, histograms, a snapshot slider, any two snapshots' diff map and
+ * the timeline charts. Returns MPH_OK, MPH_ERR_ARG (bad options),
+ * MPH_ERR_NOMEM, or the sink's status. Borrows log.
+ */
+MPH_NODISCARD mph_status mph_render_html(const mph_log *log, const mph_html_options *o,
+                                         mph_sink *sink, mph_error *err);
 
 /* ------------------------------------------------------------ transports */
 
@@ -689,6 +831,11 @@ typedef struct mph_repl_options {
     int pace_ms;          /* standard raw mode: pause after each 256-byte chunk (UARTs with no
                              flow control); 0 = none, -1 = 10 (mpremote's) */
     bool no_raw_paste;    /* never try raw-paste mode */
+    int snapshot_timeout_ms; /* mph_repl_snapshot: all of one answer, however it trickles;
+                                0 = 120000 */
+    const volatile sig_atomic_t *stop; /* when *stop turns non-zero (a signal handler sets
+                                          it), every wait ends within 100 ms with
+                                          MPH_ERR_STOPPED; NULL = none */
 } mph_repl_options;
 
 /** A client (opts may be NULL for the defaults). NULL when out of memory. */
@@ -723,6 +870,14 @@ MPH_NODISCARD mph_status mph_repl_exec_start(mph_repl *r, const char *code, size
 MPH_NODISCARD mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms,
                                          mph_error *err);
 
+/**
+ * An overall deadline, ms from now (0: none), for the run that follow reads:
+ * past it, follow (and every wait) returns MPH_ERR_TIMEOUT however much the
+ * board goes on sending, and again at each call until it is set anew. A
+ * caller's limit on a run that floods (mph_repl_snapshot sets its own).
+ */
+void mph_repl_set_deadline(mph_repl *r, int ms);
+
 /** exec_start + follow with the per-read deadline of the options. */
 MPH_NODISCARD mph_status mph_repl_exec(mph_repl *r, const char *code, size_t len, mph_sink *out,
                                        mph_error *err);
@@ -732,10 +887,19 @@ MPH_NODISCARD mph_status mph_repl_exec(mph_repl *r, const char *code, size_t len
  * collect runs gc.collect() first (in a separate step too, for ports that
  * collect only between steps, such as the WebAssembly one). Compiling the
  * snapshot code leaves a few blocks of garbage on the board each time
- * (device/README.md has the measurements).
+ * (device/README.md has the measurements). The answer is held to
+ * snapshot_timeout_ms in all and to mph_repl_dump_limit bytes: past either
+ * the board gets Ctrl-C, and MPH_ERR_TIMEOUT or MPH_ERR_LIMIT is returned.
  */
 MPH_NODISCARD mph_status mph_repl_snapshot(mph_repl *r, bool collect, mph_sink *out,
                                            mph_error *err);
+
+/**
+ * The most bytes a dump that begins with head (its first len bytes; 4096 are
+ * looked at) may take: 64 KiB until its "GC: total: N" line is there, then
+ * 64 KiB + N/4 (blocks of at least 8 bytes, at most 2 characters each).
+ */
+uint64_t mph_repl_dump_limit(const char *head, size_t len);
 
 /** Send Ctrl-C: interrupts running code (follow then sees KeyboardInterrupt). */
 MPH_NODISCARD mph_status mph_repl_interrupt(mph_repl *r, mph_error *err);
@@ -1150,6 +1314,60 @@ MPH_NODISCARD mph_status mph_render_json_check(const mph_check_result *results, 
 /** The timeline as CSV (RFC 4180): a header line, then one line per row. */
 MPH_NODISCARD mph_status mph_render_csv_timeline(const mph_timeline *t, mph_sink *sink,
                                                  mph_error *err);
+
+/* ------------------------------------------- diff and timeline pictures */
+
+/**
+ * The diff map as an SVG or PNG: the terminal diff map's layout (one section
+ * per area pair with its title, rows of o->columns groups of 64 blocks, an
+ * address gutter with NEW's addresses, else OLD's), each block in its class's
+ * colour: the palette's MPH_ROLE_DIFF_* role (its background, or its
+ * foreground when it has only that; mono: greys). Above the map: a title with
+ * the snapshots' labels, a summary (largest free run and fragmentation OLD ->
+ * NEW, blocks by class, allocations kept, new and gone, the alignment notes)
+ * and the legend. The SVG draws free-in-both as one rect under each section
+ * and every other run of one class in a row as a rect; every text from the
+ * input is escaped. The PNG follows mph_render_png's layout and font exactly,
+ * with the pairs as its areas. o->scale must be 1 and o->verdict is ignored.
+ * Snapshots that cannot be aligned give the text and no map. MPH_ERR_ARG on
+ * bad options, MPH_ERR_LIMIT when a PNG side would pass 1,000,000 pixels,
+ * MPH_ERR_NOMEM, or the sink's status. Borrows d.
+ */
+MPH_NODISCARD mph_status mph_render_diff_svg(const mph_diff *d, const mph_picture_options *o,
+                                             mph_sink *sink, mph_error *err);
+MPH_NODISCARD mph_status mph_render_diff_png(const mph_diff *d, const mph_picture_options *o,
+                                             mph_sink *sink, mph_error *err);
+/** The diff PNG's size (0 x 0 with bad options). */
+void mph_picture_diff_png_size(const mph_diff *d, const mph_picture_options *o, uint64_t *width,
+                               uint64_t *height);
+/** The top-left pixel of the first cell of area pair `pair` in the diff PNG; false when there
+ *  is no such pair or the options are bad. */
+bool mph_picture_diff_png_cell_origin(const mph_diff *d, const mph_picture_options *o,
+                                      size_t pair, uint64_t *x, uint64_t *y);
+
+/**
+ * The timeline as a chart, SVG or PNG: used, free and the largest free run
+ * per snapshot on the left axis (bytes; blocks when no row knows bytes; from
+ * 0 to the largest heap), fragmentation on the right axis (0-100%, dashed),
+ * one point per snapshot evenly across, a series broken where a row does not
+ * know its value; a grid at quarters, tick labels, snapshot numbers below,
+ * a title and a legend. Colours: Okabe and Ito's (told apart with every colour
+ * vision); o->palette MPH_PALETTE_MONO gives greys. The size is fixed: 716 x
+ * 326 pixels times the text scale t = min(4, max(1, o->pixels / 4)) (the SVG
+ * at t = 1). In the SVG each point is a circle with data-row, data-value and
+ * a tooltip with the snapshot's label (escaped). o->columns, o->scale and
+ * o->verdict are ignored. MPH_ERR_ARG on bad options, MPH_ERR_NOMEM, or the
+ * sink's status. Borrows t.
+ */
+MPH_NODISCARD mph_status mph_render_timeline_svg(const mph_timeline *t,
+                                                 const mph_picture_options *o, mph_sink *sink,
+                                                 mph_error *err);
+MPH_NODISCARD mph_status mph_render_timeline_png(const mph_timeline *t,
+                                                 const mph_picture_options *o, mph_sink *sink,
+                                                 mph_error *err);
+/** The timeline PNG's size (0 x 0 with bad options). */
+void mph_picture_timeline_png_size(const mph_timeline *t, const mph_picture_options *o,
+                                   uint64_t *width, uint64_t *height);
 
 /* ------------------------------------------------------- diff map (ANSI) */
 

@@ -8,8 +8,15 @@ have() { command -v "$1" >/dev/null 2>&1; }
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 # python3 runs two tests (tests/data/gen.py, the board on a pty), which skip without it;
 # tmux and less run tests/cli/show_ux.sh's terminal tests (the pager, a terminal on stdin);
-# libpng-dev builds the PNG pictures (mpheap report -o map.png).
-for pkg in gcc make clang libclang-rt-14-dev nodejs npm python3 tmux less libpng-dev; do
+# libpng-dev builds the PNG pictures (mpheap report -o map.png); libncurses-dev the
+# full-screen views (mpheap watch, explore); chromium runs the HTML report's browser tests
+# (tests/browser/, driven by playwright-core).
+for pkg in gcc make clang libclang-rt-14-dev nodejs npm python3 tmux less libpng-dev libncurses-dev chromium; do
+    pkg_installed "$pkg" || need+=("$pkg")
+done
+# pkg-config and man-db (man -l) check the installed tree (tests/cli/install.sh); Jupyter's
+# nbconvert and ipykernel run the example notebook (examples/heap-notebook.ipynb) headless.
+for pkg in pkg-config man-db jupyter-nbconvert python3-ipykernel python3-nbformat jupyter-client; do
     pkg_installed "$pkg" || need+=("$pkg")
 done
 # node and npm may come from elsewhere (nvm, nodesource): then do not ask apt for them.
@@ -26,4 +33,8 @@ fi
 if [ -f board/package-lock.json ] && [ ! -f board/node_modules/.package-lock.json -o board/package-lock.json -nt board/node_modules/.package-lock.json ]; then
     echo "bootstrap: npm ci (board)"
     npm ci --prefix board --no-audit --no-fund --loglevel=error
+fi
+if [ -f tests/browser/package-lock.json ] && [ ! -f tests/browser/node_modules/.package-lock.json -o tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+    echo "bootstrap: npm ci (tests/browser)"
+    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi

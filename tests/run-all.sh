@@ -38,7 +38,7 @@ done
 read -r p f s < <(awk '{c[$1]++} END {print c["pass"]+0, c["fail"]+0, c["skip"]+0}' "$MPH_RESULTS")
 add_counts "$p" "$f" "$s"
 
-node_suites=$(find tests -name '*.test.mjs' | sort)
+node_suites=$(find tests -name node_modules -prune -o -name '*.test.mjs' -print | sort)
 if [ -n "$node_suites" ]; then
     echo "== node suites"
     out=$(node --test $node_suites 2>&1); rc=$?

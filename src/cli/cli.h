@@ -29,7 +29,10 @@ int cli_load(const char *path, const input_options *opts, mph_log **out);
  * still go to stderr): a reading thread keeps them until its turn. */
 int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out);
 
-/* Print "mpheap: NAME:LINE:COL: error: message". */
+/* Write s to f with the bytes a terminal acts on (escape sequences, other C0 and C1
+ * controls but newline and tab) shown as \xNN, \u00NN; a CR is left out. */
+void cli_write_clean(FILE *f, const char *s, size_t n);
+/* Print "mpheap: NAME:LINE:COL: error: message" (the message through cli_write_clean). */
 void cli_print_error(const char *name, const mph_error *err);
 int cli_exit_code(mph_status status);
 
@@ -82,6 +85,9 @@ void cli_pager_begin(bool allowed);
 void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 mph_sink cli_out_sink(void);
 int cli_pager_end(void);
+/* fflush(stdout); on a failure say "writing the output failed" (once in a run, as
+ * cli_pager_end does) and return -1. */
+int cli_flush_stdout(void);
 bool cli_pager_quit(void);
 
 /* A word that names a board (a device path, port:, id:, sim, auto, a0, u1, c2...). */
@@ -105,6 +111,10 @@ const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const inp
                               const mph_log *log, size_t index);
 /* "0.35" or "35%" as a fraction in [0, 1]; false when malformed. */
 int cli_parse_fraction(const char *text, double *out);
+/* Seconds: plain decimal, a fraction allowed, at most 1e7; false when malformed (nan,
+ * inf, hex, a sign, junk). Every numeric option goes through the reader behind this,
+ * cli_parse_count, cli_parse_size and cli_parse_fraction. */
+int cli_parse_seconds(const char *text, double *out);
 /* A decimal count; false when malformed. */
 int cli_parse_count(const char *text, uint64_t *out);
 /* "N" (>= 1) or "all" (0). */
@@ -153,15 +163,26 @@ mph_status cli_buffer_write(void *ctx, const char *s, size_t n);
 extern const char cli_device_module[];
 
 /* Pictures (cmd_report.c): `report` and `show -o`. */
-typedef enum cli_picture_format { CLI_PICTURE_SVG, CLI_PICTURE_PNG } cli_picture_format;
+/* HTML holds a whole log: write it with cli_write_html, not cli_write_picture. */
+typedef enum cli_picture_format { CLI_PICTURE_SVG, CLI_PICTURE_PNG, CLI_PICTURE_HTML } cli_picture_format;
 #define CLI_PICTURE_AUTO_ROWS 256 /* --scale auto: the picture's map has at most this many rows */
-/* The format of --format WORD (NULL: from OUT's extension); .html is "not built yet".
+/* The format of --format WORD (NULL: from OUT's extension: .svg, .png, .html or .htm).
  * Prints why not and returns EXIT_USAGE. */
 int cli_picture_format_of(const char *out, const char *word, cli_picture_format *fmt);
 /* Render s to path atomically (a temporary file in its directory, fsync, rename; on an
  * error no file is left). Prints errors; returns an exit code. */
 int cli_write_picture(const mph_snapshot *s, const char *path, cli_picture_format fmt,
                       const mph_picture_options *o);
+/* The HTML report of log (mph_render_html with o) to path, atomically as cli_write_picture
+ * (report -o, show -o, and diff/timeline -o with o->view set). Prints errors; returns an
+ * exit code. */
+int cli_write_html(const char *path, const mph_log *log, const mph_html_options *o);
+/* A caller's picture (diff, timeline: fn is e.g. mph_render_diff_svg through a cast of
+ * `what`) to path, atomically as cli_write_picture. Prints errors; returns an exit code. */
+typedef mph_status (*cli_render_fn)(const void *what, const mph_picture_options *o,
+                                    mph_sink *sink, mph_error *err);
+int cli_write_rendered(const char *path, cli_render_fn fn, const void *what,
+                       const mph_picture_options *o);
 /* The picture of snapshot index with its verdict (need: 0 = a MemoryError's size, if any). */
 int cli_picture_for(const mph_log *log, size_t index, const char *path, cli_picture_format fmt,
                     mph_picture_options o, bool auto_scale, uint64_t need);
@@ -173,5 +194,8 @@ int cmd_capture(int argc, char **argv);
 int cmd_devs(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
+/* The full-screen views (tui.c): a live board, and a dump or log. */
+int cmd_watch(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
 
 #endif

@@ -45,6 +45,9 @@ static const char usage[] =
     "      --run-timeout SECONDS\n"
     "                        stop the --exec/--run code with Ctrl-C after SECONDS\n"
     "                        (default: no limit; Ctrl-C on the host stops it too)\n"
+    "      --snapshot-timeout SECONDS\n"
+    "                        the most one snapshot may take in all, however slowly the\n"
+    "                        board sends it (default 120)\n"
     "  -q, --quiet           no progress on stderr\n"
     "  -h, --help            this text\n"
     "\n"
@@ -52,10 +55,12 @@ static const char usage[] =
     "with --gc ends in (after gc.collect()) ===. The numbers go on across captures\n"
     "appended to one LOG: N is the snapshot's number in the log (show -s N), 5 the\n"
     "log's count once this capture is done. When the board's code raises, its\n"
-    "traceback goes to the log too, before the snapshots taken after it.\n"
+    "traceback goes to the log too, before the snapshots taken after it. A dump that\n"
+    "does not parse is never put in the log: it goes to LOG.damaged.\n"
     "Exit status: 0 ok, 1 the board's code raised or ran past --run-timeout (the\n"
     "snapshots are still taken), 2 usage, 4 the log could not be written, 5 the board\n"
-    "failed or went away (the snapshots taken until then are in the log).\n";
+    "failed, went away or sent a damaged dump (the snapshots taken until then are in\n"
+    "the log), 130 (143) Ctrl-C (SIGTERM) cut the capture short (the same).\n";
 
 enum {
     OPT_PORT = 256,
@@ -65,14 +70,20 @@ enum {
     OPT_LISTEN,
     OPT_SOFT_RESET,
     OPT_TIMEOUT,
-    OPT_RUN_TIMEOUT
+    OPT_RUN_TIMEOUT,
+    OPT_SNAPSHOT_TIMEOUT
 };
 
-static volatile sig_atomic_t stop_requested;
+#define LINE_HOLD 4096        /* a longer line is no dump's: passed on as it comes */
+#define PLAIN_KEEP (1u << 20) /* the board's own output kept in the log; more goes to stderr */
+#define EXIT_CUT 128          /* + the signal: Ctrl-C or SIGTERM cut the capture short */
+
+/* Raised by SIGINT/SIGTERM; the raw-REPL client looks at it in every wait. */
+static volatile sig_atomic_t stop_requested, stop_signal;
 
 static void on_signal(int sig) {
-    (void)sig;
     stop_requested = 1;
+    stop_signal = sig;
 }
 
 static void sleep_until(double t) {
@@ -114,6 +125,15 @@ typedef struct logw {
     long long min_delta, max_delta; /* used-block changes between back-to-back dumps */
     int deltas;
     bool code_between; /* the user's code ran since the last dump: not a footprint */
+    bool streaming;    /* passing on the rest of a line longer than LINE_HOLD */
+    bool discarding;   /* dropping the rest of a dump that was too long or too slow */
+    uint64_t held_limit; /* mph_repl_dump_limit of the held dump */
+    double held_since, dump_seconds; /* when the held dump began; how long one may take */
+    uint64_t plain_kept, plain_dropped; /* the board's own output in the log, and not */
+    const char *damaged_path; /* LOG.damaged, or NULL (the log is stdout) */
+    int damaged;       /* dumps that did not parse */
+    bool yielding;     /* logw_feed returns MPH_ERR_TIMEOUT every 0.2 s (run_code's checks) */
+    double yield_at;
 } logw;
 
 static void logw_write(logw *w, const char *s, size_t n) {
@@ -180,14 +200,24 @@ static bool dump_more(const char *s, size_t n) {
     return i < n && s[i] == '(' && contains(s + i, n - i, "lines all free)");
 }
 
-/* Whole, by the dump's own figures: it parses with no warning. Sets *used. */
-static bool dump_whole(const logw *w, const char *s, size_t n, long long *used, unsigned *bs) {
+/* Whole, by the dump's own figures: it parses with no warning. Sets *used.
+ * *broken (when given): it does not parse at all, why in err. */
+static bool dump_whole(const logw *w, const char *s, size_t n, long long *used, unsigned *bs,
+                       bool *broken, mph_error *why) {
     mph_log *log = NULL;
     mph_error err = {0};
     mph_parse_options po = w->parse;
     po.strict = false;
-    if (mph_log_parse(s, n, &po, &log, &err) != MPH_OK)
+    if (broken)
+        *broken = false;
+    if (mph_log_parse(s, n, &po, &log, &err) != MPH_OK) {
+        // "No dump" is not damage: a start line the map never followed.
+        if (broken)
+            *broken = err.code != MPH_ERR_NOT_FOUND;
+        if (why)
+            *why = err;
         return false;
+    }
     bool whole = mph_log_snapshot_count(log) == 1;
     for (size_t i = 0; whole && i < mph_log_diagnostic_count(log); i++)
         if (mph_log_diagnostic(log, i)->level == MPH_DIAG_WARNING)
@@ -225,22 +255,94 @@ static void note_dump(logw *w, long long used, unsigned bs, const char *what) {
     w->dumps++;
 }
 
-/* Write the held dump if it is whole (or force it); true when written. */
+/* A dump that does not parse never goes into the log, where it would make
+ * every snapshot unreadable: it goes to LOG.damaged (appended, headed by a
+ * line that says what it was and why), and capture exits 5. */
+static void keep_damaged(logw *w, const char *what, const char *text, size_t len,
+                         const char *why) {
+    w->damaged++;
+    if (!w->damaged_path) {
+        fprintf(stderr, "mpheap: %s: error: %s is damaged (", w->name, what);
+        cli_write_clean(stderr, why, strlen(why));
+        fprintf(stderr, "): left out of the log (with -o LOG it is kept in LOG.damaged)\n");
+        return;
+    }
+    int fd = open(w->damaged_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    bool ok = fd >= 0;
+    if (ok) {
+        char when[32], head[600];
+        cli_utc_now(when, sizeof when);
+        int n = snprintf(head, sizeof head, "### mpheap: damaged, not in %s: %s @ %s: ", w->name,
+                         what, when);
+        size_t hn = n < 0 ? 0 : (size_t)n < sizeof head ? (size_t)n : sizeof head - 1;
+        // The reason on one line: it may quote the board's bytes.
+        for (const char *p = why; *p && hn + 2 < sizeof head; p++)
+            head[hn++] = (unsigned char)*p < 0x20 ? ' ' : *p;
+        head[hn++] = '\n';
+        ok = write(fd, head, hn) == (ssize_t)hn && write(fd, text, len) == (ssize_t)len &&
+             (len == 0 || text[len - 1] == '\n' || write(fd, "\n", 1) == 1);
+        ok = close(fd) == 0 && ok;
+    }
+    fprintf(stderr, "mpheap: %s: error: %s is damaged (", w->name, what);
+    cli_write_clean(stderr, why, strlen(why));
+    if (ok)
+        fprintf(stderr, "): kept in %s, not in the log\n", w->damaged_path);
+    else
+        fprintf(stderr, "): left out of the log (%s: %s)\n", w->damaged_path, strerror(errno));
+}
+
+/* Write the held dump if it is whole (or force it); true when written (or,
+ * forced and damaged, kept aside). */
 static bool flush_held(logw *w, bool force) {
     long long used = 0;
     unsigned bs = 0;
-    bool whole = dump_whole(w, w->held.data, w->held.len, &used, &bs);
+    bool broken;
+    mph_error why = {0};
+    bool whole = dump_whole(w, w->held.data, w->held.len, &used, &bs, &broken, &why);
     if (!whole && !force)
         return false;
-    logw_write(w, w->held.data, w->held.len);
-    logw_sync(w);
     char what[48];
-    snprintf(what, sizeof what, "dump %d", w->dumps + 1);
+    snprintf(what, sizeof what, "dump %d", w->dumps + w->damaged + 1);
+    if (broken)
+        keep_damaged(w, what, w->held.data, w->held.len, why.message);
+    else
+        logw_write(w, w->held.data, w->held.len);
+    logw_sync(w);
     if (whole)
         note_dump(w, used, bs, what);
     w->held.len = 0;
     w->in_dump = false;
     return true;
+}
+
+/* The held dump is longer, or slower, than a dump may be: aside with the
+ * reason, and the rest of it is dropped as it comes. */
+static void drop_held(logw *w, const char *why) {
+    char what[48];
+    snprintf(what, sizeof what, "dump %d", w->dumps + w->damaged + 1);
+    keep_damaged(w, what, w->held.data, w->held.len, why);
+    w->held.len = 0;
+    w->in_dump = false;
+    w->discarding = true;
+}
+
+/* The board's own output (not a dump): into the log up to PLAIN_KEEP, then
+ * only to the terminal; echoed (made safe) when the log is a file. */
+static void pass_on(logw *w, const char *s, size_t n, bool keep) {
+    if (keep || w->plain_kept + n <= PLAIN_KEEP) {
+        logw_write(w, s, n);
+        w->plain_kept += n;
+        if (w->echo && !w->quiet)
+            cli_write_clean(stderr, s, n);
+        return;
+    }
+    if (!w->plain_dropped && !w->quiet)
+        fprintf(stderr, "\nmpheap: %s: the board's output passed %u bytes: the rest goes to the "
+                        "terminal only\n",
+                w->name, PLAIN_KEEP);
+    w->plain_dropped += n;
+    if (!w->quiet)
+        cli_write_clean(stderr, s, n);
 }
 
 /* "=== mpheap 3: LABEL ===" from device/mpheap.py gets the host's time, before
@@ -257,50 +359,91 @@ static void write_plain(logw *w, const char *s, size_t n) {
         cli_utc_now(when, sizeof when);
         size_t at = body >= 11 + nc && memcmp(s + body - nc, collected, nc) == 0 ? body - nc
                                                                                  : body - 4;
-        logw_write(w, s, at);
-        logw_write(w, " @ ", 3);
-        logw_write(w, when, strlen(when));
-        logw_write(w, s + at, n - at);
+        // A marker labels the dump after it: always kept.
+        pass_on(w, s, at, true);
+        pass_on(w, " @ ", 3, true);
+        pass_on(w, when, strlen(when), true);
+        pass_on(w, s + at, n - at, true);
     } else {
-        logw_write(w, s, n);
+        pass_on(w, s, n, false);
     }
-    if (w->echo && !w->quiet)
-        fwrite(s, 1, n, stderr);
+}
+
+static void hold(logw *w, const char *s, size_t n) {
+    if (!w->in_dump) {
+        w->held_limit = mph_repl_dump_limit(NULL, 0);
+        w->held_since = mono_now();
+    }
+    w->in_dump = true;
+    if (cli_buffer_write(&w->held, s, n) != MPH_OK) {
+        w->io_errno = ENOMEM;
+        return;
+    }
+    if (w->held.len <= 4096)
+        w->held_limit = mph_repl_dump_limit(w->held.data, w->held.len);
+    char why[160];
+    if (w->held.len > w->held_limit) {
+        snprintf(why, sizeof why, "it passed %llu bytes, more than %s allows",
+                 (unsigned long long)w->held_limit,
+                 w->held_limit == mph_repl_dump_limit(NULL, 0) ? "a dump's header"
+                                                              : "its \"GC: total:\"");
+        drop_held(w, why);
+    } else if (w->dump_seconds > 0 && mono_now() - w->held_since > w->dump_seconds) {
+        snprintf(why, sizeof why, "it was still arriving after %.0f s (--snapshot-timeout)",
+                 w->dump_seconds);
+        drop_held(w, why);
+    }
 }
 
 static void logw_line(logw *w, const char *s, size_t n) {
     size_t body = n;
     while (body && (s[body - 1] == '\n' || s[body - 1] == '\r'))
         body--;
+    if (w->discarding) {
+        // The rest of a dump set aside: its rows, until a new dump or other output.
+        if (dump_more(s, body) && !dump_start(s, body))
+            return;
+        w->discarding = false;
+    }
     if (w->in_dump && dump_more(s, body)) {
         // A second dump right after the first: a header line once the map has begun.
         bool header = starts(s, body, "mem: total=") || starts(s, body, "stack: ") ||
                       starts(s, body, "GC: total:");
         if (header && contains(w->held.data, w->held.len, "GC memory layout"))
             flush_held(w, true);
-        if (cli_buffer_write(&w->held, s, n) != MPH_OK)
-            w->io_errno = ENOMEM;
-        w->in_dump = true;
+        hold(w, s, n);
         return;
     }
     if (w->in_dump)
         flush_held(w, true); // ended by a line of other output: it is what the board printed
     if (dump_start(s, body)) {
-        w->in_dump = true;
-        if (cli_buffer_write(&w->held, s, n) != MPH_OK)
-            w->io_errno = ENOMEM;
+        hold(w, s, n);
         return;
     }
     write_plain(w, s, n);
 }
 
-/* The board's console output, in any pieces. */
+/* The board's console output, in any pieces. A line is held until it ends,
+ * up to LINE_HOLD bytes: a longer one is no dump's, and is passed on as it
+ * comes, so that output with no newline takes no memory. */
 static mph_status logw_feed(void *ctx, const char *s, size_t n) {
     logw *w = ctx;
     while (n) {
         const char *nl = memchr(s, '\n', n);
         size_t k = nl ? (size_t)(nl - s) + 1 : n;
-        if (nl && w->line.len == 0) {
+        if (w->streaming) {
+            if (!w->discarding)
+                pass_on(w, s, k, false);
+            w->streaming = !nl;
+        } else if (!nl && w->line.len + k > LINE_HOLD) {
+            if (w->in_dump)
+                flush_held(w, true);
+            w->discarding = false;
+            pass_on(w, w->line.data, w->line.len, false);
+            pass_on(w, s, k, false);
+            w->line.len = 0;
+            w->streaming = true;
+        } else if (nl && w->line.len == 0) {
             logw_line(w, s, k);
         } else {
             if (cli_buffer_write(&w->line, s, k) != MPH_OK)
@@ -313,14 +456,29 @@ static mph_status logw_feed(void *ctx, const char *s, size_t n) {
         s += k;
         n -= k;
     }
-    return w->io_errno ? MPH_ERR_IO : MPH_OK;
+    if (w->io_errno)
+        return MPH_ERR_IO;
+    if (w->yielding) {
+        // A board that never pauses still lets run_code look at its limits.
+        double now = mono_now();
+        if (now >= w->yield_at) {
+            w->yield_at = now + 0.2;
+            return MPH_ERR_TIMEOUT;
+        }
+    }
+    return MPH_OK;
 }
 
 /* The board is quiet: a dump that is whole need not wait for the next line
  * (which may never end: a ">>> " prompt). A row still arriving is not whole. */
 static void logw_idle(logw *w) {
-    if (w->in_dump)
-        flush_held(w, false);
+    if (w->in_dump && !flush_held(w, false) && w->dump_seconds > 0 &&
+        mono_now() - w->held_since > w->dump_seconds) {
+        char why[120];
+        snprintf(why, sizeof why, "it was still arriving after %.0f s (--snapshot-timeout)",
+                 w->dump_seconds);
+        drop_held(w, why);
+    }
 }
 
 /* End of the board's output. A dump cut short is left out (it would not parse). */
@@ -329,7 +487,7 @@ static void logw_end(logw *w, bool cut) {
         if (w->in_dump) {
             if (cli_buffer_write(&w->held, w->line.data, w->line.len) != MPH_OK)
                 w->io_errno = ENOMEM;
-        } else {
+        } else if (!w->discarding) {
             write_plain(w, w->line.data, w->line.len);
         }
         w->line.len = 0;
@@ -341,6 +499,16 @@ static void logw_end(logw *w, bool cut) {
                     w->name, w->held.len);
         w->held.len = 0;
         w->in_dump = false;
+    }
+    if (w->plain_dropped) {
+        // Said in the log too, where the output stops.
+        char note[160];
+        int k = snprintf(note, sizeof note,
+                         "\nmpheap: %llu more bytes of the board's output are not in this log\n",
+                         (unsigned long long)w->plain_dropped);
+        logw_newline(w);
+        logw_write(w, note + 1, (size_t)k - 1);
+        w->plain_dropped = 0;
     }
     logw_sync(w);
 }
@@ -354,7 +522,7 @@ typedef struct capture {
     const char *what;   /* "exec" or the file name */
     bool before, gc, soft_reset, listen, quiet;
     long count;
-    double every, timeout, run_timeout;
+    double every, timeout, run_timeout, snapshot_timeout;
     const char *label;
     int first_index; /* snapshots already in the log: the numbering goes on from there */
 } capture;
@@ -399,20 +567,35 @@ static int device_error(const char *name, const mph_error *err, mph_status st, c
     if (w->dumps)
         fprintf(stderr, "mpheap: %s: the %d snapshot%s taken before are in %s\n", name, w->dumps,
                 w->dumps == 1 ? "" : "s", w->name);
-    return cli_exit_code(st);
+    // A dump past its size is the board's failing, not bad input of the user's.
+    return st == MPH_ERR_LIMIT ? EXIT_DEVICE : cli_exit_code(st);
 }
 
-/* One snapshot through the raw REPL, written with its marker when whole. */
-static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *w, int index,
-                         int total, const char *label) {
+/* Ctrl-C or SIGTERM cut the capture short: say so; the exit code. */
+static int cut_short(const char *name, const logw *w, const char *what) {
+    int sig = stop_signal ? (int)stop_signal : SIGINT;
+    fprintf(stderr, "mpheap: %s: stopped by %s%s%s", name, sig == SIGTERM ? "SIGTERM" : "Ctrl-C",
+            what ? " during " : "", what ? what : "");
+    if (w->dumps)
+        fprintf(stderr, "; the %d snapshot%s taken before are in %s", w->dumps,
+                w->dumps == 1 ? "" : "s", w->name);
+    fputc('\n', stderr);
+    return EXIT_CUT + sig;
+}
+
+/* One snapshot through the raw REPL, written with its marker when whole.
+ * *index is the last snapshot's number in the log, *total the log's count
+ * at the end: a damaged dump is numbered by neither. */
+static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *w, int *index,
+                         int *total, const char *label) {
     const char *name = mph_transport_name(t);
     char when[32];
     cli_utc_now(when, sizeof when);
     cli_buffer text = {0};
     char marker[512];
     // The parser reads " (after gc.collect())" before the closing " ===" (docs/format.md).
-    int n = snprintf(marker, sizeof marker, "=== mpheap %d/%d: %s @ %s%s ===\n", index, total,
-                     label, when, c->gc ? " (after gc.collect())" : "");
+    int n = snprintf(marker, sizeof marker, "=== mpheap %d/%d: %s @ %s%s ===\n", *index + 1,
+                     *total, label, when, c->gc ? " (after gc.collect())" : "");
     if (n < 0 || (size_t)n >= sizeof marker)
         n = (int)sizeof marker - 1;
     mph_sink sink = {cli_buffer_write, &text};
@@ -426,21 +609,43 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
     double ms = (mono_now() - t0) * 1000;
     mph_transport_counts(t, &in1, &out1);
     if (st) {
-        if (text.len > (size_t)n)
+        if (text.len > (size_t)n && st != MPH_ERR_STOPPED)
             fprintf(stderr, "mpheap: %s: snapshot %d was cut short after %zu bytes: left out "
                             "of the log\n",
-                    name, index, text.len - (size_t)n);
+                    name, *index + 1, text.len - (size_t)n);
         free(text.data);
+        if (st == MPH_ERR_STOPPED) {
+            char what[64];
+            snprintf(what, sizeof what, "snapshot %d (left out of the log)", *index + 1);
+            return cut_short(name, w, what);
+        }
         if (st == MPH_ERR_RAISED) {
-            fprintf(stderr, "mpheap: %s: the snapshot code raised:\n%s\n", name,
-                    mph_repl_traceback(r));
+            fprintf(stderr, "mpheap: %s: the snapshot code raised:\n", name);
+            const char *tb = mph_repl_traceback(r);
+            cli_write_clean(stderr, tb, strlen(tb));
+            fputc('\n', stderr);
             return EXIT_DEVICE;
         }
         return device_error(name, &err, st, w);
     }
     long long used = 0;
     unsigned bs = 0;
-    bool whole = dump_whole(w, text.data + n, text.len - (size_t)n, &used, &bs);
+    bool broken;
+    mph_error why = {0};
+    bool whole = dump_whole(w, text.data + n, text.len - (size_t)n, &used, &bs, &broken, &why);
+    char what[600];
+    snprintf(what, sizeof what, "snapshot %d/%d \"%s\" (%.2f ms, %llu bytes from the board, %llu "
+                                "to it)",
+             *index + 1, *total, label, ms, (unsigned long long)(in1 - in0),
+             (unsigned long long)(out1 - out0));
+    if (broken) {
+        // In the log it would make every snapshot unreadable.
+        keep_damaged(w, what, text.data, text.len, why.message);
+        free(text.data);
+        (*total)--;
+        return EXIT_OK;
+    }
+    ++*index;
     logw_newline(w);
     logw_write(w, text.data, text.len);
     logw_sync(w);
@@ -449,17 +654,12 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
         fprintf(stderr, "mpheap: %s: error: %s\n", w->name, strerror(w->io_errno));
         return EXIT_IO;
     }
-    char what[600];
-    snprintf(what, sizeof what, "snapshot %d/%d \"%s\" (%.2f ms, %llu bytes from the board, %llu "
-                                "to it)",
-             index, total, label, ms, (unsigned long long)(in1 - in0),
-             (unsigned long long)(out1 - out0));
     if (whole) {
         note_dump(w, used, bs, what);
     } else {
         w->dumps++;
         fprintf(stderr, "mpheap: %s: warning: snapshot %d does not parse cleanly (line noise?)\n",
-                name, index);
+                name, *index);
     }
     return EXIT_OK;
 }
@@ -467,34 +667,54 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
 /* Run the user's code; its output goes to the log (dumps it prints included).
  * The board may be silent while the code runs (the virtual board says nothing
  * until it returns): that is no error. The run's own limit is --run-timeout
- * (none by default); Ctrl-C on the host, or that limit, sends Ctrl-C to the
- * board, which then has --timeout to end the run. */
+ * (none by default), after which the board gets Ctrl-C and then has --timeout
+ * to end the run. Ctrl-C or SIGTERM on the host sends Ctrl-C too, and waits
+ * under a second for the end: the capture is then cut short. */
 static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bool *raised) {
     const char *name = mph_transport_name(t);
     mph_error err = {0};
     mph_status st = mph_repl_exec_start(r, c->code, c->code_len, &err);
     mph_sink sink = {logw_feed, w};
-    bool over_limit = false, gave_up = false;
+    bool over_limit = false, gave_up = false, cut = false;
     if (!st) {
         double idle = 0, started = mono_now(), interrupted = 0;
         double dead = c->timeout > 0 ? c->timeout : 10;
+        w->yielding = true;
+        w->yield_at = started + 0.2;
+        // A run that floods (a traceback that never ends) still meets its limit.
+        if (!c->listen && c->run_timeout > 0)
+            mph_repl_set_deadline(r, (int)(c->run_timeout * 1000 + 0.5));
         for (;;) {
             uint64_t before, after;
             mph_transport_counts(t, &before, NULL);
             st = mph_repl_follow(r, &sink, 200, &err);
+            double now = mono_now();
+            if (st == MPH_ERR_STOPPED) {
+                if (cut) { // a second signal: leave at once
+                    gave_up = true;
+                    break;
+                }
+                // Pass Ctrl-C on, then collect the KeyboardInterrupt (or the end) for
+                // a moment: the host must not wait on a board that goes on.
+                cut = true;
+                stop_requested = 0;
+                mph_error ignored;
+                if (mph_repl_interrupt(r, &ignored) != MPH_OK)
+                    break;
+                interrupted = now;
+                mph_repl_set_deadline(r, 400);
+                continue;
+            }
             if (st != MPH_ERR_TIMEOUT)
                 break;
             mph_transport_counts(t, &after, NULL);
             logw_idle(w);
             idle = after != before ? 0 : idle + 0.2;
-            double now = mono_now();
             bool limit = !c->listen && c->run_timeout > 0 && !interrupted &&
                          now - started >= c->run_timeout;
-            if (stop_requested || limit) {
-                // Pass Ctrl-C on, then collect the KeyboardInterrupt (or the end).
-                stop_requested = 0;
-                over_limit = over_limit || limit;
-                if (limit && !c->quiet)
+            if (limit) {
+                over_limit = true;
+                if (!c->quiet)
                     fprintf(stderr, "mpheap: %s: %s ran for %.1f s (--run-timeout): "
                                     "interrupting it with Ctrl-C\n",
                             name, c->what, now - started);
@@ -502,8 +722,13 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
                 if (mph_repl_interrupt(r, &ignored) != MPH_OK)
                     break;
                 interrupted = now;
+                mph_repl_set_deadline(r, (int)(dead * 1000 + 0.5));
             }
-            if (interrupted && now - interrupted >= dead) {
+            if (cut && now - interrupted >= 0.39) {
+                gave_up = true;
+                break;
+            }
+            if (interrupted && !cut && now - interrupted >= dead - 0.01) {
                 snprintf(err.message, sizeof err.message,
                          "%s did not stop within %.0f s of Ctrl-C (--timeout)", c->what, dead);
                 st = MPH_ERR_TIMEOUT;
@@ -515,6 +740,8 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
             if (c->listen && c->count > 0 && w->dumps >= c->count)
                 break;
         }
+        w->yielding = false;
+        mph_repl_set_deadline(r, 0);
     }
     if (over_limit && (st == MPH_OK || st == MPH_ERR_RAISED)) {
         // Past its limit is a failure, whether Ctrl-C stopped it or it ended by itself.
@@ -523,11 +750,13 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
                 st == MPH_OK ? " (it ended by itself after the Ctrl-C)" : "");
         *raised = true;
     }
-    logw_end(w, st != MPH_OK && st != MPH_ERR_RAISED && st != MPH_ERR_TIMEOUT);
+    logw_end(w, !cut && st != MPH_OK && st != MPH_ERR_RAISED && st != MPH_ERR_TIMEOUT);
     if (st == MPH_ERR_RAISED) {
         *raised = true;
         const char *tb = mph_repl_traceback(r);
-        fprintf(stderr, "mpheap: %s: %s raised:\n%s\n", name, c->what, tb);
+        fprintf(stderr, "mpheap: %s: %s raised:\n", name, c->what);
+        cli_write_clean(stderr, tb, strlen(tb));
+        fputc('\n', stderr);
         // In the log as the board printed it, before the snapshots that follow: a
         // "MemoryError: ... allocating N bytes" line there names the size that failed.
         logw_newline(w);
@@ -538,8 +767,14 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
             fprintf(stderr, "mpheap: %s: error: %s\n", w->name, strerror(w->io_errno));
             return EXIT_IO;
         }
+        if (cut && !c->listen)
+            return cut_short(name, w, c->what);
         return EXIT_OK;
     }
+    if (cut && !c->listen)
+        return cut_short(name, w, c->what);
+    if (cut)
+        return w->io_errno ? EXIT_IO : EXIT_OK; // Ctrl-C is how a listen ends
     if (st == MPH_ERR_TIMEOUT && c->listen && !gave_up)
         return EXIT_OK;
     if (st)
@@ -600,13 +835,16 @@ static int read_file(const char *path, cli_buffer *out) {
     return EXIT_OK;
 }
 
-static bool parse_seconds(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || v < 0 || v > 1e7)
-        return false;
-    *out = v;
+/* Control bytes in a label would end the marker line early (a label of
+ * "a\nGC: total: 99, ..." writes a line of its own into the log). */
+static bool label_ok(const char *label) {
+    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) {
+            fprintf(stderr, "mpheap: --label takes one line of text: it holds the control byte "
+                            "0x%02x at byte %zu\n",
+                    *p, (size_t)(p - (const unsigned char *)label) + 1);
+            return false;
+        }
     return true;
 }
 
@@ -625,6 +863,7 @@ int cmd_capture(int argc, char **argv) {
         {"soft-reset", no_argument, NULL, OPT_SOFT_RESET},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"run-timeout", required_argument, NULL, OPT_RUN_TIMEOUT},
+        {"snapshot-timeout", required_argument, NULL, OPT_SNAPSHOT_TIMEOUT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -647,35 +886,47 @@ int cmd_capture(int argc, char **argv) {
         case OPT_BEFORE: c.before = true; break;
         case OPT_GC: c.gc = true; break;
         case 'n': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 1000000) {
-                fprintf(stderr, "mpheap: --count takes a number from 1, not '%s'\n", optarg);
+            uint64_t n;
+            if (!cli_parse_count(optarg, &n) || n < 1 || n > 1000000) {
+                fprintf(stderr, "mpheap: --count takes a number from 1 to 1000000, not '%s'\n",
+                        optarg);
                 return EXIT_USAGE;
             }
-            c.count = n;
+            c.count = (long)n;
             break;
         }
         case OPT_EVERY:
-            if (!parse_seconds(optarg, &c.every)) {
+            if (!cli_parse_seconds(optarg, &c.every)) {
                 fprintf(stderr, "mpheap: --every takes seconds, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
             break;
-        case 'l': c.label = optarg; break;
+        case 'l':
+            if (!label_ok(optarg))
+                return EXIT_USAGE;
+            c.label = optarg;
+            break;
         case 'o': output = optarg; break;
         case OPT_LISTEN: c.listen = true; break;
         case OPT_SOFT_RESET: c.soft_reset = true; break;
         case OPT_TIMEOUT:
-            if (!parse_seconds(optarg, &c.timeout) || c.timeout < 0.1) {
+            if (!cli_parse_seconds(optarg, &c.timeout) || c.timeout < 0.1) {
                 fprintf(stderr, "mpheap: --timeout takes seconds (at least 0.1), not '%s'\n",
                         optarg);
                 return EXIT_USAGE;
             }
             break;
         case OPT_RUN_TIMEOUT:
-            if (!parse_seconds(optarg, &c.run_timeout) || c.run_timeout < 0.1) {
+            if (!cli_parse_seconds(optarg, &c.run_timeout) || c.run_timeout < 0.1) {
                 fprintf(stderr, "mpheap: --run-timeout takes seconds (at least 0.1), not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_SNAPSHOT_TIMEOUT:
+            if (!cli_parse_seconds(optarg, &c.snapshot_timeout) || c.snapshot_timeout < 0.1) {
+                fprintf(stderr,
+                        "mpheap: --snapshot-timeout takes seconds (at least 0.1), not '%s'\n",
                         optarg);
                 return EXIT_USAGE;
             }
@@ -742,11 +993,24 @@ int cmd_capture(int argc, char **argv) {
     w.name = output ? output : "<stdout>";
     w.quiet = c.quiet;
     w.last_used = -1;
+    w.dump_seconds = c.snapshot_timeout > 0 ? c.snapshot_timeout : 120;
+    char *damaged_path = NULL;
     if (output) {
+        size_t k = strlen(output);
+        damaged_path = malloc(k + sizeof ".damaged");
+        if (!damaged_path) {
+            fprintf(stderr, "mpheap: error: out of memory\n");
+            free(file.data);
+            return EXIT_IO;
+        }
+        memcpy(damaged_path, output, k);
+        memcpy(damaged_path + k, ".damaged", sizeof ".damaged");
+        w.damaged_path = damaged_path;
         w.fd = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (w.fd < 0) {
             fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
             free(file.data);
+            free(damaged_path);
             return EXIT_IO;
         }
         w.echo = true;
@@ -771,6 +1035,8 @@ int cmd_capture(int argc, char **argv) {
     const char *name = mph_transport_name(t);
     mph_repl_options ro;
     cli_repl_options(c.port, c.listen ? 0 : c.timeout, &ro);
+    ro.stop = &stop_requested;
+    ro.snapshot_timeout_ms = (int)(w.dump_seconds * 1000 + 0.5);
     r = mph_repl_new(t, &ro);
     if (!r) {
         fprintf(stderr, "mpheap: error: out of memory\n");
@@ -811,6 +1077,11 @@ int cmd_capture(int argc, char **argv) {
         if (w.io_errno) {
             fprintf(stderr, "mpheap: %s: error: %s\n", w.name, strerror(w.io_errno));
             rc = EXIT_IO;
+        } else if (stop_requested && c.count > 0 && w.dumps < c.count) {
+            // Ctrl-C is how a listen ends, unless it was to wait for N dumps.
+            char what[64];
+            snprintf(what, sizeof what, "the listen (%d of %ld dumps)", w.dumps, c.count);
+            rc = cut_short(name, &w, what);
         }
         summary(&c, &w, name, t, mono_now() - t_start);
         goto done;
@@ -818,7 +1089,8 @@ int cmd_capture(int argc, char **argv) {
 
     double t_enter = mono_now();
     if ((st = mph_repl_enter(r, c.soft_reset, &err))) {
-        rc = device_error(name, &err, st, &w);
+        rc = st == MPH_ERR_STOPPED ? cut_short(name, &w, "entering the raw REPL")
+                                   : device_error(name, &err, st, &w);
         goto done;
     }
     if (!c.quiet)
@@ -827,12 +1099,12 @@ int cmd_capture(int argc, char **argv) {
                 mph_repl_stopped_program(r) ? "a running program was stopped with Ctrl-C; " : "",
                 c.soft_reset ? "soft reset: a fresh heap" : "no soft reset");
     long taking = c.count + (c.before ? 1 : 0);
-    long total = c.first_index + taking;
+    int total = (int)(c.first_index + taking);
     int index = c.first_index;
     if (c.before) {
         char label[320];
         snprintf(label, sizeof label, "before %s", run_file ? c.what : "exec");
-        if ((rc = take_snapshot(&c, r, t, &w, ++index, (int)total, label)))
+        if ((rc = take_snapshot(&c, r, t, &w, &index, &total, label)))
             goto done;
     }
     if (c.code) {
@@ -861,11 +1133,15 @@ int cmd_capture(int argc, char **argv) {
             sleep_until(first + c.every * (double)i);
         if (stop_requested)
             break;
-        if ((rc = take_snapshot(&c, r, t, &w, ++index, (int)total, c.label)))
+        if ((rc = take_snapshot(&c, r, t, &w, &index, &total, c.label)))
             goto done;
     }
-    if (stop_requested && !c.quiet)
-        fprintf(stderr, "mpheap: %s: stopped after %d of %ld snapshots\n", name, w.dumps, taking);
+    if (stop_requested) {
+        // Between snapshots: those taken are whole and in the log; the run is short.
+        char what[64];
+        snprintf(what, sizeof what, "the capture (%d of %ld snapshots taken)", w.dumps, taking);
+        rc = cut_short(name, &w, what);
+    }
     if ((st = mph_repl_leave(r, &err)) && !c.quiet)
         fprintf(stderr, "mpheap: %s: warning: could not leave the raw REPL: %s\n", name,
                 err.message);
@@ -880,11 +1156,17 @@ done:
     free(w.line.data);
     free(w.held.data);
     free(file.data);
+    free(damaged_path);
     if (output && w.fd >= 0 && close(w.fd) != 0 && rc == EXIT_OK) {
         fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
         rc = EXIT_IO;
     }
     if (rc == EXIT_OK && raised)
         rc = EXIT_CHECK_FAILED;
+    if ((rc == EXIT_OK || rc == EXIT_CHECK_FAILED) && w.damaged) {
+        fprintf(stderr, "mpheap: %s: %d damaged dump%s kept out of the log\n", w.name, w.damaged,
+                w.damaged == 1 ? "" : "s");
+        rc = EXIT_DEVICE;
+    }
     return rc;
 }

@@ -219,7 +219,7 @@ int cmd_check(int argc, char **argv) {
         }
     }
     mph_log_free(log);
-    if (fflush(stdout) != 0 && rc == EXIT_OK)
+    if (cli_flush_stdout() != 0 && rc == EXIT_OK)
         rc = EXIT_IO;
     if (rc == EXIT_OK && broken)
         rc = EXIT_CHECK_FAILED;

@@ -54,5 +54,5 @@ int cmd_devs(int argc, char **argv) {
     if (n == 0)
         fprintf(stderr, "mpheap: no serial ports found (--port sim uses the virtual board)\n");
     mph_ports_free(ports);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
+    return cli_flush_stdout() == 0 ? EXIT_OK : EXIT_IO;
 }

@@ -53,7 +53,15 @@ static const char usage[] =
     "      --list N|all            allocations listed per list (default 20)\n"
     "      --json                  summary, block counts and every allocation as JSON\n"
     "                              (schema mpheap/diff/2, docs/json-schema.md); no map\n"
-    "  -c, --columns N|auto        groups of 64 blocks per map line (default: fit the terminal)\n"
+    "  -c, --columns N|auto        groups of 64 blocks per map line (default: fit the terminal;\n"
+    "                              in a picture 2)\n"
+    "  -o, --output OUT            write the diff map as a picture instead: SVG or PNG (the\n"
+    "                              map, gutter, legend and summary), or an HTML report opened\n"
+    "                              on this diff (OLD and NEW from one LOG); atomically\n"
+    "      --format svg|png|html   the picture's format (default: from OUT's extension)\n"
+    "      --pixels N              PNG: pixels per block side, 1 to 64 (default: 4)\n"
+    "      --palette NAME          the picture's palette: safe (default), notebook, type,\n"
+    "                              rainbow or mono (greys)\n"
     "      --collapse-free         print runs of lines free in both as \"(N lines all free)\"\n"
     "      --color WHEN            auto (default; honours NO_COLOR), always or never\n"
     "  -p, --port P                take NEW live from a board (see mpheap capture --help)\n"
@@ -65,7 +73,17 @@ static const char usage[] =
     "  -h, --help                  this text\n";
 
 enum { OPT_FROM = 256, OPT_TO, OPT_CHANGED, OPT_NO_MAP, OPT_LIST, OPT_JSON, OPT_COLLAPSE,
-       OPT_COLOR, OPT_NO_PAGER };
+       OPT_COLOR, OPT_NO_PAGER, OPT_FORMAT, OPT_PIXELS, OPT_PALETTE };
+
+static mph_status diff_svg(const void *d, const mph_picture_options *o, mph_sink *sink,
+                           mph_error *err) {
+    return mph_render_diff_svg(d, o, sink, err);
+}
+
+static mph_status diff_png(const void *d, const mph_picture_options *o, mph_sink *sink,
+                           mph_error *err) {
+    return mph_render_diff_png(d, o, sink, err);
+}
 
 int cmd_diff(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -80,6 +98,10 @@ int cmd_diff(int argc, char **argv) {
         {"color", required_argument, NULL, OPT_COLOR},
         {"colour", required_argument, NULL, OPT_COLOR},
         {"no-pager", no_argument, NULL, OPT_NO_PAGER},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"pixels", required_argument, NULL, OPT_PIXELS},
+        {"palette", required_argument, NULL, OPT_PALETTE},
         CLI_PORT_LONGOPT,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
@@ -91,10 +113,23 @@ int cmd_diff(int argc, char **argv) {
     mph_text_options to_opts;
     memset(&to_opts, 0, sizeof to_opts);
     to_opts.max_list = 20;
+    const char *out = NULL, *format = NULL;
+    mph_picture_options po;
+    mph_picture_options_init(&po);
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:p:vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:o:p:vh", longopts, NULL)) != -1) {
         switch (c) {
+        case 'o': out = optarg; break;
+        case OPT_FORMAT: format = optarg; break;
+        case OPT_PIXELS:
+            if (!cli_parse_picture_number(optarg, "--pixels", 1, 64, &po.pixels))
+                return EXIT_USAGE;
+            break;
+        case OPT_PALETTE:
+            if (!cli_parse_palette(optarg, &po.palette))
+                return EXIT_USAGE;
+            break;
         case OPT_FROM: from = optarg; break;
         case OPT_TO: to = optarg; break;
         case OPT_CHANGED: mo.changed_only = true; break;
@@ -140,6 +175,21 @@ int cmd_diff(int argc, char **argv) {
     mo.color = want_color;
     mo.width = cli_terminal_width(); // the legend fits the terminal, as show's does
     (void)cli_color_depth("auto", &mo.depth);
+    cli_picture_format fmt = CLI_PICTURE_SVG;
+    if (out) {
+        int frc = cli_picture_format_of(out, format, &fmt);
+        if (frc)
+            return frc;
+        if (json) {
+            fputs("mpheap: --json or -o, not both\n", stderr);
+            return EXIT_USAGE;
+        }
+    } else if (format) {
+        fputs("mpheap: --format goes with -o OUT\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (!auto_columns)
+        po.columns = mo.columns;
     int files = argc - optind;
     if (port && files != 1) {
         fputs("mpheap: diff --port P takes one OLD file; NEW comes from the board\n", stderr);
@@ -216,6 +266,30 @@ int cmd_diff(int argc, char **argv) {
     char old_name[512], new_name[512];
     to_opts.old_name = cli_snapshot_name(old_name, sizeof old_name, old_path, &in, old_log, oi);
     to_opts.new_name = cli_snapshot_name(new_name, sizeof new_name, new_path, &live, nl, ni);
+    if (out && fmt == CLI_PICTURE_HTML) {
+        // The page holds a log: it can show this diff when both sides are in it.
+        if (files != 1) {
+            fprintf(stderr, "mpheap: an HTML diff needs OLD and NEW in one LOG (diff --from A "
+                            "--to B LOG -o %s); two files give .svg or .png\n",
+                    out);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        mph_html_options ho;
+        mph_html_options_init(&ho, old_log);
+        ho.palette = po.palette;
+        ho.name = old_path;
+        ho.view = MPH_HTML_VIEW_DIFF;
+        ho.diff_old = oi;
+        ho.diff_new = ni;
+        ho.current = ni;
+        rc = cli_write_html(out, old_log, &ho);
+        goto done;
+    }
+    if (out) {
+        rc = cli_write_rendered(out, fmt == CLI_PICTURE_PNG ? diff_png : diff_svg, d, &po);
+        goto done;
+    }
     mph_sink sink = cli_out_sink();
     cli_pager_begin(paging && !json);
     if (json) {

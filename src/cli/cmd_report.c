@@ -1,5 +1,6 @@
-/* mpheap report: the heap map as a picture (SVG or PNG) to attach to an issue.
- * Also the writer behind `show -o FILE`. HTML is to come (issue 10). */
+/* mpheap report: the heap map as a picture (SVG or PNG) to attach to an issue, or
+ * an HTML report to explore (every snapshot of a log, the diff, the timeline).
+ * Also the writer behind `show -o FILE` (and diff/timeline's HTML: cli_write_html). */
 #include "cli.h"
 
 #include <errno.h>
@@ -15,12 +16,20 @@ static const char usage[] =
     "usage: mpheap report [options] -o OUT [FILE|-]\n"
     "Write the heap map of one snapshot as a picture: SVG (map, address "
     "gutter, area\n"
-    "titles, legend, summary) or PNG (the map alone, no text).\n"
+    "titles, legend, summary) or PNG (the same, in mpheap's own font); or an HTML "
+    "report:\n"
+    "one self-contained page (no network) with every snapshot of the log, "
+    "the map\n"
+    "to zoom and hover, statistics, a diff of any two snapshots and the "
+    "timeline.\n"
     "\n"
     "  -o, --output OUT            the file to write (atomically: all of it or "
     "nothing)\n"
-    "      --format svg|png        the format (default: from OUT's extension)\n"
-    "  -s, --snapshot N|LABEL      which dump of a log (default: the last)\n"
+    "      --format svg|png|html   the format (default: from OUT's extension)\n"
+    "  -s, --snapshot N|LABEL      which dump of a log (default: the last); "
+    "HTML:\n"
+    "                              the one shown first (the page has them "
+    "all)\n"
     "  -c, --columns N             groups of 64 blocks per row, 1 to 64 "
     "(default: 2)\n"
     "      --scale K|auto          one cell per K blocks, the overview's "
@@ -40,7 +49,9 @@ static const char usage[] =
     "error\n" CLI_PORT_HELP "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n"
     "\n"
-    "HTML reports are not built yet.\n";
+    "HTML takes --snapshot, --palette and --need; the page zooms itself "
+    "(no --columns,\n"
+    "--scale or --pixels).\n";
 
 /* ------------------------------------------------------------ the writer */
 
@@ -54,9 +65,8 @@ int cli_picture_format_of(const char *out, const char *word, cli_picture_format 
     bool html =
         word ? (strcmp(word, "html") == 0) : (ends_with(out, ".html") || ends_with(out, ".htm"));
     if (html) {
-        fprintf(stderr, "mpheap: HTML reports are not built yet: write .svg or .png "
-                        "(--format svg|png)\n");
-        return EXIT_USAGE;
+        *fmt = CLI_PICTURE_HTML;
+        return EXIT_OK;
     }
     if (word ? strcmp(word, "svg") == 0 : ends_with(out, ".svg")) {
         *fmt = CLI_PICTURE_SVG;
@@ -67,11 +77,11 @@ int cli_picture_format_of(const char *out, const char *word, cli_picture_format 
         return EXIT_OK;
     }
     if (word)
-        fprintf(stderr, "mpheap: --format takes svg or png, not '%s'\n", what);
+        fprintf(stderr, "mpheap: --format takes svg, png or html, not '%s'\n", what);
     else
         fprintf(stderr,
-                "mpheap: cannot tell the format from '%s': name it .svg or .png, or "
-                "give --format svg|png\n",
+                "mpheap: cannot tell the format from '%s': name it .svg, .png or .html, "
+                "or give --format svg|png|html\n",
                 out);
     return EXIT_USAGE;
 }
@@ -97,8 +107,28 @@ static mph_status fd_write(void *ctx, const char *buf, size_t len) {
     return MPH_OK;
 }
 
-int cli_write_picture(const mph_snapshot *s, const char *path, cli_picture_format fmt,
-                      const mph_picture_options *o) {
+/* What goes into the file: a renderer and its arguments. */
+typedef struct render_job {
+    cli_picture_format fmt;
+    const mph_snapshot *s;
+    const mph_picture_options *po;
+    const mph_log *log;
+    const mph_html_options *ho;
+    cli_render_fn fn; /* else by fmt: a caller's renderer of `what` (diff, timeline) */
+    const void *what;
+} render_job;
+
+static mph_status render_job_run(const render_job *j, mph_sink *sink, mph_error *err) {
+    if (j->fn)
+        return j->fn(j->what, j->po, sink, err);
+    switch (j->fmt) {
+    case CLI_PICTURE_PNG: return mph_render_png(j->s, j->po, sink, err);
+    case CLI_PICTURE_HTML: return mph_render_html(j->log, j->ho, sink, err);
+    default: return mph_render_svg(j->s, j->po, sink, err);
+    }
+}
+
+static int write_atomically(const char *path, const render_job *job) {
     // A temporary file in OUT's directory, renamed over OUT when whole: a
     // reader never sees half a picture, and a failure leaves nothing behind.
     size_t n = strlen(path);
@@ -123,8 +153,7 @@ int cli_write_picture(const mph_snapshot *s, const char *path, cli_picture_forma
     fd_sink f = {fd, 0};
     mph_sink sink = {fd_write, &f};
     mph_error err = {0};
-    mph_status st = fmt == CLI_PICTURE_PNG ? mph_render_png(s, o, &sink, &err)
-                                           : mph_render_svg(s, o, &sink, &err);
+    mph_status st = render_job_run(job, &sink, &err);
     int rc = EXIT_OK;
     if (st) {
         if (f.err)
@@ -148,6 +177,27 @@ int cli_write_picture(const mph_snapshot *s, const char *path, cli_picture_forma
         unlink(tmp);
     free(tmp);
     return rc;
+}
+
+int cli_write_picture(const mph_snapshot *s, const char *path, cli_picture_format fmt,
+                      const mph_picture_options *o) {
+    if (fmt == CLI_PICTURE_HTML) { // a page holds a log: cli_write_html
+        fprintf(stderr, "mpheap: %s: an HTML report is written from the whole log\n", path);
+        return EXIT_USAGE;
+    }
+    render_job job = {.fmt = fmt, .s = s, .po = o};
+    return write_atomically(path, &job);
+}
+
+int cli_write_rendered(const char *path, cli_render_fn fn, const void *what,
+                       const mph_picture_options *o) {
+    render_job job = {.po = o, .fn = fn, .what = what};
+    return write_atomically(path, &job);
+}
+
+int cli_write_html(const char *path, const mph_log *log, const mph_html_options *o) {
+    render_job job = {.fmt = CLI_PICTURE_HTML, .log = log, .ho = o};
+    return write_atomically(path, &job);
 }
 
 int cli_picture_for(const mph_log *log, size_t index, const char *path, cli_picture_format fmt,
@@ -225,7 +275,7 @@ int cmd_report(int argc, char **argv) {
         }
     }
     if (!out) {
-        fprintf(stderr, "mpheap: report needs -o OUT (a .svg or .png file)\n");
+        fprintf(stderr, "mpheap: report needs -o OUT (a .svg, .png or .html file)\n");
         return EXIT_USAGE;
     }
     cli_picture_format fmt;
@@ -242,17 +292,26 @@ int cmd_report(int argc, char **argv) {
         return rc;
     size_t index;
     rc = cli_pick_snapshot(log, selector, "--snapshot", &index);
-    if (rc == EXIT_OK)
+    if (rc == EXIT_OK && fmt == CLI_PICTURE_HTML) {
+        mph_html_options ho;
+        mph_html_options_init(&ho, log);
+        ho.palette = o.palette;
+        ho.current = index;
+        ho.need = need;
+        ho.name = in.port ? in.port : optind < argc && strcmp(argv[optind], "-") ? argv[optind]
+                                                                                : "stdin";
+        rc = cli_write_html(out, log, &ho);
+    } else if (rc == EXIT_OK) {
         rc = cli_picture_for(log, index, out, fmt, o, auto_scale, need);
+    }
     mph_log_free(log);
     return rc;
 }
 
 int cli_parse_picture_number(const char *text, const char *option, unsigned lo, unsigned hi,
                              unsigned *out) {
-    char *end;
-    long n = strtol(text, &end, 10);
-    if (!*text || *end || n < (long)lo || n > (long)hi) {
+    uint64_t n;
+    if (!cli_parse_count(text, &n) || n < lo || n > hi) {
         fprintf(stderr, "mpheap: %s takes %u to %u, not '%s'\n", option, lo, hi, text);
         return 0;
     }

@@ -33,7 +33,8 @@ static const char usage[] =
     "                              screen goes through $MPHEAP_PAGER, else $PAGER,\n"
     "                              else less -R, with LESS=FRX unless LESS is set)\n"
     "  -o, --output FILE.svg|.png  write the same map as a picture instead (as\n"
-    "                              `mpheap report -o`; default 2 columns)\n"
+    "                              `mpheap report -o`; default 2 columns); FILE.html:\n"
+    "                              the HTML report (every snapshot, this one first)\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
     "  -h, --help                  this text\n";
 
@@ -128,9 +129,8 @@ int cmd_show(int argc, char **argv) {
             if (strcmp(optarg, "auto") == 0) {
                 auto_columns = true;
             } else {
-                char *end;
-                long n = strtol(optarg, &end, 10);
-                if (*end || n < 1 || n > 64) {
+                uint64_t n;
+                if (!cli_parse_count(optarg, &n) || n < 1 || n > 64) {
                     fprintf(stderr, "mpheap: --columns takes 1 to 64 or auto, not '%s'\n", optarg);
                     return EXIT_USAGE;
                 }
@@ -190,6 +190,23 @@ int cmd_show(int argc, char **argv) {
     int rc = cli_load(optind < argc ? argv[optind] : NULL, &in, &log);
     if (rc)
         return rc;
+    if (output && picture == CLI_PICTURE_HTML) { // the page: every snapshot, this one first
+        size_t index;
+        bool all = selector && strcmp(selector, "all") == 0;
+        rc = cli_pick_snapshot(log, all ? NULL : selector, "--snapshot", &index);
+        if (rc == EXIT_OK) {
+            mph_html_options ho;
+            mph_html_options_init(&ho, log);
+            ho.palette = opts.palette;
+            ho.current = index;
+            ho.need = need;
+            ho.name = in.port ? in.port
+                              : optind < argc && strcmp(argv[optind], "-") ? argv[optind] : "stdin";
+            rc = cli_write_html(output, log, &ho);
+        }
+        mph_log_free(log);
+        return rc;
+    }
     if (output) { // the picture of what show shows: one snapshot, report's defaults
         size_t index;
         rc = selector && strcmp(selector, "all") == 0 ? EXIT_USAGE

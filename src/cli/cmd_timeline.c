@@ -23,6 +23,12 @@ static const char usage[] =
     "      --csv                   the rows as CSV\n"
     "      --ascii                 charts in ASCII (default when the locale is not UTF-8)\n"
     "      --list N|all            largest survivors listed (default 10)\n"
+    "  -o, --output OUT            write a chart instead: used, free, largest free and\n"
+    "                              fragmentation per snapshot, as SVG or PNG; or an HTML\n"
+    "                              report opened on the timeline (one LOG); atomically\n"
+    "      --format svg|png|html   the chart's format (default: from OUT's extension)\n"
+    "      --pixels N              PNG: 1 to 64; the text grows from 8 (default: 4)\n"
+    "      --palette NAME          mono: greys (else colour-blind-safe colours)\n"
     "      --block-size BYTES      block size when the dumps cannot tell it\n"
     "      --strict                treat every warning as an error\n"
     "  -v, --verbose               also print notes (skipped lines)\n"
@@ -30,7 +36,18 @@ static const char usage[] =
     "                              goes through $MPHEAP_PAGER, $PAGER or less -R)\n"
     "  -h, --help                  this text\n";
 
-enum { OPT_JSON = 256, OPT_CSV, OPT_ASCII, OPT_LIST, OPT_NO_PAGER };
+enum { OPT_JSON = 256, OPT_CSV, OPT_ASCII, OPT_LIST, OPT_NO_PAGER, OPT_FORMAT, OPT_PIXELS,
+       OPT_PALETTE };
+
+static mph_status chart_svg(const void *t, const mph_picture_options *o, mph_sink *sink,
+                            mph_error *err) {
+    return mph_render_timeline_svg(t, o, sink, err);
+}
+
+static mph_status chart_png(const void *t, const mph_picture_options *o, mph_sink *sink,
+                            mph_error *err) {
+    return mph_render_timeline_png(t, o, sink, err);
+}
 
 int cmd_timeline(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -39,6 +56,10 @@ int cmd_timeline(int argc, char **argv) {
         {"ascii", no_argument, NULL, OPT_ASCII},
         {"list", required_argument, NULL, OPT_LIST},
         {"no-pager", no_argument, NULL, OPT_NO_PAGER},
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"pixels", required_argument, NULL, OPT_PIXELS},
+        {"palette", required_argument, NULL, OPT_PALETTE},
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     input_options in;
@@ -48,10 +69,23 @@ int cmd_timeline(int argc, char **argv) {
     o.max_list = 10;
     o.ascii = !cli_utf8_output();
     bool json = false, csv = false, paging = true;
+    const char *out = NULL, *format = NULL;
+    mph_picture_options po;
+    mph_picture_options_init(&po);
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
         switch (c) {
+        case 'o': out = optarg; break;
+        case OPT_FORMAT: format = optarg; break;
+        case OPT_PIXELS:
+            if (!cli_parse_picture_number(optarg, "--pixels", 1, 64, &po.pixels))
+                return EXIT_USAGE;
+            break;
+        case OPT_PALETTE:
+            if (!cli_parse_palette(optarg, &po.palette))
+                return EXIT_USAGE;
+            break;
         case OPT_JSON: json = true; break;
         case OPT_CSV: csv = true; break;
         case OPT_ASCII: o.ascii = true; break;
@@ -76,6 +110,25 @@ int cmd_timeline(int argc, char **argv) {
     int files = argc - optind;
     if (files < 1) {
         fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    cli_picture_format fmt = CLI_PICTURE_SVG;
+    if (out) {
+        int frc = cli_picture_format_of(out, format, &fmt);
+        if (frc)
+            return frc;
+        if (json || csv) {
+            fputs("mpheap: --json, --csv or -o, one of them\n", stderr);
+            return EXIT_USAGE;
+        }
+        if (fmt == CLI_PICTURE_HTML && files != 1) {
+            fprintf(stderr, "mpheap: an HTML timeline is of one LOG, not %d files (write .svg "
+                            "or .png)\n",
+                    files);
+            return EXIT_USAGE;
+        }
+    } else if (format) {
+        fputs("mpheap: --format goes with -o OUT\n", stderr);
         return EXIT_USAGE;
     }
     int rc = EXIT_OK;
@@ -128,6 +181,19 @@ int cmd_timeline(int argc, char **argv) {
         goto done;
     }
     o.name = files == 1 ? argv[optind] : NULL;
+    if (out && fmt == CLI_PICTURE_HTML) {
+        mph_html_options ho;
+        mph_html_options_init(&ho, logs[0]);
+        ho.palette = po.palette;
+        ho.name = argv[optind];
+        ho.view = MPH_HTML_VIEW_TIMELINE;
+        rc = cli_write_html(out, logs[0], &ho);
+        goto done;
+    }
+    if (out) {
+        rc = cli_write_rendered(out, fmt == CLI_PICTURE_PNG ? chart_png : chart_svg, t, &po);
+        goto done;
+    }
     mph_sink sink = cli_out_sink();
     cli_pager_begin(paging && !json && !csv);
     if (json)

@@ -71,7 +71,7 @@ int cmd_upload(int argc, char **argv) {
     size_t len = strlen(cli_device_module);
     if (print_only) {
         fwrite(cli_device_module, 1, len, stdout);
-        return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
+        return cli_flush_stdout() == 0 ? EXIT_OK : EXIT_IO;
     }
     mph_transport *t = NULL;
     int rc = cli_open_board(port, &t);

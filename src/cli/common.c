@@ -30,15 +30,60 @@ int cli_exit_code(mph_status status) {
     }
 }
 
-static void print_error_to(FILE *msgs, const char *name, const mph_error *err) {
-    if (err->line)
-        fprintf(msgs, "mpheap: %s:%lu:%lu: error: %s\n", name, err->line,
-                err->column ? err->column : 1, err->message);
-    else
-        fprintf(msgs, "mpheap: %s: error: %s\n", name, err->message);
+void cli_write_clean(FILE *f, const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        // C0 controls but newline and tab, DEL, and C1 controls (U+0080-U+009F,
+        // C2 80..C2 9F in UTF-8): what a terminal would act on.
+        bool c1 = c == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
+        if ((c >= 0x20 && c != 0x7f && !c1) || c == '\n' || c == '\t')
+            continue;
+        fwrite(s + from, 1, i - from, f);
+        if (c1)
+            fprintf(f, "\\u%04x", p[++i]);
+        else if (c != '\r') // CRLF lines: the CR is nothing to see
+            fprintf(f, "\\x%02x", c);
+        from = i + 1;
+    }
+    fwrite(s + from, 1, n - from, f);
 }
 
-void cli_print_error(const char *name, const mph_error *err) { print_error_to(stderr, name, err); }
+static void print_error_to(FILE *msgs, const char *name, const mph_error *err) {
+    // The message may quote the input or a board's traceback: no escapes pass.
+    if (err->line)
+        fprintf(msgs, "mpheap: %s:%lu:%lu: error: ", name, err->line,
+                err->column ? err->column : 1);
+    else
+        fprintf(msgs, "mpheap: %s: error: ", name);
+    cli_write_clean(msgs, err->message, strlen(err->message));
+    fputc('\n', msgs);
+}
+
+/* "writing the output failed" was said: say it once, whoever finds it first. */
+static bool output_error_told;
+
+void cli_print_error(const char *name, const mph_error *err) {
+    if (strcmp(name, "<stdout>") == 0)
+        output_error_told = true;
+    print_error_to(stderr, name, err);
+}
+
+static void tell_output_error(void) {
+    if (!output_error_told)
+        fprintf(stderr, "mpheap: <stdout>: error: writing the output failed%s%s\n",
+                errno ? ": " : "", errno ? strerror(errno) : "");
+    output_error_told = true;
+}
+
+int cli_flush_stdout(void) {
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    tell_output_error();
+    return -1;
+}
 
 static void print_diagnostics(FILE *msgs, const char *name, const mph_log *log, int verbose) {
     size_t n = mph_log_diagnostic_count(log);
@@ -118,11 +163,38 @@ int cli_load(const char *path, const input_options *opts, mph_log **out) {
     return cli_load_reporting_to(stderr, path, opts, out);
 }
 
+/* The one number reader behind every numeric option: decimal digits, with
+ * one '.' and a fraction when fraction is set. No sign, exponent, hex, nan,
+ * inf or spaces: strtod's extras ("0x10" as 16, "nan" past every check) are
+ * not numbers a user means. *end is what follows. */
+static int read_decimal(const char *text, bool fraction, double *value, uint64_t *whole,
+                        const char **end) {
+    const char *p = text;
+    uint64_t w = 0;
+    size_t digits = 0, fdigits = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (w > (UINT64_MAX - d) / 10)
+            return 0;
+        w = w * 10 + d;
+    }
+    double f = 0, scale = 0.1;
+    if (fraction && *p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, fdigits++, scale /= 10)
+            f += (*p - '0') * scale;
+    if (!digits && !fdigits)
+        return 0;
+    *value = (double)w + f;
+    if (whole)
+        *whole = w;
+    *end = p;
+    return 1;
+}
+
 int cli_parse_size(const char *text, uint64_t *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || errno || v < 0)
+    const char *end;
+    double v;
+    if (!read_decimal(text, true, &v, NULL, &end))
         return 0;
     double unit = 1;
     if (*end) {
@@ -147,6 +219,15 @@ int cli_parse_size(const char *text, uint64_t *out) {
     return 1;
 }
 
+int cli_parse_seconds(const char *text, double *out) {
+    const char *end;
+    double v;
+    if (!read_decimal(text, true, &v, NULL, &end) || *end || v > 1e7)
+        return 0;
+    *out = v;
+    return 1;
+}
+
 int cli_parse_need(const char *text, uint64_t *out) {
     if (!cli_parse_size(text, out) || *out == 0) {
         fprintf(stderr, "mpheap: --need takes a size in bytes above 0 (4096, 4K, 1.5M), not '%s'\n",
@@ -161,9 +242,8 @@ int cli_parse_scale(const char *text, uint64_t *scale, bool *auto_scale) {
         *auto_scale = true;
         return 1;
     }
-    char *end;
-    unsigned long long k = strtoull(text, &end, 10);
-    if (*end || k < 1 || text[0] == '-') {
+    uint64_t k;
+    if (!cli_parse_count(text, &k) || k < 1) {
         fprintf(stderr, "mpheap: --scale takes a number of blocks or auto, not '%s'\n", text);
         return 0;
     }
@@ -428,6 +508,7 @@ mph_sink cli_out_sink(void) {
 
 int cli_pager_end(void) {
     int rc = 0;
+    errno = 0;
     if (pager.holding) {
         // It fitted on the screen: no pager.
         pager.holding = false;
@@ -442,9 +523,13 @@ int cli_pager_end(void) {
         if (fclose(pager.pipe) != 0 && !pager.gone)
             rc = -1;
         pager.pipe = NULL;
+        int e = errno;
         while (waitpid(pager.pid, NULL, 0) < 0 && errno == EINTR)
             ;
+        errno = e;
     }
+    if (rc != 0 && !pager.gone) // a pager quit early is no error
+        tell_output_error();
     return rc;
 }
 
@@ -520,10 +605,9 @@ const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const inp
 }
 
 int cli_parse_fraction(const char *text, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || errno || v < 0)
+    const char *end;
+    double v;
+    if (!read_decimal(text, true, &v, NULL, &end))
         return 0;
     if (*end == '%') {
         v /= 100.0;
@@ -538,12 +622,10 @@ int cli_parse_fraction(const char *text, double *out) {
 }
 
 int cli_parse_count(const char *text, uint64_t *out) {
-    char *end;
-    errno = 0;
-    if (!*text || *text == '-')
-        return 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end || errno)
+    const char *end;
+    double ignored;
+    uint64_t v;
+    if (!read_decimal(text, false, &ignored, &v, &end) || *end)
         return 0;
     *out = v;
     return 1;

@@ -18,9 +18,14 @@ static const char usage[] =
     "  sim       run the virtual board on a pseudo-terminal for other programs\n"
     "  upload    copy the device module (mpheap.py) to a board\n"
     "  report    the heap map as a picture to share: SVG or PNG (-o map.svg)\n"
+    "  watch     the heap of a board live, full screen, every snapshot kept in a log\n"
+    "  explore   a dump or a log full screen: a cursor over the blocks, step by snapshot\n"
     "\n"
     "mpheap COMMAND --help tells more. Exit status: 0 ok, 1 a check failed, 2 usage,\n"
     "3 bad input (the message names file:line:column), 4 i/o error, 5 device error.\n";
+
+// Linked only when a command uses ncurses: a weak reference is NULL otherwise.
+extern const char *curses_version(void) __attribute__((weak));
 
 typedef struct command {
     const char *name;
@@ -38,6 +43,8 @@ static const command commands[] = {
     {"sim", cmd_sim},
     {"upload", cmd_upload},
     {"report", cmd_report},
+    {"watch", cmd_watch},
+    {"explore", cmd_explore},
 };
 
 int main(int argc, char **argv) {
@@ -46,7 +53,10 @@ int main(int argc, char **argv) {
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("mpheap %s\n", MPH_VERSION);
+        // The library's features (one list: mph_version_features), then the CLI's own.
+        printf("mpheap %s (library %s, ABI %d)\nfeatures: %s %s\n", MPH_VERSION,
+               mph_version_string(), MPH_ABI_VERSION, mph_version_features(),
+               curses_version ? "+ncurses" : "-ncurses");
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -39,10 +39,14 @@ const char *cli_board_script(char *buf, size_t cap) {
 void cli_print_device_error(const char *name, const mph_error *err) {
     // The library's messages name the port already: do not say it twice.
     size_t n = strlen(name);
-    if (strncmp(err->message, name, n) == 0 && err->message[n] == ':')
-        fprintf(stderr, "mpheap: %s: error:%s\n", name, err->message + n + 1);
-    else
+    // A traceback is the board's text: its escape sequences are shown, not obeyed.
+    if (strncmp(err->message, name, n) == 0 && err->message[n] == ':') {
+        fprintf(stderr, "mpheap: %s: error:", name);
+        cli_write_clean(stderr, err->message + n + 1, strlen(err->message + n + 1));
+        fputc('\n', stderr);
+    } else {
         cli_print_error(name, err);
+    }
 }
 
 static bool is_sim(const char *spec) {

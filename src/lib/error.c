@@ -18,6 +18,7 @@ const char *mph_status_name(mph_status status) {
     case MPH_ERR_GONE: return "device gone";
     case MPH_ERR_BUSY: return "busy";
     case MPH_ERR_RAISED: return "raised";
+    case MPH_ERR_STOPPED: return "stopped";
     }
     return "unknown";
 }

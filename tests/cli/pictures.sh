@@ -2,7 +2,9 @@
 # CLI tests of the pictures: `mpheap report -o X.svg|X.png` and `show -o`. The SVG is
 # parsed with python3's xml.etree: well-formed, the colour of the rect covering known
 # blocks of a real dump (read from the dump here, not from mpheap) is the safe palette's,
-# far fewer rects than blocks, labels stay text; writes are atomic; HTML is not built yet.
+# far fewer rects than blocks, labels stay text; the PNG's size is worked out from the
+# layout mpheap.h gives (the unit tests decode its pixels); writes are atomic; HTML is one
+# self-contained page.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -135,26 +137,77 @@ expect pictures/show-equals-report-svg cmp -s "$T/show.svg" "$T/report.svg"
     "$MPHEAP" report -c 3 --scale 4 --need 8K --palette notebook -o "$T/report.png" "$DUMP"
 expect pictures/show-equals-report-png cmp -s "$T/show.png" "$T/report.png"
 
-# PNG: the signature and the promised size (2 columns x 64 x 4 pixels; 16,008 blocks = 126 rows).
+# PNG: the signature and the size mpheap.h promises, worked out here from the SVG's text
+# (the same summary lines and legend entries) by the PNG's layout, in units of t = 1: a
+# margin of 8; the title line (12), a gap of 6, the summary lines, a gap of 6, the legend
+# lines (entries of a 9 swatch, 4, the text, 12, wrapped to the width), a gap of 6; per area
+# its title line and rows * pixels (16,008 blocks = 126 rows of 128), a gap of 6; a margin.
+# The width: the map (the gutter "0xf7c1d790" and a blank, 11 characters of 6, and
+# columns * 64 * pixels) or the widest text line, with the margins.
+cat >"$T/png_size.py" <<'PY'
+import struct, sys
+import xml.etree.ElementTree as ET
+png, svg, columns, pixels, blocks = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+NS = '{http://www.w3.org/2000/svg}'
+d = open(png, 'rb').read(24)
+if d[:8] != b'\x89PNG\r\n\x1a\n':
+    print('not a PNG'); sys.exit(0)
+got = struct.unpack('>II', d[16:24])
+root = ET.parse(svg).getroot()
+groups = {g.get('class'): g for g in root.iter(NS + 'g')}
+summary = [t.text or '' for t in groups['summary'].iter(NS + 'text')]
+legend, swatch = [], False
+for el in groups['legend']:
+    if el.tag == NS + 'rect':
+        swatch = True
+    elif el.tag == NS + 'text':
+        legend.append((el.text or '', swatch)); swatch = False
+titles = [t.text or '' for t in root.iter(NS + 'text') if t.get('class') == 'h']
+rows = -(-blocks // (64 * columns))
+map_w = 11 * 6 + 64 * columns * pixels
+width = 16 + max([map_w] + [len(s) * 6 for s in summary + titles])
+lines, x = 0, 0
+for text, sw in legend:
+    w = len(text) * 6 + 12 + (13 if sw else 0)
+    if lines == 0 or x + w > width - 16:
+        lines, x = lines + 1, 0
+    x += w
+height = 8 + 12 + 6 + 12 * len(summary) + 6 + 12 * lines + 6 + 12 + rows * pixels + 6 + 8
+print('ok' if got == (width, height) else 'got %dx%d, want %dx%d' % (got + (width, height)))
+PY
 "$MPHEAP" report -o "$T/map.png" "$DUMP"
 expect pictures/png-exit test $? -eq 0
-size=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print("bad" if d[:8]!=b"\x89PNG\r\n\x1a\n" else "%dx%d" % struct.unpack(">II", d[16:24]))' "$T/map.png")
-expect "pictures/png-size-$size" test "$size" = 512x504
-"$MPHEAP" report --pixels 1 -c 1 -o "$T/one.png" "$DUMP"
-size=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print("%dx%d" % struct.unpack(">II", d[16:24]))' "$T/one.png")
-expect "pictures/png-size-pixels-1-$size" test "$size" = 64x251
+r=$(python3 "$T/png_size.py" "$T/map.png" "$T/map.svg" 2 4 16008)
+expect "pictures/png-size${r:+ }" test "$r" = ok
+[ "$r" = ok ] || echo "  $r" >&2
+"$MPHEAP" report --pixels 1 -c 1 -o "$T/one.png" "$DUMP" && "$MPHEAP" report -c 1 -o "$T/one.svg" "$DUMP"
+r=$(python3 "$T/png_size.py" "$T/one.png" "$T/one.svg" 1 1 16008)
+expect "pictures/png-size-pixels-1${r:+ }" test "$r" = ok
+[ "$r" = ok ] || echo "  $r" >&2
+"$MPHEAP" report --pixels 6 -c 1 --need 8K -o "$T/six.png" "$DUMP" && "$MPHEAP" report -c 1 --need 8K -o "$T/six.svg" "$DUMP"
+r=$(python3 "$T/png_size.py" "$T/six.png" "$T/six.svg" 1 6 16008)
+expect "pictures/png-size-pixels-6-verdict${r:+ }" test "$r" = ok
+[ "$r" = ok ] || echo "  $r" >&2
+# The verdict's text is in the PNG too: more summary lines, a taller picture.
+python3 -c 'import struct,sys; a,b=[struct.unpack(">II", open(f,"rb").read(24)[16:24]) for f in sys.argv[1:]]; sys.exit(not b[1] > a[1])' "$T/map.png" "$T/six.png"
+expect pictures/png-verdict-taller test $? -eq 0
 
 # --format wins over the extension.
 "$MPHEAP" report --format png -o "$T/pic.img" "$DUMP"
 expect pictures/format-option sh -c "head -c 4 '$T/pic.img' | grep -q PNG"
 
-# HTML is not built yet: a clear refusal, exit 2, no file.
+# HTML: one page, its CSP allowing its own script and style by hash only, one JSON island
+# with no '<' in it (tests/browser/ opens it in chromium); --format html wins over the name.
 "$MPHEAP" report -o "$T/r.html" "$DUMP" 2>"$T/err"
-expect pictures/html-exit-2 test $? -eq 2
-expect pictures/html-says-not-yet grep -q 'HTML reports are not built yet' "$T/err"
-expect pictures/html-no-file test ! -e "$T/r.html"
+expect pictures/html-exit-0 test $? -eq 0
+expect pictures/html-doctype sh -c "head -n 1 '$T/r.html' | grep -qx '<!DOCTYPE html>'"
+expect pictures/html-csp grep -q "content=\"default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]*='; style-src 'sha256-" "$T/r.html"
+expect pictures/html-one-island test "$(grep -c 'id="mpheap-data"' "$T/r.html")" = 1
+island=$(tr -d '\n' <"$T/r.html" | sed -n 's/.*id="mpheap-data">\([^<]*\)<\/script>.*/\1/p')
+expect pictures/html-island-no-lt test "${#island}" -gt 1000
+expect pictures/html-no-temp sh -c "! ls -a '$T' | grep -q '^\.r\.html\.'"
 "$MPHEAP" report --format html -o "$T/r.svg2" "$DUMP" 2>"$T/err"
-expect pictures/format-html-exit-2 test $? -eq 2
+expect pictures/format-html-exit-0 sh -c "head -n 1 '$T/r.svg2' | grep -qx '<!DOCTYPE html>'"
 "$MPHEAP" report "$DUMP" 2>"$T/err"
 expect pictures/no-output-exit-2 test $? -eq 2
 

@@ -130,7 +130,7 @@ static mph_status collect(void *ctx, const char *buf, size_t len) {
 #define ENTER                                                                                     \
     S("\r\x03\x03", "\r\n>>> \r\n>>> "), S("\r\x01", "\r\nraw REPL; CTRL-B to exit\r\n>")
 
-static const mph_repl_options quick = {1000, 1000, 0, false};
+static const mph_repl_options quick = {1000, 1000, 0, false, 0, NULL};
 
 TEST(repl_enter_and_print_123) {
     static const step steps[] = {
@@ -350,7 +350,7 @@ TEST(repl_enter_retries_a_board_that_was_booting) {
     };
     script s;
     mph_transport *t = script_open(&s, steps, 4);
-    mph_repl_options o = {50, 3000, 0, false};
+    mph_repl_options o = {50, 3000, 0, false, 0, NULL};
     mph_repl *r = mph_repl_new(t, &o);
     mph_error err = {0};
     CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
@@ -364,7 +364,7 @@ TEST(repl_board_that_never_answers) {
     script s;
     mph_transport *t = script_open(&s, NULL, 0);
     s.any_writes = true;
-    mph_repl_options o = {20, 60, 0, false};
+    mph_repl_options o = {20, 60, 0, false, 0, NULL};
     mph_repl *r = mph_repl_new(t, &o);
     mph_error err = {0};
     CHECK_EQ(mph_repl_enter(r, false, &err), MPH_ERR_TIMEOUT);
@@ -566,7 +566,7 @@ TEST(repl_enter_retry_still_waits_for_quiet) {
     script s;
     mph_transport *t = script_open(&s, steps, 4);
     s.real_time = true;
-    mph_repl_options o = {1000, 5000, 0, false};
+    mph_repl_options o = {1000, 5000, 0, false, 0, NULL};
     mph_repl *r = mph_repl_new(t, &o);
     mph_error err = {0};
     struct timespec t0;
@@ -640,7 +640,7 @@ TEST(repl_silence_while_code_runs_is_no_error) {
     script s;
     mph_transport *t = script_open(&s, steps, 5);
     s.real_time = true;
-    mph_repl_options o = {50, 1000, 0, false};
+    mph_repl_options o = {50, 1000, 0, false, 0, NULL};
     mph_repl *r = mph_repl_new(t, &o);
     mph_error err = {0};
     CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
@@ -671,6 +671,231 @@ TEST(repl_answer_other_than_ok_is_a_device_error) {
     CHECK_EQ(mph_repl_follow(r, NULL, 0, &err), MPH_ERR_DEVICE);
     CHECK(strstr(err.message, "0x5a 0x00, not OK") != NULL);
     CHECK_EQ(mph_repl_noise(r), 1);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+/* ------------------------------------------- boards that never stop (issue 14) */
+
+static int64_t now_ms_(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A board that accepts code ("R\x00" to raw-paste, then "OK"), then sends
+ * head once and unit for ever, a read at a time; after stop_after reads it
+ * raises *stop (a signal arriving). per_read: bytes per read (0: all of a unit). */
+typedef struct flood {
+    const char *head, *unit;
+    size_t at;        /* in head, then in unit */
+    bool in_unit;
+    int reads, stop_after;
+    volatile sig_atomic_t *stop;
+    size_t per_read;
+    int sleep_ms;
+    uint64_t sent;
+    bool code_sent;   /* the host's Ctrl-D arrived: the answer starts */
+    bool asked_paste;
+} flood;
+
+static mph_status flood_read(void *ctx, void *buf, size_t cap, size_t *got, int timeout_ms,
+                             mph_error *err) {
+    flood *f = ctx;
+    (void)timeout_ms;
+    if (f->asked_paste) {
+        f->asked_paste = false;
+        memcpy(buf, "R\x00", 2);
+        *got = 2;
+        return MPH_OK;
+    }
+    if (!f->code_sent) {
+        if (err) {
+            err->code = MPH_ERR_TIMEOUT;
+            snprintf(err->message, sizeof err->message, "flood: quiet");
+        }
+        return MPH_ERR_TIMEOUT;
+    }
+    if (f->sleep_ms) {
+        struct timespec ts = {0, (long)f->sleep_ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (++f->reads == f->stop_after && f->stop)
+        *f->stop = 1;
+    const char *src = f->in_unit ? f->unit : f->head;
+    size_t left = strlen(src) - f->at;
+    size_t n = f->per_read && f->per_read < left ? f->per_read : left;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, src + f->at, n);
+    f->at += n;
+    if (f->at == strlen(src)) {
+        f->at = 0;
+        f->in_unit = true;
+    }
+    f->sent += n;
+    *got = n;
+    return MPH_OK;
+}
+
+static mph_status flood_write(void *ctx, const void *buf, size_t len, int timeout_ms,
+                              mph_error *err) {
+    flood *f = ctx;
+    (void)timeout_ms;
+    (void)err;
+    const char *b = buf;
+    if (len >= 3 && memcmp(b, "\x05" "A\x01", 3) == 0)
+        f->asked_paste = true;
+    else if (len && b[len - 1] == 0x04)
+        f->code_sent = true;
+    return MPH_OK;
+}
+
+static mph_transport *flood_open(flood *f) {
+    static const mph_transport_ops ops = {flood_read, flood_write, NULL};
+    return mph_transport_new(&ops, f, "flood");
+}
+
+static mph_status count_bytes(void *ctx, const char *buf, size_t len) {
+    (void)buf;
+    *(uint64_t *)ctx += len;
+    return MPH_OK;
+}
+
+#define ROW "00000400: ................................................................\r\n"
+#define HEAD65K "OKmem: total=1, current=1, peak=1\r\nstack: 1 out of 2\r\n" \
+                "GC: total: 65536, used: 0, free: 65536\r\n"
+
+TEST(repl_dump_limit_from_gc_total) {
+    CHECK_EQ(mph_repl_dump_limit(NULL, 0), 65536);
+    CHECK_EQ(mph_repl_dump_limit("mem: total=1\r\n", 14), 65536);
+    static const char h[] = "stack: 1\r\nGC: total: 65536, used: 0";
+    CHECK_EQ(mph_repl_dump_limit(h, sizeof h - 1), 65536 + 16384);
+    CHECK_EQ(mph_repl_dump_limit(h, 16), 65536); // the figure has not arrived whole
+    static const char big[] = "GC: total: 4294967296, used";
+    CHECK_EQ(mph_repl_dump_limit(big, sizeof big - 1), 65536 + 1073741824);
+}
+
+TEST(repl_snapshot_of_a_dump_that_never_ends_is_cut_at_its_limit) {
+    flood f = {.head = HEAD65K "GC memory layout; from 20000000:\r\n", .unit = ROW};
+    mph_transport *t = flood_open(&f);
+    mph_repl *r = mph_repl_new(t, &quick);
+    uint64_t kept = 0;
+    mph_sink sink = {count_bytes, &kept};
+    mph_error err = {0};
+    int64_t t0 = now_ms_();
+    CHECK_EQ(mph_repl_snapshot(r, false, &sink, &err), MPH_ERR_LIMIT);
+    CHECK(strstr(err.message, "more than its \"GC: total:\" allows") != NULL);
+    CHECK(kept <= 65536 + 16384);
+    CHECK(now_ms_() - t0 < 3000); // then at most 1 s for the board to end the run
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_snapshot_with_no_header_is_cut_at_64k) {
+    flood f = {.head = "OK",
+               .unit = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"};
+    mph_transport *t = flood_open(&f);
+    mph_repl *r = mph_repl_new(t, &quick);
+    uint64_t kept = 0;
+    mph_sink sink = {count_bytes, &kept};
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_snapshot(r, false, &sink, &err), MPH_ERR_LIMIT);
+    CHECK(strstr(err.message, "no \"GC: total:\" line") != NULL);
+    CHECK(kept <= 65536);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_stop_flag_ends_a_flood) {
+    volatile sig_atomic_t stop = 0;
+    mph_repl_options o = {1000, 1000, 0, false, 0, &stop};
+    flood f = {.head = "OK\x04Traceback (most recent call last):\r\n",
+               .unit = "  File \"<stdin>\", line 1, in <module>\r\n",
+               .stop_after = 50,
+               .stop = &stop};
+    mph_transport *t = flood_open(&f);
+    mph_repl *r = mph_repl_new(t, &o);
+    mph_error err = {0};
+    int64_t t0 = now_ms_();
+    CHECK_EQ(mph_repl_exec(r, "f()", 3, NULL, &err), MPH_ERR_STOPPED);
+    CHECK(now_ms_() - t0 < 1500); // the stop, then 300 ms for the board to end the run
+    CHECK_EQ(err.code, MPH_ERR_STOPPED);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_endless_traceback_is_held_to_its_end_and_the_deadline) {
+    mph_repl_options o = {1000, 1000, 0, false, 300, NULL};
+    flood f = {.head = "OK\x04Traceback (most recent call last):\r\n",
+               .unit = "  File \"<stdin>\", line 1, in <module>\r\n"};
+    mph_transport *t = flood_open(&f);
+    mph_repl *r = mph_repl_new(t, &o);
+    mph_error err = {0};
+    int64_t t0 = now_ms_();
+    CHECK_EQ(mph_repl_snapshot(r, false, NULL, &err), MPH_ERR_TIMEOUT);
+    CHECK(now_ms_() - t0 < 3000); // 300 ms, then 1 s to end the run
+    CHECK(strstr(err.message, "in all") != NULL);
+    CHECK(f.sent > 64u << 10);                       // it did flood, past the cap
+    CHECK(strlen(mph_repl_traceback(r)) <= 64u << 10); // and was not held
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_trickle_meets_the_snapshot_deadline) {
+    mph_repl_options o = {1000, 1000, 0, false, 200, NULL};
+    flood f = {.head = HEAD65K, .unit = ROW, .per_read = 1, .sleep_ms = 2};
+    mph_transport *t = flood_open(&f);
+    mph_repl *r = mph_repl_new(t, &o);
+    mph_error err = {0};
+    int64_t t0 = now_ms_();
+    CHECK_EQ(mph_repl_snapshot(r, false, NULL, &err), MPH_ERR_TIMEOUT);
+    CHECK(now_ms_() - t0 < 3000);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+TEST(repl_follow_meets_a_callers_deadline) {
+    flood f = {.head = "OK", .unit = "spam spam spam "};
+    mph_transport *t = flood_open(&f);
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_exec_start(r, "f()", 3, &err), MPH_OK);
+    mph_repl_set_deadline(r, 100);
+    uint64_t kept = 0;
+    mph_sink sink = {count_bytes, &kept};
+    int64_t t0 = now_ms_();
+    CHECK_EQ(mph_repl_follow(r, &sink, 1000, &err), MPH_ERR_TIMEOUT);
+    CHECK(now_ms_() - t0 < 1000);
+    CHECK(kept > 0);
+    mph_repl_set_deadline(r, 0);
+    mph_repl_free(r);
+    mph_transport_free(t);
+}
+
+static mph_status refuse(void *ctx, const char *buf, size_t len) {
+    (void)ctx;
+    (void)buf;
+    (void)len;
+    return MPH_ERR_IO;
+}
+
+TEST(repl_follow_resumes_after_a_sink_refused) {
+    // The sink refuses the output that ends at the \x04: follow goes on with the traceback.
+    static const step steps[] = {
+        ENTER, S("\x05" "A\x01", "R\x00"),
+        S("f()\x04", "OKout\x04Traceback (most recent call last):\r\nValueError: v\r\n\x04>")};
+    script s;
+    mph_transport *t = script_open(&s, steps, 4);
+    s.chunk = 0;
+    mph_repl *r = mph_repl_new(t, &quick);
+    mph_error err = {0};
+    CHECK_EQ(mph_repl_enter(r, false, &err), MPH_OK);
+    CHECK_EQ(mph_repl_exec_start(r, "f()", 3, &err), MPH_OK);
+    mph_sink no = {refuse, NULL};
+    CHECK_EQ(mph_repl_follow(r, &no, 0, &err), MPH_ERR_IO);
+    CHECK_EQ(mph_repl_follow(r, NULL, 0, &err), MPH_ERR_RAISED);
+    CHECK(strstr(mph_repl_traceback(r), "ValueError: v") != NULL);
     mph_repl_free(r);
     mph_transport_free(t);
 }

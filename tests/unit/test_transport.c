@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -382,5 +384,86 @@ TEST(port_words) {
         CHECK_STR(mph_transport_name(t), "pipe:printf ok");
         mph_transport_free(t);
     }
+    check_no_children();
+}
+
+/* Running (and not a zombie waiting for a late reaper). */
+static bool running(pid_t pid) {
+    char path[64], stat[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *close_paren = strrchr(stat, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z';
+}
+
+/* The board program (and what it started) dies with the process that opened
+ * it, even SIGKILLed mid-run, and lives in its own process group. */
+static void dies_with_opener(bool pipes) {
+    int report[2];
+    CHECK(pipe(report) == 0);
+    pid_t opener = fork();
+    if (opener == 0) {
+        close(report[0]);
+        // A grandchild that would sleep on for a minute: sh's background job.
+        const char *argv[] = {"sh", "-c", "sleep 60 & echo $!; wait", NULL};
+        mph_transport *t = NULL;
+        if (mph_exec_open(argv, pipes, &t, NULL) != MPH_OK)
+            _exit(1);
+        char buf[32] = "";
+        size_t n = 0;
+        int64_t end = now_ms() + 3000;
+        while (!memchr(buf, '\n', n) && n < sizeof buf - 1 && now_ms() < end) {
+            size_t got;
+            if (mph_transport_read(t, buf + n, sizeof buf - 1 - n, &got, 200, NULL) == MPH_OK)
+                n += got;
+        }
+        if (write(report[1], buf, n) != (ssize_t)n)
+            _exit(1);
+        raise(SIGKILL); // no close, no cleanup
+        _exit(1);
+    }
+    close(report[1]);
+    char buf[32] = "";
+    ssize_t n = read(report[0], buf, sizeof buf - 1);
+    close(report[0]);
+    waitpid(opener, NULL, 0);
+    pid_t sleeper = n > 0 ? (pid_t)atoi(buf) : 0;
+    CHECK(sleeper > 0);
+    if (sleeper <= 0)
+        return;
+    int64_t t0 = now_ms();
+    while (running(sleeper) && now_ms() - t0 < 3000)
+        usleep(10000);
+    CHECK(!running(sleeper));
+    if (running(sleeper))
+        kill(sleeper, SIGKILL);
+}
+
+TEST(exec_pty_board_dies_with_its_opener) { dies_with_opener(false); }
+TEST(exec_pipes_board_dies_with_its_opener) { dies_with_opener(true); }
+
+TEST(exec_board_has_its_own_process_group) {
+    const char *argv[] = {"sh", "-c", "echo $$; exec sleep 5", NULL};
+    mph_transport *t = NULL;
+    CHECK_EQ(mph_exec_open(argv, true, &t, NULL), MPH_OK);
+    if (!t)
+        return;
+    char buf[32] = "";
+    size_t n = 0;
+    int64_t end = now_ms() + 3000;
+    while (!memchr(buf, '\n', n) && n < sizeof buf - 1 && now_ms() < end) {
+        size_t got;
+        if (mph_transport_read(t, buf + n, sizeof buf - 1 - n, &got, 200, NULL) == MPH_OK)
+            n += got;
+    }
+    pid_t board = (pid_t)atoi(buf);
+    CHECK(board > 0);
+    CHECK(board > 0 && getpgid(board) > 0 && getpgid(board) != getpgid(0));
+    mph_transport_free(t); // ends it and reaps what it started
     check_no_children();
 }

@@ -4,6 +4,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@
 typedef enum phase { IDLE, AWAIT_OK, AWAIT_K, AWAIT_ECHO, STDOUT, ERRTEXT } phase;
 
 #define INTERRUPTED "KeyboardInterrupt"
+#define SLICE_MS 100             /* a wait looks at the stop flag this often */
+#define SNAPSHOT_MS 120000       /* one snapshot's output, all of it, by default */
+#define TB_MAX (64u << 10)       /* a traceback keeps this much of its end */
+#define DUMP_HEAD_MAX (64u << 10) /* a dump's bytes before its "GC: total:" line */
 
 struct mph_repl {
     mph_transport *t;
@@ -38,6 +43,11 @@ struct mph_repl {
     size_t ki_match;     /* bytes of INTERRUPTED matched so far */
     char win[48]; /* the last bytes seen by read_until, for matching and messages */
     size_t win_len;
+    const volatile sig_atomic_t *stop; /* the caller's stop flag, or NULL */
+    int snapshot_ms;
+    int64_t deadline; /* the current run's overall end (0: none) */
+    bool overdue;     /* that deadline passed */
+    bool tb_cut;      /* the traceback's start was dropped (TB_MAX) */
 };
 
 mph_repl *mph_repl_new(mph_transport *t, const mph_repl_options *o) {
@@ -51,6 +61,8 @@ mph_repl *mph_repl_new(mph_transport *t, const mph_repl_options *o) {
     r->enter_timeout_ms = o && o->enter_timeout_ms > 0 ? o->enter_timeout_ms : 10000;
     r->pace_ms = !o || o->pace_ms < 0 ? 10 : o->pace_ms;
     r->no_raw_paste = o && o->no_raw_paste;
+    r->stop = o ? o->stop : NULL;
+    r->snapshot_ms = o && o->snapshot_timeout_ms > 0 ? o->snapshot_timeout_ms : SNAPSHOT_MS;
     r->raw_paste = -1;
     r->tb = calloc(1, 1);
     if (!r->tb) {
@@ -80,12 +92,61 @@ static mph_status put(mph_repl *r, const char *s, size_t n, mph_error *err) {
     return mph_transport_write(r->t, s, n, r->timeout_ms, err);
 }
 
+/* The caller's stop flag, then the run's overall deadline. */
+static mph_status check(mph_repl *r, mph_error *err) {
+    if (r->stop && *r->stop) {
+        mph__error_set(err, MPH_ERR_STOPPED, 0, 0, "%s: stopped (Ctrl-C or a signal)",
+                       mph_transport_name(r->t));
+        return MPH_ERR_STOPPED;
+    }
+    if (r->deadline && mph__now_ms() >= r->deadline) {
+        r->overdue = true;
+        mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0, "%s: past the deadline",
+                       mph_transport_name(r->t));
+        return MPH_ERR_TIMEOUT;
+    }
+    return MPH_OK;
+}
+
+/* A read of up to timeout_ms that ends early, within SLICE_MS, when the stop
+ * flag is raised or the run's deadline passes: a board that trickles or
+ * floods cannot hold the host past either. */
+static mph_status wait_read(mph_repl *r, void *buf, size_t cap, size_t *got, int timeout_ms,
+                            mph_error *err) {
+    mph_status st = check(r, err);
+    if (st)
+        return st;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    if (!r->stop && !r->deadline)
+        return mph_transport_read(r->t, buf, cap, got, timeout_ms, err);
+    int64_t until = mph__now_ms() + timeout_ms;
+    for (;;) {
+        int left = mph__ms_left(until);
+        if (r->deadline && mph__ms_left(r->deadline) < left)
+            left = mph__ms_left(r->deadline);
+        int slice = left < SLICE_MS ? left : SLICE_MS;
+        int64_t t0 = mph__now_ms();
+        st = mph_transport_read(r->t, buf, cap, got, slice, err);
+        if (st != MPH_ERR_TIMEOUT)
+            return st;
+        if ((st = check(r, err)))
+            return st;
+        int64_t now = mph__now_ms();
+        // A transport that gave up before its slice (a test's) has nothing to wait for.
+        if (now >= until || now - t0 < slice / 2) {
+            mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0, "%s: no answer in %d ms",
+                           mph_transport_name(r->t), timeout_ms);
+            return MPH_ERR_TIMEOUT;
+        }
+    }
+}
+
 /* One byte, waiting until deadline at most. */
 static mph_status get(mph_repl *r, int64_t deadline, unsigned char *c, mph_error *err) {
     if (r->pos == r->len) {
         size_t got;
-        mph_status st =
-            mph_transport_read(r->t, r->buf, sizeof r->buf, &got, mph__ms_left(deadline), err);
+        mph_status st = wait_read(r, r->buf, sizeof r->buf, &got, mph__ms_left(deadline), err);
         if (st)
             return st;
         r->pos = 0;
@@ -187,8 +248,8 @@ static mph_status drain(mph_repl *r, int quiet_ms, int64_t until, mph_error *err
             return MPH_OK;
         size_t got;
         mph_error e = {0};
-        mph_status st = mph_transport_read(r->t, r->buf, sizeof r->buf, &got,
-                                           left < quiet_ms ? left : quiet_ms, &e);
+        mph_status st = wait_read(r, r->buf, sizeof r->buf, &got,
+                                  left < quiet_ms ? left : quiet_ms, &e);
         if (st == MPH_ERR_TIMEOUT)
             return MPH_OK;
         if (st) {
@@ -221,7 +282,9 @@ mph_status mph_repl_enter(mph_repl *r, bool soft_reset, mph_error *err) {
     r->stopped = false;
     r->ki_match = 0;
     r->watching = true;
+    int tries = 0;
     for (int attempt = 1;; attempt++) {
+        tries = attempt;
         // Ctrl-C twice stops a program (and its KeyboardInterrupt handler).
         if ((st = put(r, "\r\x03\x03", 3, err)))
             break;
@@ -266,6 +329,13 @@ mph_status mph_repl_enter(mph_repl *r, bool soft_reset, mph_error *err) {
     if (c != '>') {
         mph__error_set(err, MPH_ERR_DEVICE, 0, 0, "%s: no '>' after the raw REPL banner", name);
         return MPH_ERR_DEVICE;
+    }
+    if (tries > 1) {
+        // A board slow to start may answer an earlier try's Ctrl-A late: a second
+        // banner, which would be taken for the answer to the next request.
+        int64_t until = mph__now_ms() + 300;
+        if ((st = drain(r, 100, until, err)))
+            return st;
     }
     r->prompt_pending = false;
     r->phase = IDLE;
@@ -333,6 +403,8 @@ static mph_status paste_write(mph_repl *r, const char *code, size_t len, bool *a
             }
         }
         size_t n = len - i < remaining ? len - i : remaining;
+        if (r->stop && *r->stop)
+            return check(r, err);
         if ((st = put(r, code + i, n, err)))
             return st;
         remaining -= n;
@@ -346,6 +418,8 @@ static mph_status paste_write(mph_repl *r, const char *code, size_t len, bool *a
 static mph_status standard_write(mph_repl *r, const char *code, size_t len, mph_error *err) {
     mph_status st;
     for (size_t i = 0; i < len; i += CHUNK) {
+        if (r->stop && *r->stop) // a long upload stops between chunks
+            return check(r, err);
         if ((st = put(r, code + i, len - i < CHUNK ? len - i : CHUNK, err)))
             return st;
         if (r->pace_ms > 0 && i + CHUNK < len)
@@ -390,6 +464,7 @@ mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len, mph_er
     }
     r->tb_len = 0;
     r->tb[0] = '\0';
+    r->tb_cut = false;
     if (r->raw_paste != 0 && !r->no_raw_paste) {
         if ((st = put(r, "\x05" "A\x01", 3, err)))
             return st;
@@ -425,6 +500,19 @@ mph_status mph_repl_exec_start(mph_repl *r, const char *code, size_t len, mph_er
 }
 
 static mph_status tb_append(mph_repl *r, const unsigned char *s, size_t n, mph_error *err) {
+    // A traceback that never ends keeps its last TB_MAX bytes: memory stays bounded,
+    // and the end is the exception's own line.
+    if (n > TB_MAX) {
+        s += n - TB_MAX;
+        n = TB_MAX;
+        r->tb_cut = true;
+    }
+    if (r->tb_len + n > TB_MAX) {
+        size_t drop = r->tb_len + n - TB_MAX;
+        memmove(r->tb, r->tb + drop, r->tb_len - drop);
+        r->tb_len -= drop;
+        r->tb_cut = true;
+    }
     if (r->tb_len + n + 1 > r->tb_cap) {
         size_t cap = (r->tb_len + n + 1) * 2;
         char *grown = realloc(r->tb, cap);
@@ -449,6 +537,16 @@ static mph_status finish_run(mph_repl *r, mph_error *err) {
         r->tb[--r->tb_len] = '\0';
     if (r->tb_len == 0)
         return MPH_OK;
+    if (r->tb_cut && r->tb_cap >= 5) {
+        // Say that the start is missing, in place of the first (partial) line.
+        const char *nl = memchr(r->tb, '\n', r->tb_len);
+        size_t from = nl && nl + 1 < r->tb + r->tb_len ? (size_t)(nl - r->tb) + 1 : 0;
+        if (from < 4 && r->tb_len + 4 - from + 1 > r->tb_cap)
+            from = 4 < r->tb_len ? 4 : r->tb_len; // no room to grow: lose 4 bytes more
+        memmove(r->tb + 4, r->tb + from, r->tb_len - from + 1);
+        r->tb_len = r->tb_len - from + 4;
+        memcpy(r->tb, "...\n", 4);
+    }
     // The message holds what fits, keeping the end: the exception's own line.
     const char *tb = r->tb;
     size_t room = err ? sizeof err->message - 1 : 0;
@@ -509,12 +607,16 @@ mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms, mph_error
     for (;;) {
         if (r->pos == r->len) {
             size_t got;
-            mph_status st = mph_transport_read(r->t, r->buf, sizeof r->buf, &got,
-                                               timeout_ms < 0 ? 0 : timeout_ms, err);
+            mph_status st = wait_read(r, r->buf, sizeof r->buf, &got, timeout_ms, err);
             if (st)
                 return st;
             r->pos = 0;
             r->len = got;
+        } else if (r->stop || r->deadline) {
+            // A board that never pauses is still held to both.
+            mph_status st = check(r, err);
+            if (st)
+                return st;
         }
         if (r->phase < STDOUT) {
             mph_status st = accept_byte(r, r->buf[r->pos++], err);
@@ -528,6 +630,9 @@ mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms, mph_error
         size_t k = eot ? (size_t)(eot - p) : n;
         r->pos += k + (eot ? 1 : 0);
         if (r->phase == STDOUT) {
+            // The phase moves on first: a sink that refuses leaves follow resumable.
+            if (eot)
+                r->phase = ERRTEXT;
             if (k && out) {
                 mph_status st = out->write(out->ctx, (const char *)p, k);
                 if (st) {
@@ -535,8 +640,6 @@ mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms, mph_error
                     return st;
                 }
             }
-            if (eot)
-                r->phase = ERRTEXT;
         } else {
             mph_status st = tb_append(r, p, k, err);
             if (st)
@@ -547,25 +650,125 @@ mph_status mph_repl_follow(mph_repl *r, mph_sink *out, int timeout_ms, mph_error
     }
 }
 
-mph_status mph_repl_exec(mph_repl *r, const char *code, size_t len, mph_sink *out,
-                         mph_error *err) {
+/* exec_start + follow to the end under the per-read timeout and, when
+ * overall_ms > 0, an overall deadline. A run that is stuck, overdue, over its
+ * size or stopped is interrupted, so that the board is usable again. */
+static mph_status run(mph_repl *r, const char *code, size_t len, mph_sink *out, int overall_ms,
+                      mph_error *err) {
     mph_status st = mph_repl_exec_start(r, code, len, err);
     if (st)
         return st;
+    r->overdue = false;
+    r->deadline = overall_ms > 0 ? mph__now_ms() + overall_ms : 0;
     st = mph_repl_follow(r, out, r->timeout_ms, err);
-    if (st == MPH_ERR_TIMEOUT) {
-        // Stuck code: interrupt it so that the board is usable again.
-        bool accepted = r->phase >= STDOUT;
+    if (st == MPH_ERR_TIMEOUT || st == MPH_ERR_LIMIT || st == MPH_ERR_STOPPED) {
+        bool accepted = r->phase >= STDOUT, overdue = r->overdue;
+        // Ctrl-C, then a short while for the run's end (the board may go on
+        // sending meanwhile: the deadline holds it); stopped: shorter still.
+        const volatile sig_atomic_t *stop = r->stop;
+        r->stop = NULL;
+        r->deadline = mph__now_ms() + (st == MPH_ERR_STOPPED ? 300 : 1000);
         mph_error ignored = {0};
-        if (mph_repl_interrupt(r, &ignored) == MPH_OK &&
-            mph_repl_follow(r, NULL, 1000, &ignored) == MPH_ERR_TIMEOUT)
+        mph_status end = mph_repl_interrupt(r, &ignored);
+        if (end == MPH_OK)
+            end = mph_repl_follow(r, NULL, 1000, &ignored);
+        if (end != MPH_OK && end != MPH_ERR_RAISED) {
             r->phase = IDLE; // give up on it; the next run waits for a prompt
-        mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0,
-                       accepted ? "%s: the code printed nothing for %d ms (interrupted with Ctrl-C)"
-                                : "%s: no answer to the code in %d ms (no OK; interrupted with "
-                                  "Ctrl-C)",
-                       mph_transport_name(r->t), r->timeout_ms);
+            r->prompt_pending = true;
+        }
+        r->stop = stop;
+        if (st == MPH_ERR_TIMEOUT && overdue)
+            mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0,
+                           "%s: the board's answer went on for more than %.0f s in all "
+                           "(interrupted with Ctrl-C)",
+                           mph_transport_name(r->t), overall_ms / 1000.0);
+        else if (st == MPH_ERR_TIMEOUT)
+            mph__error_set(err, MPH_ERR_TIMEOUT, 0, 0,
+                           accepted ? "%s: the code printed nothing for %d ms (interrupted with "
+                                      "Ctrl-C)"
+                                    : "%s: no answer to the code in %d ms (no OK; interrupted "
+                                      "with Ctrl-C)",
+                           mph_transport_name(r->t), r->timeout_ms);
     }
+    r->deadline = 0;
+    return st;
+}
+
+void mph_repl_set_deadline(mph_repl *r, int ms) {
+    if (!r)
+        return;
+    r->overdue = false;
+    r->deadline = ms > 0 ? mph__now_ms() + ms : 0;
+}
+
+mph_status mph_repl_exec(mph_repl *r, const char *code, size_t len, mph_sink *out,
+                         mph_error *err) {
+    if (!r) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "mph_repl_exec: no client");
+        return MPH_ERR_ARG;
+    }
+    return run(r, code, len, out, 0, err);
+}
+
+uint64_t mph_repl_dump_limit(const char *head, size_t len) {
+    static const char word[] = "GC: total: ";
+    const size_t k = sizeof word - 1;
+    if (!head)
+        return DUMP_HEAD_MAX;
+    if (len > 4096)
+        len = 4096;
+    for (size_t i = 0; i + k < len; i++) {
+        if (head[i] != 'G' || memcmp(head + i, word, k) != 0)
+            continue;
+        uint64_t total = 0;
+        size_t j = i + k, digits = 0;
+        while (j < len && head[j] >= '0' && head[j] <= '9' && digits < 20) {
+            total = total * 10 + (uint64_t)(head[j++] - '0');
+            digits++;
+        }
+        if (!digits || j == len)
+            return DUMP_HEAD_MAX; // the figure may not have arrived whole
+        // Blocks are at least 8 bytes; a row of 64 cells takes at most 128 characters.
+        return DUMP_HEAD_MAX + (total > UINT64_MAX / 2 ? UINT64_MAX / 2 : total / 4);
+    }
+    return DUMP_HEAD_MAX;
+}
+
+/* A sink that passes a dump on while it is within mph_repl_dump_limit. */
+typedef struct capped {
+    mph_sink *out;
+    uint64_t n, limit;
+    char head[4096];
+    size_t head_len;
+} capped;
+
+static mph_status capped_write(void *ctx, const char *s, size_t n) {
+    capped *c = ctx;
+    if (c->head_len < sizeof c->head && c->limit == DUMP_HEAD_MAX) {
+        size_t k = sizeof c->head - c->head_len < n ? sizeof c->head - c->head_len : n;
+        memcpy(c->head + c->head_len, s, k);
+        c->head_len += k;
+        c->limit = mph_repl_dump_limit(c->head, c->head_len);
+    }
+    c->n += n;
+    if (c->n > c->limit)
+        return MPH_ERR_LIMIT;
+    return c->out ? c->out->write(c->out->ctx, s, n) : MPH_OK;
+}
+
+static mph_status snapshot_run(mph_repl *r, const char *code, size_t len, mph_sink *out,
+                               mph_error *err) {
+    capped c = {out, 0, DUMP_HEAD_MAX, "", 0};
+    mph_sink sink = {capped_write, &c};
+    mph_status st = run(r, code, len, &sink, r->snapshot_ms, err);
+    if (st == MPH_ERR_LIMIT && c.n > c.limit)
+        mph__error_set(err, MPH_ERR_LIMIT, 0, 0,
+                       c.limit == DUMP_HEAD_MAX
+                           ? "%s: the dump passed %" PRIu64 " bytes with no \"GC: total:\" line "
+                             "(interrupted with Ctrl-C)"
+                           : "%s: the dump passed %" PRIu64 " bytes, more than its \"GC: total:\" "
+                             "allows (interrupted with Ctrl-C)",
+                       mph_transport_name(r->t), c.limit);
     return st;
 }
 
@@ -574,15 +777,19 @@ mph_status mph_repl_snapshot(mph_repl *r, bool collect, mph_sink *out, mph_error
     // on the WebAssembly port, against 10 for __import__ or `as` forms.
     static const char dump[] = "import micropython;micropython.mem_info(1)";
     static const char gc_dump[] = "import gc;gc.collect();import micropython;micropython.mem_info(1)";
+    if (!r) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "mph_repl_snapshot: no client");
+        return MPH_ERR_ARG;
+    }
     if (collect) {
         // Ports that collect only between runs (WebAssembly) do it before the next.
         static const char gc_only[] = "import gc;gc.collect()";
-        mph_status st = mph_repl_exec(r, gc_only, sizeof gc_only - 1, NULL, err);
+        mph_status st = snapshot_run(r, gc_only, sizeof gc_only - 1, NULL, err);
         if (st)
             return st;
-        return mph_repl_exec(r, gc_dump, sizeof gc_dump - 1, out, err);
+        return snapshot_run(r, gc_dump, sizeof gc_dump - 1, out, err);
     }
-    return mph_repl_exec(r, dump, sizeof dump - 1, out, err);
+    return snapshot_run(r, dump, sizeof dump - 1, out, err);
 }
 
 mph_status mph_repl_interrupt(mph_repl *r, mph_error *err) {

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <termios.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +66,77 @@ static int cloexec_pipe(int fds[2]) {
     return 0;
 }
 
+#ifdef __linux__
+static volatile sig_atomic_t keeper_hup, keeper_term;
+
+static void keeper_note(int sig) {
+    if (sig == SIGHUP)
+        keeper_hup = 1;
+    else if (sig == SIGTERM)
+        keeper_term = 1;
+}
+
+/* The board program's keeper, between mpheap and the program (`sh -c CMD`
+ * and what it starts, all in the keeper's process group). The kernel sends it
+ * SIGHUP when mpheap dies, however (PR_SET_PDEATHSIG: even SIGKILLed), and it
+ * then kills the whole group: a program blocked writing to a pty that nobody
+ * reads would otherwise wait forever. It passes SIGTERM on, and exits as the
+ * program does. (The death signal follows the thread that opened the board:
+ * a thread that opens one must outlive its use.) Async-signal-safe calls only. */
+static void keeper(pid_t parent, const char *const argv[], int status_fd) {
+    sigset_t watched, old, none;
+    sigemptyset(&watched);
+    sigaddset(&watched, SIGHUP);
+    sigaddset(&watched, SIGTERM);
+    sigaddset(&watched, SIGCHLD);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &watched, &old);
+    if (prctl(PR_SET_PDEATHSIG, SIGHUP) != 0 || getppid() != parent)
+        _exit(127); // mpheap is gone already
+    pid_t prog = fork();
+    if (prog < 0) {
+        int e = errno;
+        ssize_t w = write(status_fd, &e, sizeof e);
+        (void)w;
+        _exit(127);
+    }
+    if (prog == 0) {
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execvp(argv[0], (char *const *)argv);
+        int e = errno;
+        ssize_t w = write(status_fd, &e, sizeof e);
+        (void)w;
+        _exit(127);
+    }
+    // The keeper holds neither the program's input nor its output: its end is theirs.
+    close(status_fd);
+    close(0);
+    close(1);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = keeper_note;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    // A handler, not SIG_DFL: an ignored SIGCHLD would not end sigsuspend.
+    sigaction(SIGCHLD, &sa, NULL);
+    for (;;) {
+        int status;
+        pid_t w = waitpid(prog, &status, WNOHANG);
+        if (w == prog)
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        if (w < 0 && errno == ECHILD)
+            _exit(127);
+        if (keeper_hup)
+            kill(0, SIGKILL); // the group: the program, its children and the keeper
+        if (keeper_term) {
+            keeper_term = 0;
+            kill(prog, SIGTERM);
+        }
+        sigsuspend(&none); // returns once a handler has run (SIGCHLD, SIGHUP, SIGTERM)
+    }
+}
+#endif
+
 static mph_status spawn(const char *const argv[], int in_fd, int out_fd, pid_t *pid,
                         mph_error *err) {
     int status_pipe[2];
@@ -70,6 +144,7 @@ static mph_status spawn(const char *const argv[], int in_fd, int out_fd, pid_t *
         mph__error_set(err, MPH_ERR_IO, 0, 0, "pipe: %s", strerror(errno));
         return MPH_ERR_IO;
     }
+    pid_t parent = getpid();
     pid_t child = fork();
     if (child < 0) {
         int e = errno;
@@ -87,6 +162,11 @@ static mph_status spawn(const char *const argv[], int in_fd, int out_fd, pid_t *
         signal(SIGPIPE, SIG_DFL);
         if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0)
             _exit(127);
+#ifdef __linux__
+        keeper(parent, argv, status_pipe[1]);
+#else
+        (void)parent;
+#endif
         execvp(argv[0], (char *const *)argv);
         int e = errno;
         ssize_t w = write(status_pipe[1], &e, sizeof e);

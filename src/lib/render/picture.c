@@ -3,6 +3,7 @@
 #include "picture.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 mph_rgb mph__pic_rgb(mph_style st) {
@@ -191,4 +192,161 @@ void mph_picture_options_init(mph_picture_options *o) {
     o->pixels = 4;
     o->palette = MPH_PALETTE_DEFAULT;
     o->verdict = NULL;
+}
+
+/* ------------------------------------------------------------ the map as a document */
+
+static int gutter_text(char *buf, size_t cap, const mph__gutter *g, const mph_snapshot *s,
+                       size_t area, size_t block) {
+    if (g->use_address)
+        return snprintf(buf, cap, "0x%0*llx", g->digits,
+                        (unsigned long long)mph_snapshot_block_address(s, area, block));
+    if (g->use_offset)
+        return snprintf(buf, cap, "+0x%0*llx", g->digits,
+                        (unsigned long long)((uint64_t)block * s->block_size));
+    return snprintf(buf, cap, "#%zu", block);
+}
+
+static int area_title(void *ctx, size_t ai, char *buf, size_t cap) {
+    const pic_map_doc *m = ctx;
+    const mph_snapshot *s = m->walk.s;
+    const mph_area *a = &s->areas[ai];
+    char x[32], y[32];
+    int n = snprintf(buf, cap, "area %zu of %zu", ai + 1, s->n_areas);
+    if (a->has_base && s->block_size)
+        n += snprintf(buf + n, cap - (size_t)n, ": 0x%llx-0x%llx", (unsigned long long)a->base,
+                      (unsigned long long)(a->base + (uint64_t)a->n_blocks * s->block_size));
+    else if (a->has_base)
+        n += snprintf(buf + n, cap - (size_t)n, ": from 0x%llx", (unsigned long long)a->base);
+    n += snprintf(buf + n, cap - (size_t)n, ", %s blocks", mph__fmt_count(x, a->n_blocks));
+    if (s->block_size)
+        n += snprintf(buf + n, cap - (size_t)n, " = %s bytes",
+                      mph__fmt_count(y, (uint64_t)a->n_blocks * s->block_size));
+    return n < (int)cap ? n : (int)cap - 1;
+}
+
+static size_t legend_of(const mph_snapshot *s, const mph_picture_options *o, const pic_walk *w,
+                        pic_legend_item *items) {
+    size_t n = 0;
+#define ITEM(c, ...)                                                                               \
+    (items[n].color = (c), snprintf(items[n].text, sizeof items[n].text, __VA_ARGS__), n++)
+    if (o->scale > 1) {
+        char a[32], b[32];
+        if (s->block_size && o->scale <= UINT64_MAX / s->block_size)
+            ITEM(PIC_BLANK, "one cell = %s blocks = %s:", mph__fmt_count(a, o->scale),
+                 mph__fmt_size(b, o->scale * s->block_size));
+        else
+            ITEM(PIC_BLANK, "one cell = %s blocks:", mph__fmt_count(a, o->scale));
+        ITEM(PIC_FREE, "free");
+        ITEM(PIC_LOW, "<=25%% used");
+        ITEM(PIC_MID, "<=50%%");
+        ITEM(PIC_HIGH, "<100%%");
+        ITEM(PIC_FULL, "full");
+    } else {
+        ITEM(PIC_FREE, "free");
+        mph_stats st;
+        if (mph_stats_compute(s, MPH_ALL_AREAS, &st, NULL) == MPH_OK)
+            for (int t = 0; t < MPH_TYPE_COUNT; t++)
+                if (st.by_type[t].allocs)
+                    ITEM(pic_head((mph_type)t, 0), "%c %s", mph_type_letter((mph_type)t),
+                         mph_type_name((mph_type)t));
+        ITEM(PIC_BLANK, "(a tail in its head's colour)");
+    }
+    if (w->largest)
+        ITEM(PIC_LARGEST, "the largest free run");
+    if (w->window)
+        ITEM(PIC_BLOCKER, "what splits it: free these for the size asked");
+#undef ITEM
+    return n;
+}
+
+static size_t map_cells(void *ctx, size_t a) {
+    return mph__pic_cells(&((pic_map_doc *)ctx)->walk, a);
+}
+
+static uint64_t map_blocks(void *ctx, size_t a) {
+    return ((pic_map_doc *)ctx)->walk.s->areas[a].n_blocks;
+}
+
+static void map_start(void *ctx, size_t a) {
+    mph__pic_area(&((pic_map_doc *)ctx)->walk, a);
+}
+
+static int map_row(void *ctx, unsigned char *cells, char *gutter, size_t cap) {
+    pic_map_doc *m = ctx;
+    size_t area = m->walk.area;
+    size_t b0 = mph__pic_row(&m->walk, cells);
+    int n = gutter_text(gutter, cap, &m->gutter, m->walk.s, area, b0);
+    return n < (int)cap ? n : (int)cap - 1;
+}
+
+static const char no_map[] = "no map to draw: the dump has only the header's figures; call "
+                             "micropython.mem_info(1), with an argument, for the map";
+
+mph_status mph__map_doc_init(pic_map_doc *m, const mph_snapshot *s, const mph_picture_options *o,
+                             mph_error *err) {
+    memset(m, 0, sizeof *m);
+    // The lines of the terminal summary (and the verdict's text), without colour.
+    mph_ansi_options ao = {1, false, o->palette, false, 1, true, o->verdict, MPH_COLORS_256, 100};
+    mph_sink mem = mph__text_sink(&m->summary);
+    mph_status rc = mph_render_ansi_summary(s, &ao, &mem, err);
+    if (rc)
+        return rc;
+    rc = mph__pic_walk_init(&m->walk, s, o, err);
+    if (rc)
+        return rc;
+    const char *label = mph_snapshot_label(s);
+    size_t n = 40 + (label ? strlen(label) : 0);
+    m->title = malloc(n);
+    if (!m->title) {
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        return MPH_ERR_NOMEM;
+    }
+    snprintf(m->title, n, "mpheap: heap map%s%s", label ? ", snapshot " : "", label ? label : "");
+    mph__pic_colors(o->palette, m->colors);
+    m->gutter = mph__gutter_of(s);
+    pic_doc *d = &m->doc;
+    d->title = m->title;
+    d->summary = m->summary.data;
+    d->summary_len = m->summary.len;
+    d->note = s->n_areas ? NULL : no_map;
+    d->n_legend = s->n_areas ? legend_of(s, o, &m->walk, d->legend) : 0;
+    d->colors = m->colors;
+    d->background = PIC_FREE;
+    d->blank = PIC_BLANK;
+    d->per_row = m->walk.per_row;
+    d->scale = o->scale;
+    d->pixels = o->pixels;
+    d->n_sections = s->n_areas;
+    // As gutter_text writes them: addresses and offsets padded to the digits.
+    if (m->gutter.use_address || m->gutter.use_offset) {
+        d->gutter_chars = (size_t)m->gutter.digits + (m->gutter.use_address ? 2 : 3);
+    } else {
+        size_t most = 0;
+        for (size_t a = 0; a < s->n_areas; a++)
+            most = s->areas[a].n_blocks > most ? s->areas[a].n_blocks : most;
+        d->gutter_chars = 2;
+        for (; most >= 10; most /= 10)
+            d->gutter_chars++;
+    }
+    d->ctx = m;
+    d->section_cells = map_cells;
+    d->section_blocks = map_blocks;
+    d->section_title = area_title;
+    d->section_start = map_start;
+    d->row = map_row;
+    return MPH_OK;
+}
+
+void mph__map_doc_fini(pic_map_doc *m) {
+    mph__pic_walk_fini(&m->walk);
+    free(m->summary.data);
+    free(m->title);
+    m->summary.data = NULL;
+    m->title = NULL;
+}
+
+size_t mph__doc_rows(const pic_doc *d, size_t i) {
+    size_t c = d->section_cells(d->ctx, i);
+    return c / d->per_row + (c % d->per_row != 0);
 }
