@@ -179,6 +179,18 @@ static void layout_of(explorer *e, geom *gm) {
 }
 
 /* The panel's lines: what is under the cursor. */
+
+/* The verdict's outcome in words, as the text verdict says it (mph_outcome_name is the JSON token). */
+static const char *outcome_words(mph_outcome o) {
+    switch (o) {
+    case MPH_OUTCOME_FITS_NOW: return "it fits now";
+    case MPH_OUTCOME_MAY_AFTER_GC: return "not now; it may after a collection";
+    case MPH_OUTCOME_FITS_BY_GROWING: return "only in a new area (by growing the heap)";
+    case MPH_OUTCOME_FAILS: return "MemoryError: it fits nowhere";
+    default: return "unknown: the dump does not say enough";
+    }
+}
+
 static size_t panel_lines(const explorer *e, const geom *gm, char lines[][300], size_t max) {
     size_t n = 0;
     const mph_snapshot *s = e->snap;
@@ -242,10 +254,10 @@ static size_t panel_lines(const explorer *e, const geom *gm, char lines[][300], 
         tui_bytes(need, sizeof need, v->need_bytes, 1);
         if (v->n_windows)
             snprintf(lines[n++], 300, "need %s: %s; b: best window, %zu blocker%s", need,
-                     mph_outcome_name(v->outcome), v->windows[0].n_blockers,
+                     outcome_words(v->outcome), v->windows[0].n_blockers,
                      v->windows[0].n_blockers == 1 ? "" : "s");
         else
-            snprintf(lines[n++], 300, "need %s: %s%s", need, mph_outcome_name(v->outcome),
+            snprintf(lines[n++], 300, "need %s: %s%s", need, outcome_words(v->outcome),
                      v->fits_now ? "; b: where it goes" : "");
     }
     return n;
@@ -415,7 +427,7 @@ static void jump_verdict(explorer *e) {
     }
     if (!v->n_windows) {
         set_message(e, "%s: no window of neighbouring allocations would make room",
-                    mph_outcome_name(v->outcome));
+                    outcome_words(v->outcome));
         return;
     }
     const mph_window *w = &v->windows[0];

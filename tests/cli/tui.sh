@@ -65,11 +65,19 @@ done
 # run NAME COLSxROWS ENV COMMAND: in a new terminal; after it, EXIT=N and RESTORED when the
 # terminal's settings are what they were before.
 run() {
-    local name=$1 size=$2 envs=$3
+    local name=$1 size=$2 envs=$3 try
     shift 3
-    tmux -S "$SOCK" new-session -d -s "$name" -x "${size%x*}" -y "${size#*x}" \
-        "cd '$PWD'; before=\$(stty -g); env -u COLUMNS -u LINES TERM=$TERM_IN $envs $*; echo EXIT=\$?; [ \"\$before\" = \"\$(stty -g)\" ] && echo RESTORED; sleep 60"
+    for try in 1 2 3; do # a loaded machine: tmux may refuse once
+        tmux -S "$SOCK" new-session -d -s "$name" -x "${size%x*}" -y "${size#*x}" \
+            "cd '$PWD'; before=\$(stty -g); env -u COLUMNS -u LINES TERM=$TERM_IN $envs $*; echo EXIT=\$?; [ \"\$before\" = \"\$(stty -g)\" ] && echo RESTORED; sleep 60" \
+            2>/dev/null && return 0
+        sleep 1
+    done
+    return 1
 }
+# One session that outlives every test's, so that the server does not exit (and race the next
+# new-session) each time a test's session ends.
+tmux -S "$SOCK" new-session -d -s keeper "sleep 3600" 2>/dev/null
 pane() { tmux -S "$SOCK" capture-pane -p -t "$1"; }
 pane_e() { tmux -S "$SOCK" capture-pane -p -e -t "$1"; }
 keys() { local n=$1; shift; tmux -S "$SOCK" send-keys -t "$n" "$@"; }

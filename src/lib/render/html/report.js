@@ -691,9 +691,12 @@
       if (L.m.largest >= 0) item(pal.largest, 'the largest free run');
       if (L.m.blockers.size) item(pal.blocker, 'what splits it: free these for the size asked');
     }
-    box.append(el('span', { class: 'muted' }, 'zoomed out, a pixel shows how full its blocks are:'));
-    if (L.kind === 'map') [['low', '\u2264 25% used'], ['mid', '\u2264 50%'], ['high', '< 100%'], ['full', 'full']].forEach(([k, t]) => item(pal[k], t));
-    else box.append(el('span', { class: 'muted' }, 'its commonest class, changes counted four times'));
+    if (L.kind === 'map') {
+      box.append(el('span', { class: 'muted' }, 'zoomed out, a pixel shows how full its blocks are:'));
+      [['low', '\u2264 25% used'], ['mid', '\u2264 50%'], ['high', '< 100%'], ['full', 'full']].forEach(([k, t]) => item(pal[k], t));
+    } else {
+      box.append(el('span', { class: 'muted' }, 'zoomed out, a pixel shows the commonest class of its blocks, a change counting four times'));
+    }
   }
 
   // ------------------------------------------------------------ summary, verdict
