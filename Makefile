@@ -9,6 +9,25 @@ WARN    += -Werror
 endif
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 LDLIBS  += -lm -pthread
+# The system: one file per system for what is not portable (issue 13). *_posix.c: termios,
+# ptys, poll, fork (Linux; what a macOS build would share); *_linux.c: sysfs discovery;
+# *_win32.c: the Win32 serial API, SetupAPI, the console. PLATFORM=windows is `make windows`:
+# MinGW-w64 has no libpng (no PNG: MPH_HAVE_PNG 0) and no ncurses (no watch, explore), and
+# Windows has no pty (no sim, exec:, pipe:); src/compat/win32/ stands in for <sys/mman.h>.
+PLATFORM ?= linux
+ifeq ($(PLATFORM),windows)
+SYS_OUT  := %_posix.c %_linux.c src/cli/tui.c src/cli/cmd_watch.c src/cli/cmd_explore.c \
+            src/cli/cmd_sim.c
+CPPFLAGS += -Isrc/compat/win32 -include src/compat/win32/compat.h -DMPH_HAVE_PNG=0 -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0601
+LDFLAGS  += -static
+LDLIBS   += -lsetupapi
+PNG_LIBS :=
+NCURSES_LIBS :=
+ZLIB_LIBS := -lz
+EXE      := .exe
+else
+SYS_OUT  := %_win32.c
+endif
 # libpng for the PNG pictures (src/lib/render/render_png.c); Debian: libpng-dev.
 PNG_LIBS ?= $(shell pkg-config --libs libpng 2>/dev/null || echo -lpng)
 LDLIBS  += $(PNG_LIBS)
@@ -20,19 +39,19 @@ LDLIBS  += $(NCURSES_LIBS)
 ZLIB_LIBS ?= $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
 LDLIBS  += $(ZLIB_LIBS)
 
-LIB_SRC := $(sort $(wildcard src/lib/*.c src/lib/render/*.c src/lib/device/*.c))
-CLI_SRC := $(sort $(wildcard src/cli/*.c))
-TEST_SRC := $(sort $(wildcard tests/unit/*.c))
+LIB_SRC := $(filter-out $(SYS_OUT),$(sort $(wildcard src/lib/*.c src/lib/render/*.c src/lib/device/*.c)))
+CLI_SRC := $(filter-out $(SYS_OUT),$(sort $(wildcard src/cli/*.c)))
+TEST_SRC := $(filter-out tests/unit/alloc_fail.c,$(sort $(wildcard tests/unit/*.c)))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all bootstrap test check asan fuzz bench board demo format format-check lint clean install
-all: $(BUILD)/mpheap
+.PHONY: all bootstrap test check ci asan fuzz bench board demo format format-check lint clean install
+all: $(BUILD)/mpheap$(EXE)
 
 $(BUILD)/libmpheap.a: $(LIB_OBJ) $(BUILD)/gen/report_assets.o
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 # The HTML report's page (template, script, style: ordinary files in src/lib/render/html/)
 # as byte arrays with their SHA-256 for the page's Content-Security-Policy, made at build
@@ -45,7 +64,7 @@ $(BUILD)/gen/report_assets.c: src/lib/render/html/embed.sh $(HTML_ASSETS)
 $(BUILD)/gen/report_assets.o: $(BUILD)/gen/report_assets.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/mpheap: $(CLI_OBJ) $(BUILD)/gen/device_module.o $(BUILD)/libmpheap.a
+$(BUILD)/mpheap$(EXE): $(CLI_OBJ) $(BUILD)/gen/device_module.o $(BUILD)/libmpheap.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # device/mpheap.py as the C string cli_device_module (`mpheap upload`), made at build time
@@ -69,11 +88,24 @@ $(BUILD)/%.o: %.c
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
-# The fuzz harness (fuzz/fuzz_parse.c) as a plain binary that replays inputs: any compiler.
-FUZZ_OBJ := $(BUILD)/fuzz/fuzz_parse.o $(BUILD)/fuzz/replay_main.o $(BUILD)/tests/unit/harness_read.o
-$(BUILD)/fuzz-replay: $(FUZZ_OBJ) $(BUILD)/libmpheap.a
+# The fuzz harnesses (fuzz/fuzz_*.c) as plain binaries that replay inputs: any compiler.
+# $(BUILD)/fuzz-replay is the parser's and brings the others' fuzz-replay-NAME along.
+FUZZ_HARNESSES := parse analyses repl
+REPLAY_OBJ := $(BUILD)/fuzz/replay_main.o $(BUILD)/tests/unit/harness_read.o
+FUZZ_OBJ := $(BUILD)/fuzz/fuzz_parse.o $(REPLAY_OBJ)
+$(BUILD)/fuzz-replay: $(FUZZ_OBJ) $(BUILD)/libmpheap.a \
+		$(patsubst %,$(BUILD)/fuzz-replay-%,$(filter-out parse,$(FUZZ_HARNESSES))) \
+		$(BUILD)/alloc-fail
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(FUZZ_OBJ) $(BUILD)/libmpheap.a $(LDLIBS)
+$(BUILD)/fuzz-replay-%: $(BUILD)/fuzz/fuzz_%.o $(REPLAY_OBJ) $(BUILD)/libmpheap.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
--include $(FUZZ_OBJ:.o=.d)
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%.d) $(BUILD)/tests/unit/alloc_fail.d
+
+# Allocation-failure injection (tests/unit/alloc_fail.c, run by tests/cli/alloc-fail.sh): its
+# own binary, as it replaces malloc, calloc, realloc and free.
+$(BUILD)/alloc-fail: $(BUILD)/tests/unit/alloc_fail.o $(BUILD)/tests/unit/harness_read.o \
+		$(BUILD)/libmpheap.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Installs whatever is missing (Debian packages, the board's npm packages).
 bootstrap:
@@ -84,25 +116,48 @@ test: bootstrap
 	$(MAKE) all $(BUILD)/unit-tests $(BUILD)/fuzz-replay
 	BUILD=$(BUILD) tests/run-all.sh
 
-# Sanitizers over the whole suite.
+# Sanitizers over the whole suite but two kinds, each skipped with its reason: the virtual
+# board's Node suites (tests/board/), which run no C code at all, and tests/cli/install.sh, whose
+# shared library Python cannot load with an ASan runtime (its C code runs in the other suites).
+# The browser suite runs the sanitized mpheap, so it stays.
 asan:
+	MPH_SKIP_SUITES='^tests/board/|^tests/cli/install\.sh$$' \
+	MPH_SKIP_WHY='no C code beyond the other suites (board: none; install: a sanitized libmpheap.so does not load into Python); make test runs it' \
 	$(MAKE) BUILD=build-asan CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 check: test asan
 
-# libFuzzer (clang 14 + libclang-rt-14-dev) on the parser and every renderer, FUZZ_TIME seconds.
-# New inputs go to build-fuzz/corpus; fuzz/corpus holds the seeds (replayed by every `make test`).
+# CI (.ci/run and the README's test command): the suite, then the suite under ASan and UBSan,
+# then the Windows build under Wine (test-windows) and a build from the source tarball.
+ci:
+	$(MAKE) test
+	$(MAKE) asan
+	$(MAKE) test-windows
+	$(MAKE) distcheck
+
+# libFuzzer (clang 14 + libclang-rt-14-dev), FUZZ_TIME seconds per harness: fuzz_parse (the parser
+# and every renderer), fuzz_analyses (diff, timeline, check and their reports), fuzz_repl (the
+# raw-REPL client on a fake board). fuzz/corpus* hold the seeds (replayed by every `make test`).
 FUZZ_TIME ?= 60
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
+# Every harness in turn, FUZZ_TIME seconds each (FUZZ=analyses: one of them): fuzz_NAME
+# starts from fuzz/corpus-NAME (parse: fuzz/corpus; analyses: both) into build-fuzz/corpus-NAME.
+FUZZ ?= $(FUZZ_HARNESSES)
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
-		build-fuzz/libmpheap.a build-fuzz/fuzz/fuzz_parse.o
-	clang -g -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_parse build-fuzz/fuzz/fuzz_parse.o \
-		build-fuzz/libmpheap.a $(LDLIBS)
-	mkdir -p build-fuzz/corpus
-	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 \
-		-dict=fuzz/mpheap.dict -artifact_prefix=build-fuzz/ -print_final_stats=1 \
-		build-fuzz/corpus fuzz/corpus
+		build-fuzz/libmpheap.a $(FUZZ:%=build-fuzz/fuzz/fuzz_%.o)
+	set -e; for h in $(FUZZ); do \
+		clang -g -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/fuzz_$$h build-fuzz/fuzz/fuzz_$$h.o \
+			build-fuzz/libmpheap.a $(LDLIBS); \
+		mkdir -p build-fuzz/corpus-$$h; \
+		seeds=fuzz/corpus-$$h; dict=fuzz/mpheap.dict; \
+		case $$h in parse) seeds=fuzz/corpus;; analyses) seeds="fuzz/corpus-analyses fuzz/corpus";; \
+			repl) dict=fuzz/repl.dict;; esac; \
+		echo "== fuzz_$$h, $(FUZZ_TIME) s"; \
+		build-fuzz/fuzz_$$h -max_total_time=$(FUZZ_TIME) -max_len=16384 -timeout=10 \
+			-dict=$$dict -artifact_prefix=build-fuzz/$$h- -print_final_stats=1 \
+			build-fuzz/corpus-$$h $$seeds; \
+	done
 
 # The main job on the virtual board with a 64 KB heap that cannot grow: real MicroPython runs
 # examples/fragmenter.py, which dies of a real MemoryError; mpheap captures the heap after it
@@ -227,3 +282,59 @@ uninstall: python-dir
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# ---- Windows and releases (issue 13). README, "Windows", says what the Windows build has.
+# mpheap.exe and libmpheap.a cross-built with MinGW-w64 (Debian: gcc-mingw-w64-x86-64 and
+# libz-mingw-w64-dev), linked statically: the .exe needs no DLL beside Windows' own.
+MINGW ?= x86_64-w64-mingw32
+.PHONY: windows windows-zip test-windows dist distcheck
+windows:
+	$(MAKE) PLATFORM=windows BUILD=build-windows CC=$(MINGW)-gcc AR=$(MINGW)-ar \
+		build-windows/mpheap.exe build-windows/libmpheap.a
+
+# The Windows build run under Wine (Debian: wine64), compared with this build's output.
+test-windows:
+	scripts/bootstrap.sh --windows
+	$(MAKE) windows
+	$(MAKE) all
+	MPHEAP=$(BUILD)/mpheap MPHEAP_EXE=build-windows/mpheap.exe MPH_BUILD=$(BUILD) \
+		bash tests/cli/windows.sh
+
+# mpheap-VERSION-windows-x86_64.zip: mpheap.exe, the README and the device module.
+windows-zip: windows
+	rm -rf build-windows/zip && mkdir -p build-windows/zip/mpheap-$(MPH_VER)-windows-x86_64/device
+	cp build-windows/mpheap.exe README.md build-windows/zip/mpheap-$(MPH_VER)-windows-x86_64/
+	cp device/mpheap.py device/README.md build-windows/zip/mpheap-$(MPH_VER)-windows-x86_64/device/
+	$(MINGW)-strip build-windows/zip/mpheap-$(MPH_VER)-windows-x86_64/mpheap.exe
+	cd build-windows/zip && rm -f ../mpheap-$(MPH_VER)-windows-x86_64.zip && \
+		zip -q -r -X ../mpheap-$(MPH_VER)-windows-x86_64.zip mpheap-$(MPH_VER)-windows-x86_64
+	@echo "build-windows/mpheap-$(MPH_VER)-windows-x86_64.zip"
+
+# mpheap-VERSION.tar.gz (VERSION: MPH_VERSION of include/mpheap.h): the files git tracks,
+# plus those not yet added in the source folders (minus what .gitignore leaves out), under
+# mpheap-VERSION/. distcheck builds it from the tarball alone and runs the unit tests there.
+DIST := mpheap-$(MPH_VER)
+DIST_DIRS := src include tests fuzz docs board device examples bench python completion scripts .ci
+dist:
+	@mkdir -p $(BUILD)
+	rm -rf $(BUILD)/$(DIST) $(BUILD)/$(DIST).tar.gz
+	mkdir -p $(BUILD)/$(DIST)
+	{ git ls-files -z --cached; git ls-files -z --others --exclude-standard -- $(DIST_DIRS); } | \
+		grep -z -v -E '^(build[^/]*|board/node_modules)/' | \
+		xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C $(BUILD)/$(DIST)
+	tar -C $(BUILD) --sort=name --owner=0 --group=0 --numeric-owner -czf $(BUILD)/$(DIST).tar.gz $(DIST)
+	rm -rf $(BUILD)/$(DIST)
+	@echo "$(BUILD)/$(DIST).tar.gz"
+
+distcheck: dist
+	rm -rf $(BUILD)/distcheck && mkdir -p $(BUILD)/distcheck
+	tar -C $(BUILD)/distcheck -xzf $(BUILD)/$(DIST).tar.gz
+	$(MAKE) -C $(BUILD)/distcheck/$(DIST) BUILD=build CI=$(CI) all build/unit-tests
+	cd $(BUILD)/distcheck/$(DIST) && { build/unit-tests >build/unit.log 2>&1 || { cat build/unit.log; exit 1; }; } && \
+		tail -n 1 build/unit.log && build/mpheap --version
+	if command -v $(MINGW)-gcc >/dev/null; then \
+		$(MAKE) -C $(BUILD)/distcheck/$(DIST) CI=$(CI) windows && \
+		echo "distcheck: mpheap.exe builds from the tarball too"; \
+	else echo "distcheck: no $(MINGW)-gcc: the Windows build from the tarball is not checked"; fi
+	@echo "distcheck: $(DIST) builds from its tarball"

@@ -5,6 +5,7 @@
 #   wasm64   a real dump of a fragmented 64 MiB heap, from the virtual board
 #            (bench/wasm_fill.py + bench/wasm_drop.py; wasm64-old is the same
 #            heap before the drop, for diff)
+#   big512, empty512, split64, u32: the heap shapes of issue 15 (see "every heap shape")
 #   gen512   a generated, valid dump of a 512 MiB heap: 16 Mi blocks of 32
 #            bytes (bench/gen_dump.c, seed 1; gen512-new adds 10% churn;
 #            gen512-empty is the same heap nearly empty: only its first 2%,
@@ -22,6 +23,11 @@
 #   BENCH_WASM_HEAP   heap of the board dump (default 64M)
 #   BENCH_STRICT=1    exit 1 when a target is missed (default: report only)
 #   BENCH_ONLY=html   only the HTML report's size and draw time (the inputs are made first)
+#   BENCH_ONLY=shapes only the table of every heap shape (issue 15): read, show, stats, diff
+#   BENCH_ONLY=biglog only the peak RSS of show --snapshot 1 on a log of 40 big claims
+#   BENCH_BIG_HEAP    heap of the one-allocation and empty dumps (default 512M, the board's largest)
+#   BENCH_SPLIT_HEAP, BENCH_SPLIT_FILL  the split heap: initial heap, and what it is filled to
+#                     (default 8M grown to 64M: 4 areas)
 # Inputs are cached in bench/out/ and remade when their generator changes.
 set -eu
 cd "$(dirname "$0")/.."
@@ -66,6 +72,26 @@ build_tool gen_dump
 build_tool parse_only "$BUILD/libmpheap.a"
 build_tool cells_floor
 
+# A small log that claims much (issue 14, 8): 40 snapshots of ~200 bytes, each a 1 GiB heap,
+# "(4194303 lines all free)" (256 MiB of cells each). show --snapshot 1 keeps one snapshot's
+# map and reuses one more to read the others into: its peak RSS is two snapshots' cells, not 40.
+BIGLOG=$OUT/biglog40.txt
+biglog_bench() {
+    if [ ! -s "$BIGLOG" ]; then
+        for i in $(seq 1 40); do
+            printf '=== mpheap %d ===\nGC: total: 1073741824, used: 0, free: 1073741824\n' "$i"
+            printf 'GC memory layout; from 10000000:\n00000000: %s\n' \
+                "................................................................"
+            printf '       (4194303 lines all free)\n'
+        done >"$BIGLOG"
+    fi
+    say "biglog40: show --snapshot 1 (40 snapshots of 1 GiB claimed)"
+    measure "biglog.show1" 3 "$MPHEAP" show --color never -c 4 --snapshot 1 "$BIGLOG" -- "" 0 0
+    local rss bad limit=$((3 * 256 * 1024))
+    read -r _ _ rss bad _ <<<"$(summary biglog.show1)"
+    echo "peak RSS show --snapshot 1 biglog40 ($(wc -c <"$BIGLOG") bytes)|$(fmt_mib "$rss")|all 40 maps: 10240 MiB|-|< 768 MiB (3 maps)|$([ "$rss" -lt "$limit" ] && [ "$bad" = 0 ] && echo PASS || echo FAIL)" >>"$ROWS"
+}
+
 # ----------------------------------------------------------------- inputs
 # The board's dumps: one run, a marker line before each dump, split in two.
 WASM_OLD=$OUT/wasm64-old.txt WASM_NEW=$OUT/wasm64.txt
@@ -108,8 +134,58 @@ if [ ! -s "$GEN_EMPTY" ] || [ bench/gen_dump.c -nt "$GEN_EMPTY" ]; then
     "$TOOLS/gen_dump" --seed 1 --fill 2 -o "$GEN_EMPTY"
 fi
 
+# The heap shapes of issue 15, each made by real MicroPython (the virtual board) or kept as a
+# real dump: one allocation filling most of a 512 MiB heap, and the same heap before it (mostly
+# empty: its free lines collapsed), from one run (bench/wasm_big.py); a split heap of 4 areas
+# (a BENCH_SPLIT_HEAP heap grown to BENCH_SPLIT_FILL by bench/wasm_fill.py, then
+# bench/wasm_drop.py); a 32-bit unix-port dump (tests/data/samples/, kept as it is).
+BIG_HEAP=${BENCH_BIG_HEAP:-512M}
+SPLIT_HEAP=${BENCH_SPLIT_HEAP:-8M} SPLIT_FILL=${BENCH_SPLIT_FILL:-64M}
+BIG_OLD=$OUT/empty512.txt BIG_NEW=$OUT/big512.txt
+SPLIT_OLD=$OUT/split64-old.txt SPLIT_NEW=$OUT/split64.txt
+U32=tests/data/samples/u32-frag-256k.txt
+bytes_of() { awk -v h="$1" 'BEGIN { m = 1; u = substr(h, length(h));
+    if (u == "K") m = 1024; else if (u == "M") m = 1048576; else if (u == "G") m = 1073741824;
+    if (m > 1) h = substr(h, 1, length(h) - 1); printf "%d", h * m }'; }
+# board_pair OLD NEW STAMP STAMP_TEXT TAG_OLD TAG_NEW NODE_ARGS...: one board run, split at the
+# marker lines "== TAG_OLD" and "== TAG_NEW" it prints before each dump.
+board_pair() {
+    local old=$1 new=$2 stamp=$3 stamp_text=$4 tag_old=$5 tag_new=$6
+    shift 6
+    [ -d board/node_modules ] || die "the virtual board is not installed: npm ci --prefix board"
+    node board/run-script.mjs --time "$@" >"$TMP/pair.raw" 2>"$TMP/pair.err" ||
+        { cat "$TMP/pair.err" >&2; die "the board failed"; }
+    sed 's/^/bench:   /' "$TMP/pair.err" >&2
+    awk -v old="$TMP/old" -v new="$TMP/new" -v a="== $tag_old" -v b="== $tag_new" \
+        'index($0, a) == 1 { f = old } index($0, b) == 1 { f = new } f { print > f }' "$TMP/pair.raw"
+    [ -s "$TMP/old" ] && [ -s "$TMP/new" ] || die "the board's output has no two dumps"
+    mv "$TMP/old" "$old"
+    mv "$TMP/new" "$new"
+    printf '%s\n' "$stamp_text" >"$stamp"
+}
+if [ ! -s "$BIG_NEW" ] || [ ! -s "$BIG_OLD" ] || [ bench/wasm_big.py -nt "$BIG_NEW" ] ||
+    [ "$(cat "$OUT/big512.heap" 2>/dev/null)" != "$BIG_HEAP" ]; then
+    say "making the one-allocation dump and the empty one (heap $BIG_HEAP, ~1 min)"
+    board_pair "$BIG_OLD" "$BIG_NEW" "$OUT/big512.heap" "$BIG_HEAP" "bench empty" "bench big" \
+        --heap "$BIG_HEAP" -c "HEAP = $(bytes_of "$BIG_HEAP")" \
+        -c 'import micropython; print("== bench empty: nothing allocated =="); micropython.mem_info(1)' \
+        bench/wasm_big.py \
+        -c 'import micropython; print("== bench big: one allocation of 90% =="); micropython.mem_info(1)'
+fi
+if [ ! -s "$SPLIT_NEW" ] || [ ! -s "$SPLIT_OLD" ] || [ bench/wasm_fill.py -nt "$SPLIT_NEW" ] ||
+    [ bench/wasm_drop.py -nt "$SPLIT_NEW" ] ||
+    [ "$(cat "$OUT/split64.heap" 2>/dev/null)" != "$SPLIT_HEAP $SPLIT_FILL" ]; then
+    say "making the split-heap dumps (heap $SPLIT_HEAP grown to $SPLIT_FILL, ~15 s)"
+    board_pair "$SPLIT_OLD" "$SPLIT_NEW" "$OUT/split64.heap" "$SPLIT_HEAP $SPLIT_FILL" "bench split: filled" \
+        "bench split: every other" --heap "$SPLIT_HEAP" -c "HEAP = $(bytes_of "$SPLIT_FILL")" bench/wasm_fill.py \
+        -c 'import micropython; print("== bench split: filled =="); micropython.mem_info(1)' \
+        bench/wasm_drop.py \
+        -c 'import micropython; print("== bench split: every other run dropped =="); micropython.mem_info(1)'
+fi
+
 # Every input must be a valid dump: --strict makes any invariant warning an error.
-for f in "$WASM_OLD" "$WASM_NEW" "$GEN_OLD" "$GEN_NEW" "$GEN_EMPTY"; do
+for f in "$WASM_OLD" "$WASM_NEW" "$GEN_OLD" "$GEN_NEW" "$GEN_EMPTY" "$BIG_OLD" "$BIG_NEW" "$SPLIT_OLD" \
+    "$SPLIT_NEW" "$U32"; do
     "$MPHEAP" show --strict --color never -c 4 "$f" >/dev/null 2>"$TMP/check.err" ||
         { cat "$TMP/check.err" >&2; die "$f does not pass mpheap show --strict"; }
     cat "$f" >/dev/null # into the page cache
@@ -260,6 +336,11 @@ html_bench() {
     read -r _ med _ min _ max _ script _ runs <<<"$line"
     echo "html draw gen512 (chromium)|$(fmt_t "$(awk -v m="$med" 'BEGIN { print m / 1000 }')") ($runs, $min-$max ms)|-|page script $script ms|<= 1 s|$([ "$med" -le 1000 ] && echo PASS || echo FAIL)" >>"$ROWS"
 }
+if [ "${BENCH_ONLY:-}" = biglog ]; then
+    biglog_bench
+    tr '|' '\t' <"$ROWS"
+    exit 0
+fi
 if [ "${BENCH_ONLY:-}" = html ]; then
     html_bench
     tr '|' '\t' <"$ROWS"
@@ -267,7 +348,9 @@ if [ "${BENCH_ONLY:-}" = html ]; then
     exit 0
 fi
 
+ONLY=${BENCH_ONLY:-}
 for d in wasm64 gen512; do
+    [ "$ONLY" = shapes ] && break
     if [ $d = wasm64 ]; then old=$WASM_OLD new=$WASM_NEW; else old=$GEN_OLD new=$GEN_NEW; fi
     main=$new
     [ $d = gen512 ] && main=$old # the fragmented heap itself; -new is it after churn
@@ -305,7 +388,7 @@ done
 
 # diff from the nearly empty heap to the full one against show of the full one,
 # both with their maps and no colour, run alternately (paired medians).
-if has_cmd diff; then
+if has_cmd diff && [ "$ONLY" != shapes ]; then
     say "gen512: diff nearly empty -> full vs show of the full one"
     measure "diffe.gen512" "$N" "$MPHEAP" diff --color never -c 4 "$GEN_EMPTY" "$GEN_OLD" -- \
         "showe.gen512" "$N" 600 "$MPHEAP" show --color never -c 4 "$GEN_OLD"
@@ -314,17 +397,117 @@ fi
 
 # The verdict's window search: 32 MiB does not fit the generated heap (its largest free run
 # is 25.6 MiB), so stats --need searches every window; against stats alone, run alternately.
-if has_cmd stats && "$MPHEAP" stats --help | grep -q -- --need; then
+if has_cmd stats && "$MPHEAP" stats --help | grep -q -- --need && [ "$ONLY" != shapes ]; then
     say "gen512: stats --need 32M (window search) vs stats"
     measure "need.gen512" "$N" "$MPHEAP" stats --need 32M "$GEN_OLD" -- \
         "statsn.gen512" "$N" 600 "$MPHEAP" stats "$GEN_OLD"
     row "stats --need 32M gen512" "need.gen512" "stats" "statsn.gen512" within2stats
 fi
 
+# ------------------------------------------------- every heap shape (issue 15)
+# Per shape, each against its own baseline, run alternately (paired medians):
+#   read    parse_only against wc -l (<= 3x), and against the cells-alone floor (info)
+#   show    show --color always -c 4 against the seed's map (>= 100x); its peak RSS (<= 64 MiB)
+#   stats   stats against parse_only (<= 1.2x: the analyses on top of reading)
+#   diff    diff --color always -c 4 OLD NEW against show --color always -c 4 NEW (<= 2x)
+SHAPE_ROWS=$TMP/shape_rows # shape|what|mpheap|baseline|ratio|target|result
+: >"$SHAPE_ROWS"
+# shape_row SHAPE WHAT KEY_M KEY_B BASE_NAME KIND LIMIT: KIND "over" (m/b <= LIMIT), "faster"
+# (b/m >= LIMIT), "info" (m/b shown).
+shape_row() {
+    local shape=$1 what=$2 km=$3 kb=$4 bname=$5 kind=$6 limit=$7
+    read -r tm nm rm badm tom lo hi <<<"$(summary "$km")"
+    local mcol="$(fmt_t "$tm") (n=$nm, $(spread "$lo" "$hi"))" base="-" ratio="-" target="-" result=INFO
+    [ "$badm" -gt 0 ] || [ "$tom" -gt 0 ] &&
+        mcol="FAILED ($badm errors, $tom timeouts: $(head -c 200 "$TMP/$km.stderr" | tr '\n' ' '))"
+    case $kind in
+    over) target="<= ${limit}x $bname" ;;
+    faster) target=">= ${limit}x faster" ;;
+    esac
+    if [ -n "$kb" ] && [ -s "$TMP/$kb" ]; then
+        read -r tb nb rb badb tob blo bhi <<<"$(summary "$kb")"
+        if [ "$tob" -gt 0 ]; then
+            base="$bname >$SEED_TIMEOUT s (timeout)"
+            ratio=$(awk -v m="$tm" -v l="$SEED_TIMEOUT" 'BEGIN { printf ">%.0fx faster", l / m }')
+            result=$(awk -v m="$tm" -v l="$SEED_TIMEOUT" -v w="$limit" 'BEGIN { print (l / m >= w ? "PASS" : "?") }')
+        elif [ "$badb" -gt 0 ]; then
+            base="$bname FAILED ($(head -c 120 "$TMP/$kb.stderr" | tr '\n' ' '))" result=SKIP
+        else
+            base="$bname $(fmt_t "$tb") (n=$nb, $(spread "$blo" "$bhi"))"
+            case $kind in
+            over)
+                ratio=$(awk -v m="$tm" -v b="$tb" -v u="$bname" 'BEGIN { printf "%.2fx %s", m / b, u }')
+                result=$(awk -v m="$tm" -v b="$tb" -v w="$limit" 'BEGIN { print (m / b <= w ? "PASS" : "FAIL") }') ;;
+            faster)
+                ratio=$(awk -v m="$tm" -v b="$tb" 'BEGIN { printf "%.1fx faster", b / m }')
+                result=$(awk -v m="$tm" -v b="$tb" -v w="$limit" 'BEGIN { print (b / m >= w ? "PASS" : "FAIL") }') ;;
+            *) ratio=$(awk -v m="$tm" -v b="$tb" -v u="$bname" 'BEGIN { printf "%.2fx %s", m / b, u }') ;;
+            esac
+        fi
+    elif [ "$kind" != info ]; then
+        base="$bname: skipped" result=SKIP
+    fi
+    [ "$mcol" = "${mcol#FAILED}" ] || result=FAIL
+    echo "$shape|$what|$mcol|$base|$ratio|$target|$result" >>"$SHAPE_ROWS"
+}
+if [ -z "$ONLY" ] || [ "$ONLY" = shapes ]; then
+    # shape|file|old file for diff (- for none)|what it is
+    SHAPES="big512|$BIG_NEW|$BIG_OLD|one allocation of 90% of a 512 MiB heap (board), diff from the empty heap
+empty512|$BIG_OLD|-|the same heap with nothing allocated: free lines collapsed (board)
+wasm64|$WASM_NEW|$WASM_OLD|fragmented 64 MiB heap (board), diff from before the drop
+split64|$SPLIT_NEW|$SPLIT_OLD|$SPLIT_HEAP heap grown to 4 areas, fragmented (board), diff from before the drop
+u32|$U32|-|32-bit unix port, 256 KiB heap, fragmented (tests/data/samples, as kept)
+gen512|$GEN_OLD|$GEN_EMPTY|generated fragmented 512 MiB heap (bench/gen_dump.c), diff from it nearly empty"
+    while IFS='|' read -r S main old what; do
+        say "shape $S: read, show, stats, diff"
+        measure "sh.parse.$S" "$N" "$TOOLS/parse_only" "$main" -- "sh.wc.$S" "$N" 600 wc -l "$main"
+        shape_row "$S" "read" "sh.parse.$S" "sh.wc.$S" "wc -l" over 3
+        blocks=$("$TOOLS/parse_only" "$main" | awk '{ print $3 }')
+        measure "sh.floor.$S" "$N" "$TOOLS/cells_floor" "$blocks" -- "sh.parse2.$S" "$N" 600 "$TOOLS/parse_only" "$main"
+        shape_row "$S" "  cells floor" "sh.floor.$S" "sh.wc.$S" "wc -l" info 0
+        shape_row "$S" "  read/floor" "sh.parse2.$S" "sh.floor.$S" "floor" info 0
+        # The alternative model (2 bits a block and a letter a head, as MicroPython keeps it):
+        # its floor, against the byte-per-block floor, paired.
+        heads=$("$MPHEAP" stats --json "$main" | sed -n 's/^ *"allocations": *\([0-9]*\).*/\1/p' | head -n 1)
+        measure "sh.floor2.$S" "$N" "$TOOLS/cells_floor" "$blocks" "${heads:-0}" -- "sh.floor1.$S" "$N" 600 \
+            "$TOOLS/cells_floor" "$blocks"
+        shape_row "$S" "  2-bit floor" "sh.floor2.$S" "sh.floor1.$S" "floor" info 0
+        # An estimate, not a measurement: reading as it is, less the byte-per-block floor, plus the
+        # 2-bit floor (the packing of the bits is not counted), against wc -l.
+        read -r tp _ <<<"$(summary "sh.parse2.$S")"
+        read -r tf1 _ <<<"$(summary "sh.floor1.$S")"
+        read -r tf2 _ <<<"$(summary "sh.floor2.$S")"
+        read -r tw _ <<<"$(summary "sh.wc.$S")"
+        est=$(awk -v p="$tp" -v a="$tf1" -v b="$tf2" 'BEGIN { e = p - a + b; printf "%.6f", (e > b ? e : b) }')
+        echo "$S|  2-bit read (est.)|$(fmt_t "$est") (read - floor + 2-bit floor)|wc -l $(fmt_t "$tw")|$(awk -v e="$est" -v w="$tw" 'BEGIN { printf "%.2fx wc -l", e / w }')|-|INFO" >>"$SHAPE_ROWS"
+        if [ -s "$TMP/seed.$S" ]; then
+            measure "sh.show.$S" "$N" "$MPHEAP" show --color always -c 4 "$main" -- "" 0 0
+            cp "$TMP/seed.$S" "$TMP/sh.seed.$S"
+        else
+            measure "sh.show.$S" "$N" "$MPHEAP" show --color always -c 4 "$main" -- \
+                "$(seed_key "sh.seed.$S")" "$SEED_N" "$SEED_TIMEOUT" "$(seed_cmd)" "$SEED_PY" map "$main" 4
+        fi
+        shape_row "$S" "show" "sh.show.$S" "$(seed_key "sh.seed.$S")" "seed map" faster 100
+        read -r _ _ rss _ _ <<<"$(summary "sh.show.$S")"
+        echo "$S|  show peak RSS|$(fmt_mib "$rss")|-|-|<= 64 MiB|$([ "$rss" -le "$RSS_LIMIT_KIB" ] && echo PASS || echo FAIL)" >>"$SHAPE_ROWS"
+        measure "sh.stats.$S" "$N" "$MPHEAP" stats "$main" -- "sh.parse3.$S" "$N" 600 "$TOOLS/parse_only" "$main"
+        shape_row "$S" "stats" "sh.stats.$S" "sh.parse3.$S" "read" over 1.2
+        if [ "$old" != - ]; then
+            measure "sh.diff.$S" "$N" "$MPHEAP" diff --color always -c 4 "$old" "$main" -- \
+                "sh.shown.$S" "$N" 600 "$MPHEAP" show --color always -c 4 "$main"
+            shape_row "$S" "diff" "sh.diff.$S" "sh.shown.$S" "show" over 2
+        else
+            echo "$S|diff|-|-|-|-|SKIP (one dump of this shape)" >>"$SHAPE_ROWS"
+        fi
+    done <<<"$SHAPES"
+fi
+
 # The serial engineer's capture benchmark makes its own medians: run it once, keep its lines.
 CAPTURE_LINES=$TMP/capture
 : >"$CAPTURE_LINES"
-if [ -x bench/capture.sh ]; then
+if [ "$ONLY" = shapes ]; then
+    echo "not run (BENCH_ONLY=shapes)" >"$CAPTURE_LINES"
+elif [ -x bench/capture.sh ]; then
     say "capture from the virtual board (bench/capture.sh $N)"
     if ! MPHEAP=$MPHEAP bench/capture.sh "$N" >"$CAPTURE_LINES" 2>"$TMP/capture.err"; then
         echo "bench/capture.sh FAILED: $(head -c 300 "$TMP/capture.err" | tr '\n' ' ')" >>"$CAPTURE_LINES"
@@ -335,7 +518,7 @@ fi
 # mpheap watch on the same board (bench/watch.sh): refreshes a second, its own median.
 WATCH_LINES=$TMP/watch
 : >"$WATCH_LINES"
-if [ -x bench/watch.sh ]; then
+if [ -x bench/watch.sh ] && [ "$ONLY" != shapes ]; then
     say "watch on the virtual board (bench/watch.sh $N)"
     if ! MPHEAP=$MPHEAP bench/watch.sh "$N" >"$WATCH_LINES" 2>"$TMP/watch.err"; then
         echo "bench/watch.sh FAILED: $(head -c 300 "$TMP/watch.err" | tr '\n' ' ')" >>"$WATCH_LINES"
@@ -344,7 +527,8 @@ fi
 has_cmd stats || NOTES+=("stats: $MPHEAP has no stats command yet: not measured.")
 has_cmd diff || NOTES+=("diff: $MPHEAP has no diff command yet: not measured.")
 
-html_bench
+[ "$ONLY" = shapes ] || html_bench
+[ "$ONLY" = shapes ] || biglog_bench
 
 # The memory target: peak RSS of show on the 512 MiB-heap dump.
 for key in showc.gen512 showm.gen512; do
@@ -370,7 +554,8 @@ RES=$OUT/results.txt
     echo "runs: N=$N for mpheap and wc -l, $SEED_N for the seed (interleaved); median (n, min-max); output to /dev/null"
     echo
     echo "inputs:"
-    for f in "$WASM_NEW" "$WASM_OLD" "$GEN_OLD" "$GEN_NEW" "$GEN_EMPTY"; do
+    for f in "$WASM_NEW" "$WASM_OLD" "$GEN_OLD" "$GEN_NEW" "$GEN_EMPTY" "$BIG_NEW" "$BIG_OLD" "$SPLIT_NEW" \
+        "$SPLIT_OLD" "$U32"; do
         blocks=$("$TOOLS/parse_only" "$f" | awk '{ print $3 }')
         printf '  %-26s %6.1f MB, %7d lines, %9d blocks\n' "$f" \
             "$(awk -v b="$(wc -c <"$f")" 'BEGIN { print b / 1e6 }')" "$(wc -l <"$f")" "$blocks"
@@ -385,6 +570,19 @@ RES=$OUT/results.txt
                 sub(/ +$/, "", line); print line
                 if (r == 1) { line = ""; for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s "  " } sub(/ +$/, "", line); print line } } }'
     echo
+    if [ -s "$SHAPE_ROWS" ]; then
+        echo "every heap shape (paired medians; read = bench/parse_only, floor = bench/cells_floor):"
+        while IFS='|' read -r S main old what; do printf '  %-9s %s\n' "$S" "$what"; done <<<"$SHAPES"
+        {
+            echo "shape|case|mpheap median|baseline median|ratio|target|result"
+            cat "$SHAPE_ROWS"
+        } | awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NF }
+            END { for (r = 1; r <= NR; r++) { line = "";
+                    for (i = 1; i <= n; i++) line = line sprintf("%-*s  ", w[i], c[r, i]);
+                    sub(/ +$/, "", line); print line
+                    if (r == 1) { line = ""; for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s "  " } sub(/ +$/, "", line); print line } } }'
+        echo
+    fi
     echo "peak memory (max RSS over the runs, from wait4):"
     while IFS='|' read -r name key t rss; do
         printf '  %-22s %10s\n' "$name" "$(fmt_mib "$rss")"
@@ -419,8 +617,8 @@ RES=$OUT/results.txt
     echo "    does not fit), against stats alone, run alternately; ratio = --need median / stats median."
     [ "$HAVE_SEED" = 1 ] || echo "  - SEED COLUMN SKIPPED: $SEED_WHY"
     for n in "${NOTES[@]}"; do echo "  - $n"; done
-    fails=$(grep -c '|FAIL$' "$ROWS" || true)
-    passes=$(grep -c '|PASS$' "$ROWS" || true)
+    fails=$(cat "$ROWS" "$SHAPE_ROWS" | grep -c '|FAIL$' || true)
+    passes=$(cat "$ROWS" "$SHAPE_ROWS" | grep -c '|PASS$' || true)
     echo
     echo "$passes targets passed, $fails missed"
 } >"$RES"

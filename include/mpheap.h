@@ -199,7 +199,11 @@ typedef struct mph_parser mph_parser;
 /** A parser to feed in chunks. opts may be NULL. Returns NULL when out of memory. */
 mph_parser *mph_parser_new(const mph_parse_options *opts);
 
-/** Feed len bytes. After an error the parser only accepts mph_parser_free. */
+/**
+ * Feed len bytes. After an error the parser only accepts mph_parser_free.
+ * Without strict, a damaged dump is no error here: it is left out of the log
+ * and listed (mph_log_damaged), unless no dump reads (then finish fails).
+ */
 MPH_NODISCARD mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t len, mph_error *err);
 
 /**
@@ -210,6 +214,23 @@ MPH_NODISCARD mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t 
 MPH_NODISCARD mph_status mph_parser_finish(mph_parser *p, mph_log **out, mph_error *err);
 
 void mph_parser_free(mph_parser *p);
+
+/** Which snapshots keep their block map: see mph_parser_keep_maps. */
+enum { MPH_KEEP_ALL = -1, MPH_KEEP_LAST = -2, MPH_KEEP_NONE = -3 };
+
+/**
+ * Bound memory on long logs: keep the block map (cells) of snapshot `which`
+ * only (a 0-based index), of the last one (MPH_KEEP_LAST), of none
+ * (MPH_KEEP_NONE), or of all (MPH_KEEP_ALL, the default). Call before the
+ * first feed. Every snapshot is still read and checked in full, and its
+ * whole-heap stats (mph_stats_compute with MPH_ALL_AREAS) are computed while
+ * its map is at hand; then its memory is reused for the next dump's map, so a
+ * log takes about two snapshots' memory, not the sum. A snapshot whose map was
+ * not kept says so (mph_snapshot_has_map false) and its areas' cells are
+ * NULL: give it only to mph_stats_compute(..., MPH_ALL_AREAS, ...), the
+ * timeline and the getters of its header, label and figures.
+ */
+void mph_parser_keep_maps(mph_parser *p, long which);
 
 /** Parse a whole buffer: mph_parser_new + feed + finish. */
 MPH_NODISCARD mph_status mph_log_parse(const char *buf, size_t len, const mph_parse_options *opts,
@@ -229,6 +250,25 @@ long mph_log_find_snapshot(const mph_log *log, const char *selector);
 
 size_t mph_log_diagnostic_count(const mph_log *log);
 const mph_diagnostic *mph_log_diagnostic(const mph_log *log, size_t index);
+
+/**
+ * A damaged dump (a repeated or missing row, an unknown cell, ...): an error
+ * for that dump alone. Without --strict (mph_parse_options.strict) the parser
+ * leaves it out of the log's snapshots and reads on; the others read normally.
+ * With strict, or when no dump of the input reads, the first one's error is
+ * the parse's. Borrowed from the log.
+ */
+typedef struct mph_damaged {
+    size_t position;    /* 0-based place among the input's dumps, damaged ones counted */
+    size_t before;      /* how many of the log's snapshots come before it */
+    unsigned long first_line; /* the dump's first line (after its marker) */
+    const char *label;  /* its marker's label, NULL if none */
+    mph_error error;    /* located: line, column, byte offset */
+} mph_damaged;
+
+/** The log's damaged dumps, in input order (at most the first 1000; a warning says if more). */
+size_t mph_log_damaged_count(const mph_log *log);
+const mph_damaged *mph_log_damaged(const mph_log *log, size_t index);
 /** How many lines of the input belonged to no dump. */
 unsigned long mph_log_skipped_lines(const mph_log *log);
 
@@ -262,6 +302,8 @@ bool mph_snapshot_after_collect(const mph_snapshot *s);
 bool mph_snapshot_failed_alloc(const mph_snapshot *s, uint64_t *bytes, unsigned long *line);
 /** True when the dump had a header but no map (mem_info() without an argument). */
 bool mph_snapshot_header_only(const mph_snapshot *s);
+/** True when the snapshot's cells are at hand: it has a map, kept (mph_parser_keep_maps). */
+bool mph_snapshot_has_map(const mph_snapshot *s);
 /** True when the map is shorter than the header's GC total: a truncated paste. */
 bool mph_snapshot_map_partial(const mph_snapshot *s);
 
@@ -786,7 +828,9 @@ typedef struct mph_port_info {
 /**
  * List serial ports (Linux: /sys/class/tty, as pyserial does), naturally
  * sorted by path (ttyACM before ttyUSB, ttyACM2 before ttyACM10). sysfs_root
- * is "/sys" when NULL (tests give a copy). *out is freed with mph_ports_free.
+ * is "/sys" when NULL (tests give a copy). Windows: SetupAPI's Ports class
+ * (COMn, COM3 before COM10); sysfs_root is ignored. *out is freed with
+ * mph_ports_free.
  */
 MPH_NODISCARD mph_status mph_ports_list(const char *sysfs_root, mph_port_info **out, size_t *count,
                                         mph_error *err);
@@ -804,7 +848,8 @@ typedef struct mph_port_options {
  *   auto         the first USB serial port that can be opened (busy ones are skipped)
  *   PATH         a device path, e.g. /dev/ttyACM0 or /dev/pts/3; port:PATH the same
  *   a0..a3 u0..u3  /dev/ttyACM0..3, /dev/ttyUSB0..3 (c0..c3, Windows' COM0..3, and
- *                COMn are MPH_ERR_ARG: "not supported on this system")
+ *                COMn are MPH_ERR_ARG: "not supported on this system"; the
+ *                Windows build opens c0..c3, COMn and \\.\COMn, and has no a0..u3)
  *   id:SERIAL    the USB port with that serial number
  *   sim[:HEAP[,fixed]]  the virtual board (node board_script --heap HEAP, with ",fixed"
  *                also --fixed-heap: a heap that cannot grow) on a pseudo-terminal

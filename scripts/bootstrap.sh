@@ -19,6 +19,13 @@ done
 for pkg in pkg-config man-db jupyter-nbconvert python3-ipykernel python3-nbformat jupyter-client; do
     pkg_installed "$pkg" || need+=("$pkg")
 done
+# --windows: also what `make windows`, `make windows-zip` and `make test-windows` need:
+# MinGW-w64 and its zlib (the cross-build), Wine (tests/cli/windows.sh), zip.
+if [ "${1:-}" = --windows ]; then
+    for pkg in gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine wine64 zip; do
+        pkg_installed "$pkg" || need+=("$pkg")
+    done
+fi
 # node and npm may come from elsewhere (nvm, nodesource): then do not ask apt for them.
 if have node; then need=("${need[@]/nodejs}"); fi
 if have npm; then need=("${need[@]/npm}"); fi

@@ -20,7 +20,12 @@ typedef struct input_options {
     mph_parse_options parse;
     int verbose;
     const char *port; /* --port: take one snapshot from this board instead of reading FILE */
+    /* Whose block maps to keep (memory on long logs): 0 every snapshot's, N >= 1 snapshot
+     * N's only, -1 the last's only, -2 none (figures only). */
+    long keep_maps;
 } input_options;
+/* keep_maps for a --snapshot selector: the one it names when a number says it, else 0. */
+long cli_keep_maps_for(const char *selector);
 
 /* Read and parse FILE ("-" or NULL = stdin). Prints located errors and
  * warnings to stderr; returns an exit code, and *out on EXIT_OK. */
@@ -82,7 +87,12 @@ mph_sink cli_stdout_sink(void);
  * quit, and returns -1 when a write failed. cli_pager_quit: the pager was quit
  * before the output ended (not an error). */
 void cli_pager_begin(bool allowed);
-void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#if defined(__MINGW32__) // MinGW-w64's C99 printf (the Windows build): %zu works
+#define CLI_PRINTF_FORMAT gnu_printf
+#else
+#define CLI_PRINTF_FORMAT printf
+#endif
+void cli_printf(const char *fmt, ...) __attribute__((format(CLI_PRINTF_FORMAT, 1, 2)));
 mph_sink cli_out_sink(void);
 int cli_pager_end(void);
 /* fflush(stdout); on a failure say "writing the output failed" (once in a run, as
@@ -106,6 +116,9 @@ int cli_pick_snapshot(const mph_log *log, const char *selector, const char *opti
 /* --snapshot N|LABEL|all: the snapshots *first to *last ("all": every one, NULL: the
  * last). Prints the error; returns an exit code. */
 int cli_pick_range(const mph_log *log, const char *selector, size_t *first, size_t *last);
+/* EXIT_BAD_INPUT when the log left out a damaged dump (cli_load said which), else EXIT_OK:
+ * the exit code of a command that meant every snapshot (--snapshot all, timeline). */
+int cli_damaged_rc(const mph_log *log);
 /* "FILE" or, when the log has several snapshots, "FILE#N" (the port with --port). */
 const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const input_options *in,
                               const mph_log *log, size_t index);

@@ -5,6 +5,7 @@
  * written only when it is whole (one write, then fsync), so a capture that
  * dies leaves a log that parses. */
 #include "cli.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,7 +162,7 @@ static void logw_newline(logw *w) {
 
 static void logw_sync(logw *w) {
     // Pipes and terminals cannot be synced: that is fine.
-    if (!w->io_errno && fsync(w->fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
+    if (!w->io_errno && cli_sys_sync(w->fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
         errno != EROFS && errno != EBADF)
         w->io_errno = errno;
 }
@@ -267,7 +268,7 @@ static void keep_damaged(logw *w, const char *what, const char *text, size_t len
         fprintf(stderr, "): left out of the log (with -o LOG it is kept in LOG.damaged)\n");
         return;
     }
-    int fd = open(w->damaged_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = cli_sys_open(w->damaged_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     bool ok = fd >= 0;
     if (ok) {
         char when[32], head[600];
@@ -536,7 +537,7 @@ static int log_snapshots(int fd, const char *path) {
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
         return 0;
-    int in = open(path ? path : "/proc/self/fd/1", O_RDONLY | O_CLOEXEC);
+    int in = cli_sys_open(path ? path : "/proc/self/fd/1", O_RDONLY, 0);
     if (in < 0)
         return 0;
     static const char word[] = "GC: total:";
@@ -1006,7 +1007,7 @@ int cmd_capture(int argc, char **argv) {
         memcpy(damaged_path, output, k);
         memcpy(damaged_path + k, ".damaged", sizeof ".damaged");
         w.damaged_path = damaged_path;
-        w.fd = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        w.fd = cli_sys_open(output, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (w.fd < 0) {
             fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
             free(file.data);
@@ -1018,12 +1019,7 @@ int cmd_capture(int argc, char **argv) {
     if (!c.listen)
         c.first_index = log_snapshots(w.fd, output);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal; // no SA_RESTART: a wait ends early and sees the flag
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN); // a closed stdout is an error to report, not a silent death
+    cli_sys_on_stop(on_signal); // a wait ends early and sees the flag
 
     double t_start = mono_now();
     mph_transport *t = NULL;

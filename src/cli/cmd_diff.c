@@ -1,5 +1,6 @@
 /* mpheap diff: two snapshots compared block by block, as text, a map and JSON. */
 #include "cli.h"
+#include "sys.h"
 
 #include <getopt.h>
 #include <pthread.h>
@@ -216,7 +217,7 @@ int cmd_diff(int argc, char **argv) {
     // NEW's messages wait in memory, to come after OLD's as they would unthreaded.
     char *new_msgs = NULL;
     size_t new_msgs_len = 0;
-    FILE *held = files == 2 && !port ? open_memstream(&new_msgs, &new_msgs_len) : NULL;
+    FILE *held = files == 2 && !port ? cli_sys_memstream(&new_msgs, &new_msgs_len) : NULL;
     load_job job = {port ? NULL : new_path, &live, false, held ? held : stderr, NULL, EXIT_OK};
     load_job old_job = {old_path, &in, files == 2 && !from, stderr, NULL, EXIT_OK};
     pthread_t reader;

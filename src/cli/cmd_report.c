@@ -2,6 +2,7 @@
  * an HTML report to explore (every snapshot of a log, the diff, the timeline).
  * Also the writer behind `show -o FILE` (and diff/timeline's HTML: cli_write_html). */
 #include "cli.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +74,11 @@ int cli_picture_format_of(const char *out, const char *word, cli_picture_format 
         return EXIT_OK;
     }
     if (word ? strcmp(word, "png") == 0 : ends_with(out, ".png")) {
+        if (!strstr(mph_version_features(), "+libpng")) { // MPH_HAVE_PNG 0 (the Windows build)
+            fprintf(stderr, "mpheap: this build has no PNG (made without libpng): write an SVG "
+                            "(.svg) or an HTML report (.html)\n");
+            return EXIT_USAGE;
+        }
         *fmt = CLI_PICTURE_PNG;
         return EXIT_OK;
     }
@@ -128,7 +134,24 @@ static mph_status render_job_run(const render_job *j, mph_sink *sink, mph_error 
     }
 }
 
+/* OUT "-": standard output, as a Unix tool reads it (there is nothing to rename). */
+static int write_to_stdout(const render_job *job) {
+    fd_sink f = {1, 0};
+    mph_sink sink = {fd_write, &f};
+    mph_error err = {0};
+    mph_status st = render_job_run(job, &sink, &err);
+    if (!st)
+        return EXIT_OK;
+    if (f.err)
+        fprintf(stderr, "mpheap: writing the output failed: %s\n", strerror(f.err));
+    else
+        cli_print_error("mpheap", &err);
+    return f.err ? EXIT_IO : cli_exit_code(st);
+}
+
 static int write_atomically(const char *path, const render_job *job) {
+    if (strcmp(path, "-") == 0)
+        return write_to_stdout(job);
     // A temporary file in OUT's directory, renamed over OUT when whole: a
     // reader never sees half a picture, and a failure leaves nothing behind.
     size_t n = strlen(path);
@@ -137,8 +160,7 @@ static int write_atomically(const char *path, const render_job *job) {
         fprintf(stderr, "mpheap: out of memory\n");
         return EXIT_IO;
     }
-    const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t dir = cli_sys_dir_len(path);
     memcpy(tmp, path, dir);
     snprintf(tmp + dir, n + 16 - dir, ".%s.XXXXXX", path + dir);
     int fd = mkstemp(tmp);
@@ -147,9 +169,6 @@ static int write_atomically(const char *path, const render_job *job) {
         free(tmp);
         return EXIT_IO;
     }
-    // mkstemp makes it 0600; a picture is as readable as any new file.
-    mode_t mask = umask(0);
-    umask(mask);
     fd_sink f = {fd, 0};
     mph_sink sink = {fd_write, &f};
     mph_error err = {0};
@@ -161,7 +180,7 @@ static int write_atomically(const char *path, const render_job *job) {
         else
             cli_print_error(path, &err);
         rc = f.err ? EXIT_IO : cli_exit_code(st);
-    } else if (fchmod(fd, 0666 & ~mask) != 0 || fsync(fd) != 0) {
+    } else if (cli_sys_finish_file(fd) != 0) {
         fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(errno));
         rc = EXIT_IO;
     }
@@ -169,7 +188,7 @@ static int write_atomically(const char *path, const render_job *job) {
         fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(errno));
         rc = EXIT_IO;
     }
-    if (rc == EXIT_OK && rename(tmp, path) != 0) {
+    if (rc == EXIT_OK && cli_sys_replace(tmp, path) != 0) {
         fprintf(stderr, "mpheap: %s: cannot write: %s\n", path, strerror(errno));
         rc = EXIT_IO;
     }
@@ -234,7 +253,7 @@ int cmd_report(int argc, char **argv) {
                                              CLI_PORT_LONGOPT,
                                              CLI_INPUT_LONGOPTS,
                                              {NULL, 0, NULL, 0}};
-    input_options in = {{0, false}, 0, NULL};
+    input_options in = {{0, false}, 0, NULL, 0};
     mph_picture_options o;
     mph_picture_options_init(&o);
     const char *out = NULL, *format = NULL, *selector = NULL;

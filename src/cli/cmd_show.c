@@ -114,7 +114,7 @@ int cmd_show(int argc, char **argv) {
         CLI_PORT_LONGOPT,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0}};
-    input_options in = {{0, false}, 0, NULL};
+    input_options in = {{0, false}, 0, NULL, 0};
     mph_ansi_options opts = {1, false, MPH_PALETTE_DEFAULT, false, 1, true, NULL, MPH_COLORS_256, 0};
     uint64_t need = 0;
     const char *selector = NULL, *color = "auto", *depth = "auto", *output = NULL;
@@ -187,6 +187,8 @@ int cmd_show(int argc, char **argv) {
     if (output && cli_picture_format_of(output, NULL, &picture) != EXIT_OK)
         return EXIT_USAGE;
     mph_log *log = NULL;
+    if (!output || picture != CLI_PICTURE_HTML) // the page shows every snapshot
+        in.keep_maps = cli_keep_maps_for(selector);
     int rc = cli_load(optind < argc ? argv[optind] : NULL, &in, &log);
     if (rc)
         return rc;
@@ -249,6 +251,8 @@ int cmd_show(int argc, char **argv) {
         rc = show_one(log, i, opts, auto_columns, auto_scale, summary, legend,
                       count > 1 || mph_snapshot_label(mph_log_snapshot(log, i)), need);
     }
+    if (rc == EXIT_OK && selector && strcmp(selector, "all") == 0)
+        rc = cli_damaged_rc(log);
     mph_log_free(log);
     if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
         rc = EXIT_IO;

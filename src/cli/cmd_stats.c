@@ -142,6 +142,7 @@ int cmd_stats(int argc, char **argv) {
     }
     const char *path = optind < argc ? argv[optind] : NULL;
     mph_log *log = NULL;
+    in.keep_maps = cli_keep_maps_for(selector);
     if ((rc = cli_load(path, &in, &log)))
         return rc;
     size_t count = mph_log_snapshot_count(log), first, last;
@@ -158,6 +159,8 @@ int cmd_stats(int argc, char **argv) {
             cli_printf("\n");
         rc = stats_one(log, i, path, &in, fits, n_fit, json, need);
     }
+    if (rc == EXIT_OK && all)
+        rc = cli_damaged_rc(log);
     mph_log_free(log);
     if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
         rc = EXIT_IO;

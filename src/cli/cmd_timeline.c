@@ -209,6 +209,8 @@ int cmd_timeline(int argc, char **argv) {
     if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
         rc = EXIT_IO;
 done:
+    for (int f = 0; rc == EXIT_OK && logs && f < files; f++)
+        rc = cli_damaged_rc(logs[f]); // every snapshot was meant: said at loading
     mph_timeline_free(t);
     for (size_t i = 0; names && i < n; i++)
         free(names[i]);

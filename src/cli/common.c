@@ -1,14 +1,13 @@
 /* What every subcommand shares: loading input with located messages,
  * sizes with units, and the terminal. */
 #include "cli.h"
+#include "sys.h"
 
 #include <errno.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Reads of 128 KiB stay in the core's cache until the parser has used them;
@@ -94,6 +93,26 @@ static void print_diagnostics(FILE *msgs, const char *name, const mph_log *log, 
         fprintf(msgs, "mpheap: %s:%lu:%lu: %s: %s\n", name, d->line, d->column ? d->column : 1,
                 d->level == MPH_DIAG_WARNING ? "warning" : "note", d->message);
     }
+    // A damaged dump is an error of its own; the others read (numbered without it).
+    for (size_t i = 0; i < mph_log_damaged_count(log); i++) {
+        const mph_damaged *d = mph_log_damaged(log, i);
+        print_error_to(msgs, name, &d->error);
+        fprintf(msgs, "mpheap: %s:%lu: note: dump %zu of the input", name, d->first_line,
+                d->position + 1);
+        if (d->label) {
+            fputs(" (", msgs);
+            cli_write_clean(msgs, d->label, strlen(d->label));
+            fputc(')', msgs);
+        }
+        size_t count = mph_log_snapshot_count(log);
+        if (d->before == 0)
+            fprintf(msgs, " is damaged: left out, before snapshot 1\n");
+        else if (d->before == count)
+            fprintf(msgs, " is damaged: left out, after snapshot %zu\n", count);
+        else
+            fprintf(msgs, " is damaged: left out, between snapshots %zu and %zu\n", d->before,
+                    d->before + 1);
+    }
     if (verbose >= 1 && mph_log_skipped_lines(log))
         fprintf(msgs, "mpheap: %s: note: %lu lines are not part of any dump\n", name,
                 mph_log_skipped_lines(log));
@@ -128,6 +147,11 @@ int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opt
         rc = EXIT_IO;
         goto done;
     }
+    long keep = opts->keep_maps;
+    if (keep)
+        mph_parser_keep_maps(p, keep > 0    ? keep - 1
+                                : keep == -1 ? MPH_KEEP_LAST
+                                             : MPH_KEEP_NONE);
     size_t n;
     while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {
         mph_status st = mph_parser_feed(p, buf, n, &err);
@@ -306,10 +330,10 @@ static unsigned term_cols, term_rows;
 static void terminal_size(void) {
     if (term_cols)
         return;
-    struct winsize ws;
-    bool tty = isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0;
-    term_cols = tty && ws.ws_col ? ws.ws_col : env_number("COLUMNS", 80);
-    term_rows = tty && ws.ws_row ? ws.ws_row : env_number("LINES", 50);
+    unsigned cols = 0, rows = 0;
+    bool tty = cli_sys_terminal_size(&cols, &rows);
+    term_cols = tty && cols ? cols : env_number("COLUMNS", 80);
+    term_rows = tty && rows ? rows : env_number("LINES", 50);
 }
 
 unsigned cli_terminal_width(void) {
@@ -376,7 +400,7 @@ static struct {
     size_t lines;
     cli_buffer held;
     FILE *pipe;          /* to the pager, once it runs */
-    pid_t pid;
+    long pid;
     bool gone;           /* the pager quit before the output ended */
 } pager;
 
@@ -386,19 +410,8 @@ static const char *pager_command(void) {
     const char *p = getenv("MPHEAP_PAGER");
     if (!p)
         p = getenv("PAGER");
-    if (!p) {
-        const char *path = getenv("PATH");
-        char buf[4096];
-        for (const char *d = path ? path : "/usr/bin:/bin"; d && *d;) {
-            const char *colon = strchr(d, ':');
-            size_t n = colon ? (size_t)(colon - d) : strlen(d);
-            snprintf(buf, sizeof buf, "%.*s/less", (int)n, d);
-            if (n && access(buf, X_OK) == 0)
-                return "less -R";
-            d = colon ? colon + 1 : NULL;
-        }
-        return NULL;
-    }
+    if (!p)
+        return cli_sys_have_less() ? "less -R" : NULL;
     while (*p == ' ')
         p++;
     return *p && strcmp(p, "cat") != 0 ? p : NULL;
@@ -416,41 +429,9 @@ void cli_pager_begin(bool allowed) {
 
 /* Run the pager on a pipe; false (and no pager) when it cannot be started. */
 static bool pager_start(void) {
-    int fds[2];
     fflush(stdout);
-    if (pipe(fds) != 0)
-        return false;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return false;
-    }
-    if (pid == 0) {
-        dup2(fds[0], STDIN_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        // Quit at once when it fits (F), keep the colours (R), leave the text on
-        // the screen afterwards (X): git's defaults, unless the user has their own.
-        setenv("LESS", "FRX", 0);
-        setenv("LV", "-c", 0);
-        execl("/bin/sh", "sh", "-c", pager.command, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[0]);
-    pager.pipe = fdopen(fds[1], "w");
-    if (!pager.pipe) {
-        close(fds[1]);
-        waitpid(pid, NULL, 0);
-        return false;
-    }
-    pager.pid = pid;
-    // The pager owns the keyboard now: Ctrl-C is for it, and a pager that quits
-    // early is a write error to stop at, not a signal to die of.
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-    return true;
+    pager.pipe = cli_sys_pager_open(pager.command, &pager.pid);
+    return pager.pipe != NULL;
 }
 
 static mph_status out_write(const char *buf, size_t len) {
@@ -520,13 +501,9 @@ int cli_pager_end(void) {
     if (fflush(stdout) != 0)
         rc = -1;
     if (pager.pipe) {
-        if (fclose(pager.pipe) != 0 && !pager.gone)
+        if (cli_sys_pager_close(pager.pipe, pager.pid) != 0 && !pager.gone)
             rc = -1;
         pager.pipe = NULL;
-        int e = errno;
-        while (waitpid(pager.pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        errno = e;
     }
     if (rc != 0 && !pager.gone) // a pager quit early is no error
         tell_output_error();
@@ -549,7 +526,7 @@ int cli_color_choice(const char *word, FILE *stream) {
     const char *term = getenv("TERM");
     if (term && strcmp(term, "dumb") == 0)
         return 0;
-    return isatty(fileno(stream));
+    return isatty(fileno(stream)) && cli_sys_color_ok(stream);
 }
 
 static mph_status write_stdout(void *ctx, const char *buf, size_t len) {
@@ -580,6 +557,17 @@ int cli_pick_snapshot(const mph_log *log, const char *selector, const char *opti
     }
     *index = (size_t)i;
     return EXIT_OK;
+}
+
+long cli_keep_maps_for(const char *selector) {
+    if (!selector || strcmp(selector, "-1") == 0)
+        return -1;
+    uint64_t n;
+    return cli_parse_count(selector, &n) && n >= 1 && n <= LONG_MAX ? (long)n : 0;
+}
+
+int cli_damaged_rc(const mph_log *log) {
+    return mph_log_damaged_count(log) ? EXIT_BAD_INPUT : EXIT_OK;
 }
 
 int cli_pick_range(const mph_log *log, const char *selector, size_t *first, size_t *last) {

@@ -1,5 +1,6 @@
 /* mpheap: the command line. Each subcommand lives in cmd_<verb>.c. */
 #include "cli.h"
+#include "sys.h"
 
 #include <string.h>
 
@@ -24,9 +25,6 @@ static const char usage[] =
     "mpheap COMMAND --help tells more. Exit status: 0 ok, 1 a check failed, 2 usage,\n"
     "3 bad input (the message names file:line:column), 4 i/o error, 5 device error.\n";
 
-// Linked only when a command uses ncurses: a weak reference is NULL otherwise.
-extern const char *curses_version(void) __attribute__((weak));
-
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -48,6 +46,7 @@ static const command commands[] = {
 };
 
 int main(int argc, char **argv) {
+    cli_sys_init();
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
@@ -56,7 +55,7 @@ int main(int argc, char **argv) {
         // The library's features (one list: mph_version_features), then the CLI's own.
         printf("mpheap %s (library %s, ABI %d)\nfeatures: %s %s\n", MPH_VERSION,
                mph_version_string(), MPH_ABI_VERSION, mph_version_features(),
-               curses_version ? "+ncurses" : "-ncurses");
+               cli_sys_ncurses_word());
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

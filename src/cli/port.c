@@ -1,6 +1,7 @@
 /* Boards for the subcommands: the --port word, finding the virtual board,
  * and one live snapshot as a parsed log (what `show --port` uses). */
 #include "cli.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -17,7 +18,7 @@ const char *cli_board_script(char *buf, size_t cap) {
     }
     // Next to the binary: build/mpheap -> board/, PREFIX/bin/mpheap -> PREFIX/share/mpheap/board/.
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    long n = cli_sys_exe_path(exe, sizeof exe);
     if (n > 0) {
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');

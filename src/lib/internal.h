@@ -6,7 +6,16 @@
 
 #include <stdarg.h>
 
-#if defined(__GNUC__)
+/* Build features, 0 or 1, tested with #if; the Makefile may set them (the
+ * Windows build has no libpng: MPH_HAVE_PNG 0). */
+#ifndef MPH_HAVE_PNG
+#define MPH_HAVE_PNG 1
+#endif
+
+#if defined(__MINGW32__)
+// The Windows build uses MinGW-w64's C99 printf (__USE_MINGW_ANSI_STDIO): %zu works.
+#define MPH_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
 #define MPH_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define MPH_PRINTF(a, b)
@@ -40,6 +49,7 @@ struct mph_snapshot {
     uint64_t failed_bytes; /* a failed allocation next to it, 0 if none */
     unsigned long failed_line;
     int failed_rank;      /* where it was read: 1 before the dump, 2 after, 3 in the marker */
+    bool no_cells;        /* its map was read, checked and summed up, then not kept (keep_maps) */
     /* The whole snapshot's figures: those the parser counted while reading,
      * and the complete stats, computed on first request. A separate block, so
      * that getters taking a const snapshot can fill it; the first call on a
@@ -59,6 +69,8 @@ struct mph_log {
     size_t n_diags, cap_diags;
     mph_diagnostic *diags;
     unsigned long skipped_lines;
+    size_t n_damaged, cap_damaged;
+    mph_damaged *damaged; /* each label owned */
 };
 
 /* error.c */

@@ -25,6 +25,7 @@
 #define MAX_AREAS 4096
 #define MAX_NOTES 1000
 #define MAX_WARNINGS 1000
+#define MAX_DAMAGED 1000
 #define LABEL_MAX 200
 #define STAMP_MAX 64
 /* Candidate block sizes as a bit set: bit k = 2^k bytes, 4 to 4096. */
@@ -42,6 +43,7 @@ typedef struct area_build {
     bool has_base;
     size_t first_block;
     unsigned long line;
+    unsigned long base_col; /* where the base address is printed */
     bool has_row;          /* first row seen: its offset fixes the area's origin */
     uint64_t first_value;
     size_t first_index;    /* block index of the first row, within the area */
@@ -98,9 +100,23 @@ struct mph_parser {
     unsigned long pending_line; /* a bare "ADDRESS:" line: an area header that lost its text */
     unsigned long pending_col;
     uint64_t pending_base;
+    unsigned long layout_col; /* of the address in the last "GC memory layout; from" line */
     unsigned long headers_only_line; /* a snapshot dropped for having no map */
     size_t n_notes;
     size_t n_warnings, n_warnings_dropped;
+    /* A damaged dump is its own error (unless strict): its lines are skipped
+     * up to the next dump, and the parse goes on. */
+    bool skipping;
+    int skip_field;              /* header fields after it still belong to the damaged dump */
+    bool close_failed;           /* close_snapshot failed while reading this line: */
+    unsigned long failed_first;  /* ... the first line of the dump it closed */
+    char *failed_label;          /* ... and its label (owned) */
+    size_t n_damaged_seen;
+    /* Which maps are kept (mph_parser_keep_maps); the others' cells go back to
+     * scratch, for the next dump to reuse: memory is a few snapshots', not the log's. */
+    long keep_maps;
+    char *scratch;
+    size_t scratch_cap;
 };
 
 static mph_status close_snapshot(mph_parser *p, mph_error *err);
@@ -488,8 +504,36 @@ static void prefault(char *start, size_t len) {
 #endif
 }
 
+/* gc_info() prints GC total as (uint): a heap past 4 GiB prints it modulo
+ * 2^32. A map that outgrows the printed total may be such a heap: let it grow
+ * to the next total that prints the same, total + k * 2^32 (check_figures then
+ * takes the total from the map). */
+static void cap_for_wrapped_total(mph_parser *p, uint64_t need) {
+    const mph_header *h = &p->cur->header;
+    if (need <= p->max_blocks || !h->has_gc || h->gc_total > UINT32_MAX ||
+        p->max_blocks >= MAX_BLOCKS)
+        return;
+    // The block size, else the smallest still possible.
+    unsigned bpb = p->bpb ? p->bpb : p->bpb_mask & (0u - p->bpb_mask);
+    if (!bpb)
+        bpb = 1u << BPB_LOG2_MIN;
+    uint64_t total = h->gc_total;
+    while (total / bpb + CELLS_PER_ROW < need && total / bpb < MAX_BLOCKS)
+        total += UINT64_C(1) << 32;
+    p->max_blocks = total / bpb + CELLS_PER_ROW;
+    if (p->max_blocks > MAX_BLOCKS)
+        p->max_blocks = MAX_BLOCKS;
+}
+
 static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigned long col) {
     mph_snapshot *s = p->cur;
+    if (!s->cells && p->scratch) { // an earlier dump's map, not kept: its memory is this one's
+        s->cells = p->scratch;
+        p->cap_cells = p->scratch_cap;
+        p->scratch = NULL;
+        p->scratch_cap = 0;
+    }
+    cap_for_wrapped_total(p, need);
     if (need > p->max_blocks)
         return fail(err, MPH_ERR_LIMIT, p->line_no, col,
                     "the map would have %zu blocks, more than %s (%llu)", need,
@@ -743,6 +787,8 @@ static mph_status add_abbrev(mph_parser *p, uint64_t n, size_t at, mph_error *er
                     a->short_len);
     if (n == 0)
         return fail(err, MPH_ERR_SYNTAX, p->line_no, col, "\"(0 lines all free)\" is not possible");
+    if (n <= MAX_BLOCKS / CELLS_PER_ROW)
+        cap_for_wrapped_total(p, s->n_blocks + n * CELLS_PER_ROW);
     if (n > p->max_blocks / CELLS_PER_ROW || s->n_blocks + n * CELLS_PER_ROW > p->max_blocks)
         return fail(err, MPH_ERR_LIMIT, p->line_no, col + 1,
                     "%llu free lines are more than the heap size allows", (unsigned long long)n);
@@ -790,9 +836,16 @@ static mph_status header_field(mph_parser *p, int field, const char *line, size_
     return MPH_OK;
 }
 
-/* Where a header line went wrong: a number too large, or other text. */
-static int bad_field(mph_parser *p, mph_error *err, const char *what, const char *s, size_t len,
-                     size_t pos) {
+/* Where a header line went wrong: a number too large, or other text. The
+ * line is the field's, damaged: it starts a dump as a good one would (then the
+ * damage is that dump's). */
+static int bad_field(mph_parser *p, mph_error *err, int field, const char *k, const char *what,
+                     const char *s, size_t len, size_t pos) {
+    size_t prefix = (size_t)(k - s);
+    if (field == FIELD_BLOCKS && prefix && s[prefix - 1] == ' ')
+        prefix--;
+    if (header_field(p, field, s, prefix, err))
+        return -1;
     size_t q = pos;
     uint64_t v;
     if (read_uint(s, len, &q, &v) < 0)
@@ -816,16 +869,16 @@ static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) 
         if (read_uint(s, len, &pos, &a) <= 0 || !expect(s, len, &pos, ", used: ") ||
             (pb = pos, read_uint(s, len, &pos, &b) <= 0) || !expect(s, len, &pos, ", free: ") ||
             (pc = pos, read_uint(s, len, &pos, &c) <= 0))
-            return bad_field(p, err, what, s, len, pos);
+            return bad_field(p, err, FIELD_GC, k, what, s, len, pos);
         uint64_t split = 0;
         bool has_split = false;
         if (expect(s, len, &pos, ", max new split: ")) {
             if (read_uint(s, len, &pos, &split) <= 0)
-                return bad_field(p, err, what, s, len, pos);
+                return bad_field(p, err, FIELD_GC, k, what, s, len, pos);
             has_split = true;
         }
         if (pos != len)
-            return bad_field(p, err, what, s, len, pos);
+            return bad_field(p, err, FIELD_GC, k, what, s, len, pos);
         if (header_field(p, FIELD_GC, s, (size_t)(k - s), err))
             return -1;
         mph_header *h = &p->cur->header;
@@ -854,15 +907,15 @@ static int try_header(mph_parser *p, const char *s, size_t len, mph_error *err) 
         if (read_uint(s, len, &pos, &a) <= 0 || !expect(s, len, &pos, ", 2-blocks: ") ||
             (pb = pos, read_uint(s, len, &pos, &b) <= 0) ||
             !expect(s, len, &pos, ", max blk sz: ") || (pc = pos, read_uint(s, len, &pos, &c) <= 0))
-            return bad_field(p, err, what, s, len, pos);
+            return bad_field(p, err, FIELD_BLOCKS, k, what, s, len, pos);
         if (expect(s, len, &pos, ", max free sz: ")) {
             pd = pos;
             if (read_uint(s, len, &pos, &d) <= 0)
-                return bad_field(p, err, what, s, len, pos);
+                return bad_field(p, err, FIELD_BLOCKS, k, what, s, len, pos);
             has_d = true;
         }
         if (pos != len)
-            return bad_field(p, err, what, s, len, pos);
+            return bad_field(p, err, FIELD_BLOCKS, k, what, s, len, pos);
         // Markdown and e-mail eat the leading space: the prefix is what precedes it.
         size_t prefix = (size_t)(k - s);
         if (prefix && s[prefix - 1] == ' ')
@@ -966,6 +1019,7 @@ static int try_layout(mph_parser *p, const char *s, size_t len, uint64_t *base, 
     }
     *base = v;
     *has_base = true;
+    p->layout_col = (unsigned long)start + 1;
     return 1;
 }
 
@@ -1053,6 +1107,30 @@ static void decide_header_block_size(mph_parser *p, mph_snapshot *s) {
     }
 }
 
+/* A map not kept (mph_parser_keep_maps): its whole-heap stats first, while
+ * the cells are at hand (the timeline and stats ask for no more); then its
+ * cells (cap bytes) become the scratch the next dump fills. */
+static mph_status drop_cells(mph_parser *p, mph_snapshot *s, size_t cap, mph_error *err) {
+    if (!s->cells)
+        return MPH_OK;
+    mph_stats st;
+    mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
+    if (rc)
+        return rc;
+    if (cap > p->scratch_cap) {
+        free(p->scratch);
+        p->scratch = s->cells;
+        p->scratch_cap = cap;
+    } else {
+        free(s->cells);
+    }
+    s->cells = NULL;
+    for (size_t i = 0; i < s->n_areas; i++)
+        s->areas[i].cells = NULL;
+    s->no_cells = true;
+    return MPH_OK;
+}
+
 static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     mph_snapshot *s = p->cur;
     if (!s)
@@ -1115,8 +1193,12 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     }
     s->areas = areas;
     s->n_areas = p->n_areas;
-    // Give back what is worth it (a shrinking realloc may copy: not for a few percent).
-    if (p->cap_cells - s->n_blocks > s->n_blocks / 16 + 4096) {
+    size_t index = p->log->n_snapshots;
+    bool keep = p->keep_maps == MPH_KEEP_ALL || p->keep_maps == MPH_KEEP_LAST ||
+                (p->keep_maps >= 0 && (size_t)p->keep_maps == index);
+    // Give back what is worth it (a shrinking realloc may copy: not for a few percent),
+    // unless the next dump reuses it.
+    if (keep && p->cap_cells - s->n_blocks > s->n_blocks / 16 + 4096) {
         char *c = realloc(s->cells, s->n_blocks);
         if (c)
             s->cells = c;
@@ -1124,6 +1206,15 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     for (size_t i = 0; i < p->n_areas; i++) {
         area_build *b = &p->areas[i];
         size_t end = i + 1 < p->n_areas ? p->areas[i + 1].first_block : s->n_blocks;
+        // Its last byte must have an address: an area cannot wrap past 2^64.
+        uint64_t bytes = (uint64_t)(end - b->first_block) * s->block_size;
+        if (b->has_base && bytes && bytes - 1 > UINT64_MAX - b->base) {
+            st = fail(err, MPH_ERR_SYNTAX, b->line, b->base_col ? b->base_col : 1,
+                      "heap area %zu at 0x%llx has %llu bytes: it would pass the end of the "
+                      "address space",
+                      i + 1, (unsigned long long)b->base, (unsigned long long)bytes);
+            goto out;
+        }
         areas[i] = (mph_area){b->base, b->has_base, b->first_block, end - b->first_block,
                               s->cells + b->first_block, b->line};
         if (b->short_row && b->short_len % 4 &&
@@ -1141,6 +1232,12 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
             goto out;
     }
     if ((st = check_figures(p, err)))
+        goto out;
+    if (p->keep_maps == MPH_KEEP_LAST && index &&
+        (st = drop_cells(p, p->log->snapshots[index - 1], p->log->snapshots[index - 1]->n_blocks,
+                         err)))
+        goto out;
+    if (!keep && (st = drop_cells(p, s, p->cap_cells, err)))
         goto out;
     mph_log *log = p->log;
     if (log->n_snapshots == log->cap_snapshots) {
@@ -1160,6 +1257,12 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     reset_snapshot_state(p);
     return MPH_OK;
 out:
+    // Kept to say which dump was damaged.
+    p->close_failed = true;
+    p->failed_first = s->first_line;
+    free(p->failed_label);
+    p->failed_label = s->label;
+    s->label = NULL;
     mph__snapshot_free(s);
     reset_snapshot_state(p);
     return st;
@@ -1227,6 +1330,23 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
     } while (0)
     if (h->has_gc && bpb) {
         uint64_t map_bytes = (uint64_t)s->n_blocks * bpb;
+        // gc_info() prints total, used and free as (uint): past 4 GiB they wrap.
+        // The map tells by how much, as row offsets' own wrap is told.
+        if (map_bytes > UINT32_MAX && h->gc_total == (map_bytes & UINT32_MAX) &&
+            h->gc_used <= UINT32_MAX && h->gc_free <= UINT32_MAX) {
+            mph_header *w = &s->header;
+            uint64_t free_bytes = st.free_blocks * bpb, used_bytes = st.used_blocks * bpb;
+            if ((rc = diag(p, err, MPH_DIAG_NOTE, hp->gc_total.line, hp->gc_total.column,
+                           "snapshot %ld: GC total %llu is the map's %llu bytes modulo 2^32 "
+                           "(MicroPython prints it as a 32-bit number)",
+                           idx, (unsigned long long)h->gc_total, (unsigned long long)map_bytes)))
+                return rc;
+            w->gc_total = map_bytes;
+            if ((free_bytes & UINT32_MAX) == h->gc_free)
+                w->gc_free = free_bytes;
+            if ((used_bytes & UINT32_MAX) == h->gc_used)
+                w->gc_used = used_bytes;
+        }
         s->map_partial = map_bytes < h->gc_total;
         if (map_bytes != h->gc_total)
             MISMATCH(hp->gc_total,
@@ -1441,6 +1561,7 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
             return st;
         if ((st = new_area(p, p->pending_base, true, pending, err)))
             return st;
+        p->areas[p->n_areas - 1].base_col = pending_col;
     }
 
     if (p->ctx == CTX_MAP && (is_row || is_abbrev)) {
@@ -1466,7 +1587,10 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
             return st;
         p->cur->last_line = p->line_no;
         p->prev_adjacent = false;
-        return new_area(p, base, has_base, p->line_no, err);
+        if ((st = new_area(p, base, has_base, p->line_no, err)))
+            return st;
+        p->areas[p->n_areas - 1].base_col = has_base ? p->layout_col : 1;
+        return MPH_OK;
     }
     k = try_header(p, s, len, err);
     if (k < 0)
@@ -1536,6 +1660,7 @@ mph_parser *mph_parser_new(const mph_parse_options *opts) {
     }
     if (opts)
         p->opts = *opts;
+    p->keep_maps = MPH_KEEP_ALL;
     p->rows_scan = mph__rows_scan_pick();
     reset_snapshot_state(p);
     return p;
@@ -1551,17 +1676,128 @@ void mph_parser_free(mph_parser *p) {
     mph_log_free(p->log);
     free(p->areas);
     free(p->carry);
+    free(p->failed_label);
+    free(p->scratch);
     free(p);
+}
+
+void mph_parser_keep_maps(mph_parser *p, long which) {
+    if (p && (which >= 0 || which == MPH_KEEP_ALL || which == MPH_KEEP_LAST ||
+              which == MPH_KEEP_NONE))
+        p->keep_maps = which;
+}
+
+/* Which header line s is (FIELD_*), 0 if none: a look, no parse. */
+static int header_kind(const char *s, size_t len) {
+    if (find(s, len, "GC: total: "))
+        return FIELD_GC;
+    if (find(s, len, "No. of 1-blocks: "))
+        return FIELD_BLOCKS;
+    if (find(s, len, "mem: total="))
+        return FIELD_MEM;
+    const char *k = find(s, len, "stack: ");
+    return k && (k == s || !is_word_char((unsigned char)k[-1])) ? FIELD_STACK : 0;
+}
+
+/* Is this line, after a damaged dump, still part of it? Its map lines, its
+ * other areas, and header lines after the one it had reached are; anything
+ * else (a marker, a prompt, the next dump's header) ends it. */
+static bool part_of_damaged(const mph_parser *p, const char *s, size_t len) {
+    row r;
+    uint64_t n;
+    size_t at;
+    bool overflow;
+    if (match_row(s, len, &r) || match_abbrev(s, len, &n, &at, &overflow) ||
+        find(s, len, "GC memory layout"))
+        return true;
+    return header_kind(s, len) > p->skip_field;
+}
+
+/* Take note of a damaged dump (label owned) and its error. */
+static mph_status record_damaged(mph_parser *p, unsigned long first_line, char *label,
+                                 const mph_error *e, mph_error *err) {
+    mph_log *log = p->log;
+    size_t position = log->n_snapshots + p->n_damaged_seen++;
+    if (log->n_damaged >= MAX_DAMAGED) {
+        free(label);
+        return MPH_OK; // counted; said at the end
+    }
+    if (log->n_damaged == log->cap_damaged) {
+        size_t cap = log->cap_damaged ? log->cap_damaged * 2 : 4;
+        mph_damaged *d = realloc(log->damaged, cap * sizeof *d);
+        if (!d) {
+            free(label);
+            return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+        }
+        log->damaged = d;
+        log->cap_damaged = cap;
+    }
+    log->damaged[log->n_damaged++] =
+        (mph_damaged){position, log->n_snapshots, first_line, label, *e};
+    return MPH_OK;
+}
+
+/* Damage, not a failure of the whole input: without strict, a syntax error or
+ * a limit inside a dump is that dump's. */
+static bool is_damage(const mph_parser *p, mph_status st) {
+    return !p->opts.strict && (st == MPH_ERR_SYNTAX || st == MPH_ERR_LIMIT);
 }
 
 static mph_status line_done(mph_parser *p, const char *s, size_t len, bool overlong,
                             uint64_t next_line_start, mph_error *err) {
     p->line_no++;
     p->offset = p->line_start;
-    mph_status st = handle_line(p, s, len, overlong, err);
+    mph_error e; // written on failure only
+    mph_status st;
+    for (;;) {
+        if (p->skipping) {
+            size_t n = len;
+            while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+                n--;
+            if (!n || part_of_damaged(p, s, n)) {
+                p->log->skipped_lines += n != 0;
+                st = MPH_OK;
+                break;
+            }
+            p->skipping = false;
+        }
+        p->close_failed = false;
+        st = handle_line(p, s, len, overlong, &e);
+        if (!st || !is_damage(p, st))
+            break;
+        e.offset = p->offset;
+        if (p->close_failed) {
+            // This line closed a damaged dump: note it, then read the line again,
+            // as the start of the next.
+            char *label = p->failed_label;
+            p->failed_label = NULL;
+            if ((st = record_damaged(p, p->failed_first, label, &e, &e)))
+                break;
+            continue;
+        }
+        // Damage found on this line: the dump it is in (or starts) is left out.
+        int kind = header_kind(s, len);
+        p->skip_field = kind                             ? kind
+                        : p->ctx == CTX_MAP || p->n_areas ? FIELD_BLOCKS
+                                                          : p->last_field;
+        unsigned long first = p->line_no;
+        char *label = NULL;
+        if (p->cur) {
+            first = p->cur->first_line;
+            label = p->cur->label;
+            p->cur->label = NULL;
+            mph__snapshot_free(p->cur);
+        }
+        reset_snapshot_state(p);
+        p->skipping = true;
+        st = record_damaged(p, first, label, &e, &e);
+        break;
+    }
     if (st) {
         p->failed = true;
         if (err)
+            *err = e;
+        if (err && st != MPH_ERR_NOMEM)
             err->offset = p->offset;
     }
     p->line_start = next_line_start;
@@ -1682,9 +1918,33 @@ mph_status mph_parser_finish(mph_parser *p, mph_log **out, mph_error *err) {
             return st;
     }
     p->finished = true;
-    if ((st = close_snapshot(p, err))) {
-        p->failed = true;
+    p->skipping = false;
+    mph_error e;
+    if ((st = close_snapshot(p, &e))) {
+        if (is_damage(p, st)) {
+            e.offset = p->offset;
+            char *label = p->failed_label;
+            p->failed_label = NULL;
+            st = record_damaged(p, p->failed_first, label, &e, &e);
+        }
+        if (st) {
+            p->failed = true;
+            if (err)
+                *err = e;
+            return st;
+        }
+    }
+    if (p->n_damaged_seen > MAX_DAMAGED &&
+        (st = diag(p, err, MPH_DIAG_WARNING, p->line_no, 1,
+                   "%zu damaged dumps: only the first %d are listed", p->n_damaged_seen,
+                   MAX_DAMAGED)))
         return st;
+    // No dump reads: the first damage is the input's error.
+    if (p->log->n_snapshots == 0 && p->log->n_damaged && !p->n_headers_only) {
+        p->failed = true;
+        if (err)
+            *err = p->log->damaged[0].error;
+        return p->log->damaged[0].error.code;
     }
     if (p->n_warnings_dropped) {
         unsigned long n = (unsigned long)p->n_warnings_dropped;

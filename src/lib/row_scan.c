@@ -36,9 +36,16 @@ MPH_HOT uint64_t hex8(uint32_t v) {
     return x + UINT64_C(0x3030303030303030) + letters * ('a' - '0' - 10);
 }
 
+/* Are the 64 cells all c? */
+typedef bool cells_same(const char *cells, char c);
+
 /* The loop, with locals for everything it reads or updates: the cells are
- * chars, which may alias anything behind a pointer. */
-MPH_HOT void rows_loop(mph__rows *r, cells_check *check) {
+ * chars, which may alias anything behind a pointer.
+ *
+ * A row that only continues a run (64 tails after a used cell, as in a big
+ * allocation; 64 free cells after a free one) changes no count but the run's
+ * length: it is checked with two compares and fed without the masks. */
+MPH_HOT void rows_loop(mph__rows *r, cells_check *check, cells_same *same) {
     const char *at = r->at, *end = r->end;
     char *cells = r->cells;
     size_t n_blocks = r->n_blocks, room = r->room;
@@ -51,11 +58,31 @@ MPH_HOT void rows_loop(mph__rows *r, cells_check *check) {
                                                                                                : 0;
         uint64_t digits, free_m, tail_m;
         memcpy(&digits, at, 8);
-        if (!len || at[8] != ':' || at[9] != ' ' || digits != hex8((uint32_t)offset) ||
-            !check(at + 10, &free_m, &tail_m))
+        if (!len || at[8] != ':' || at[9] != ' ' || digits != hex8((uint32_t)offset))
             break;
-        memcpy(cells + n_blocks, at + 10, ROW_CELLS);
-        mph__figures_feed_masks(&figures, free_m, tail_m, ROW_CELLS, false);
+        const char *row = at + 10;
+        char c = row[0];
+        if (c == row[ROW_CELLS - 1] &&
+            ((c == MPH_CELL_TAIL && figures.last_used) || (c == MPH_CELL_FREE && figures.last_free)) &&
+            same(row, c)) {
+            // What mph__figures_feed_masks would do with these masks, less the no-ops.
+            memcpy(cells + n_blocks, row, ROW_CELLS);
+            if (c == MPH_CELL_TAIL) {
+                figures.tail_run += ROW_CELLS;
+                figures.last_start = 0;
+                figures.last_tail = 1;
+            } else {
+                figures.free_blocks += ROW_CELLS;
+                figures.free_run += ROW_CELLS;
+            }
+            figures.before_last_start = 0;
+            figures.cells += ROW_CELLS;
+        } else {
+            if (!check(row, &free_m, &tail_m))
+                break;
+            memcpy(cells + n_blocks, row, ROW_CELLS);
+            mph__figures_feed_masks(&figures, free_m, tail_m, ROW_CELLS, false);
+        }
         n_blocks += ROW_CELLS;
         offset += step;
         rows++;
@@ -97,7 +124,24 @@ MPH_HOT bool check_generic(const char *cells, uint64_t *free_m, uint64_t *tail_m
 #endif
 }
 
-void mph__rows_scan_generic(mph__rows *r) { rows_loop(r, check_generic); }
+MPH_HOT bool same_generic(const char *cells, char c) {
+#if defined(__SSE2__)
+    const __m128i want = _mm_set1_epi8(c);
+    __m128i ok = _mm_and_si128(
+        _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)cells), want),
+                      _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(cells + 16)), want)),
+        _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(cells + 32)), want),
+                      _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(cells + 48)), want)));
+    return _mm_movemask_epi8(ok) == 0xffff;
+#else
+    unsigned bad = 0;
+    for (int i = 0; i < ROW_CELLS; i++)
+        bad |= cells[i] != c;
+    return !bad;
+#endif
+}
+
+void mph__rows_scan_generic(mph__rows *r) { rows_loop(r, check_generic, same_generic); }
 
 #if HAVE_AVX2_SCAN
 /* A byte is a map letter when the bits its two nibbles select share one:
@@ -129,8 +173,16 @@ __attribute__((target("avx2,popcnt"))) MPH_HOT bool check_avx2(const char *cells
     return _mm256_testz_si256(bad, bad);
 }
 
+__attribute__((target("avx2,popcnt"))) MPH_HOT bool same_avx2(const char *cells, char c) {
+    const __m256i want = _mm256_set1_epi8(c);
+    __m256i ok = _mm256_and_si256(
+        _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)cells), want),
+        _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(cells + 32)), want));
+    return (uint32_t)_mm256_movemask_epi8(ok) == UINT32_MAX;
+}
+
 __attribute__((target("avx2,popcnt"))) void mph__rows_scan_avx2(mph__rows *r) {
-    rows_loop(r, check_avx2);
+    rows_loop(r, check_avx2, same_avx2);
 }
 #endif
 

@@ -64,7 +64,16 @@ void mph_log_free(mph_log *log) {
     for (size_t i = 0; i < log->n_diags; i++)
         free((char *)log->diags[i].message);
     free(log->diags);
+    for (size_t i = 0; i < log->n_damaged; i++)
+        free((char *)log->damaged[i].label);
+    free(log->damaged);
     free(log);
+}
+
+size_t mph_log_damaged_count(const mph_log *log) { return log ? log->n_damaged : 0; }
+
+const mph_damaged *mph_log_damaged(const mph_log *log, size_t index) {
+    return log && index < log->n_damaged ? &log->damaged[index] : NULL;
 }
 
 size_t mph_log_snapshot_count(const mph_log *log) { return log ? log->n_snapshots : 0; }
@@ -184,5 +193,7 @@ bool mph_snapshot_failed_alloc(const mph_snapshot *s, uint64_t *bytes, unsigned 
 }
 
 bool mph_snapshot_header_only(const mph_snapshot *s) { return s && s->n_areas == 0; }
+
+bool mph_snapshot_has_map(const mph_snapshot *s) { return s && s->n_areas && !s->no_cells; }
 
 bool mph_snapshot_map_partial(const mph_snapshot *s) { return s && s->map_partial; }

@@ -60,6 +60,26 @@ static inline void tail_run(tally *t, const char *cells, size_t start, size_t le
     t->max_alloc = alloc_len > t->max_alloc ? alloc_len : t->max_alloc;
 }
 
+/* The first cell at or after i (a multiple of 64) that is not c, or n: 64
+ * cells a step, for the long runs of a big allocation or an empty heap. */
+static size_t run_end(const char *cells, size_t n, size_t i, char c) {
+#if defined(__SSE2__)
+    const __m128i want = _mm_set1_epi8(c);
+    while (n - i >= 64) {
+        const __m128i *v = (const __m128i *)(const void *)(cells + i);
+        __m128i ok = _mm_and_si128(
+            _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(v), want), _mm_cmpeq_epi8(_mm_loadu_si128(v + 1), want)),
+            _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(v + 2), want), _mm_cmpeq_epi8(_mm_loadu_si128(v + 3), want)));
+        if (_mm_movemask_epi8(ok) != 0xffff)
+            break;
+        i += 64;
+    }
+#endif
+    while (i < n && cells[i] == c)
+        i++;
+    return i;
+}
+
 /*
  * One pass, 64 cells at a time with bit masks: free runs and tail runs are
  * found by their edges (a few instructions per run), and heads are only
@@ -75,32 +95,59 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
     tally t;
     memset(&t, 0, sizeof t);
     for (size_t base = 0; base < n; base += 64) {
+        // Inside a run that goes on past this chunk, no mask has an edge or a head:
+        // go to the chunk where it ends.
+        if ((carry_free || carry_tail) && n - base >= 128) {
+            char c = carry_free ? MPH_CELL_FREE : MPH_CELL_TAIL;
+            if (cells[base] == c && cells[base + 63] == c && cells[base + 127] == c) {
+                base = run_end(cells, n, base, c) & ~(size_t)63;
+                if (base >= n)
+                    break;
+            }
+        }
         size_t m = n - base < 64 ? n - base : 64;
         uint64_t fr, tl;
         mph__cell_masks(cells + base, m, &fr, &tl);
         uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
         for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
             t.heads_of[type_table[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]]++;
-        // Each set bit is where a run begins or where the cell after it is.
-        uint64_t edges = fr ^ ((fr << 1) | carry_free);
+        // Runs by their edges: a start is a cell whose previous one is not in the run, an end
+        // the first cell after one. The k-th end closes the run open before the chunk, if
+        // any, then the k-th start: no branch on the cells, one turn per run.
+        uint64_t prev = fr << 1 | carry_free;
+        uint64_t starts = fr & ~prev, ends = ~fr & prev;
         carry_free = fr >> 63;
-        for (; edges; edges &= edges - 1) {
-            size_t q = base + (size_t)__builtin_ctzll(edges);
-            if (in_free)
-                free_run(&t, free_start, q - free_start);
-            else
-                free_start = q;
-            in_free = !in_free;
+        if (in_free && ends) {
+            size_t q = base + (size_t)__builtin_ctzll(ends);
+            free_run(&t, free_start, q - free_start);
+            ends &= ends - 1;
+            in_free = false;
         }
-        edges = tl ^ ((tl << 1) | carry_tail);
+        for (; ends; ends &= ends - 1, starts &= starts - 1) {
+            size_t p0 = base + (size_t)__builtin_ctzll(starts), q = base + (size_t)__builtin_ctzll(ends);
+            free_run(&t, p0, q - p0);
+        }
+        if (starts) {
+            free_start = base + (size_t)__builtin_ctzll(starts);
+            in_free = true;
+        }
+        prev = tl << 1 | carry_tail;
+        starts = tl & ~prev;
+        ends = ~tl & prev;
         carry_tail = tl >> 63;
-        for (; edges; edges &= edges - 1) {
-            size_t q = base + (size_t)__builtin_ctzll(edges);
-            if (in_tail)
-                tail_run(&t, cells, tail_start, q - tail_start);
-            else
-                tail_start = q;
-            in_tail = !in_tail;
+        if (in_tail && ends) {
+            size_t q = base + (size_t)__builtin_ctzll(ends);
+            tail_run(&t, cells, tail_start, q - tail_start);
+            ends &= ends - 1;
+            in_tail = false;
+        }
+        for (; ends; ends &= ends - 1, starts &= starts - 1) {
+            size_t p0 = base + (size_t)__builtin_ctzll(starts), q = base + (size_t)__builtin_ctzll(ends);
+            tail_run(&t, cells, p0, q - p0);
+        }
+        if (starts) {
+            tail_start = base + (size_t)__builtin_ctzll(starts);
+            in_tail = true;
         }
     }
     if (in_free)

@@ -7,8 +7,13 @@ const char *mph_version_string(void) { return MPH_VERSION; }
 
 int mph_version_number(void) { return MPH_VERSION_NUMBER; }
 
-// libpng is linked whenever the library is (render_png.c); its version is the header's.
+// libpng is linked whenever the library is built with it (render_png.c: MPH_HAVE_PNG,
+// 0 in the Windows build, which has no libpng).
+#if MPH_HAVE_PNG
 #define PNG_WORD "+libpng"
+#else
+#define PNG_WORD "-libpng"
+#endif
 
 const char *mph_version_features(void) {
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -246,4 +246,12 @@ expect pictures/failed-write-no-temp test "$(ls -A "$T/out")" = h.png
 expect pictures/header-only-svg-exit test $? -eq 0
 expect pictures/header-only-svg-says-no-map grep -q 'no map to draw' "$T/h.svg"
 expect pictures/header-only-svg-parses python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); sys.exit(any(g.get("class") == "area" for g in r.iter("{http://www.w3.org/2000/svg}g")))' "$T/h.svg"
+
+# -o -: standard output (no file named "-"), the same bytes as the file; the format must be named.
+( D=$PWD/$DUMP M=$(cd "$(dirname "$MPHEAP")" && pwd)/$(basename "$MPHEAP"); cd "$T" && "$M" report -o - --format svg "$D" >"$T/stdout.svg" 2>"$T/err" )
+expect pictures/stdout-exit test $? -eq 0
+expect pictures/stdout-no-file-named-dash test ! -e "$T/-"
+expect pictures/stdout-same-as-file cmp -s "$T/stdout.svg" "$T/map.svg"
+( D=$PWD/$DUMP M=$(cd "$(dirname "$MPHEAP")" && pwd)/$(basename "$MPHEAP"); cd "$T" && "$M" report -o - "$D" >/dev/null 2>"$T/err" )
+expect pictures/stdout-needs-format sh -c "test $? -eq 2 && grep -q 'give --format' '$T/err'"
 exit 0

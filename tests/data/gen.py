@@ -710,6 +710,25 @@ def write_corpus(out, u32, u64, split, leak):
     seed("interleaved", 0xd0, print_dump(s32).replace("\n00000400: ", "\nI (1) x: y\n00000400: ", 1))
     seed("labels-time", 0xe0, "*** Memory info boot @ 2026-11-26T09:50:00Z ***\n" + print_dump(small(u32, 64)))
     seed("binary", 0xf3, "".join(chr(random.Random(3).randrange(256)) for _ in range(300)))
+    # Issue 14, reading: an area past 2^64; a heap over 4 GiB printed as MicroPython prints
+    # it (GC total modulo 2^32, strict); a log whose damaged dumps are theirs alone.
+    two = ("GC: total: 2048, used: 64, free: 1984\n"
+           " No. of 1-blocks: 0, 2-blocks: 0, max blk sz: 4, max free sz: 124\n"
+           "GC memory layout; from %s:\n00000000: h===" + "." * 60 + "\n00000400: " + "." * 64 + "\n")
+    seed("area-wraps-address-space", 0x00, two % "ffffffffffffffc0")
+    blocks = (1 << 27) + 8192 + 32
+    seed("wrapped-total", 0x01,
+         "GC: total: %d, used: 512, free: %d\n" % (blocks * 32 % 2**32, (blocks * 32 - 512) % 2**32) +
+         " No. of 1-blocks: 0, 2-blocks: 2, max blk sz: 8, max free sz: %d\n" % ((2097162 * 64 + 3) - 66) +
+         "GC memory layout; from 7f0000000000:\n00000000: h=======" + "." * 56 + "\n"
+         "00000800: L=" + "." * 62 + "\n       (2097160 lines all free)\n"
+         "00005000: ...D===...S=" + "." * 52 + "\n       (117 lines all free)\n"
+         "%08x: " % (blocks // 64 * 2048 % 2**32) + "." * 32 + "\n")
+    good = two % "3ff00000"
+    seed("log-damaged-dumps", 0x00,
+         "=== one ===\n" + good + ">>> \n=== two ===\n" + good + good.splitlines(True)[-1] +
+         ">>> \n=== three ===\n" + good.replace("free: 1984", "free: lots") +
+         "=== four ===\n" + good)
 
 
 if __name__ == "__main__":

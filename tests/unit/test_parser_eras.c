@@ -515,7 +515,9 @@ TEST(parser_api_contract) {
     CHECK_EQ(mph_log_parse("", 0, NULL, &log, &err), MPH_ERR_NOT_FOUND);
     CHECK(log == before);
     CHECK_EQ(err.line, 1);
-    mph_parser *p = mph_parser_new(NULL);
+    // Strict: damage fails the feed (lenient, it is the dump's: test_parser_hardening.c).
+    mph_parse_options strict = {0, true};
+    mph_parser *p = mph_parser_new(&strict);
     CHECK_EQ(mph_parser_feed(p, "GC memory layout; from 1000:\n00000000: hX\n", 42, &err),
              MPH_ERR_SYNTAX);
     CHECK_EQ(mph_parser_feed(p, "x", 1, &err), MPH_ERR_ARG);

@@ -1,10 +1,11 @@
 /* A heap bigger than 4 GiB printed by v1.20+: "%08x" of (uint)(offset) wraps
  * to 00000000 after 4 GiB. The text is made here, printed the way py/gc.c's
  * gc_dump_alloc_table prints it (mostly free, so it is a few lines), with the
- * figures gc_info() would print. It must parse strictly (every figure
- * agrees), put each block at its true offset past the wrap, cost about a
- * byte per block, and render with the same "(N lines all free)" MicroPython
- * printed. */
+ * figures gc_info() prints: "%u" of (uint)info.total, so GC total, used and
+ * free wrap modulo 2^32 too (mem: total/current/peak are UINT_FMT, unwrapped).
+ * It must parse strictly (every figure agrees), put each block at its true
+ * offset past the wrap, cost about a byte per block, and render with the same
+ * "(N lines all free)" MicroPython printed. */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -27,10 +28,11 @@ static void print_row(big_heap *h, uint64_t row, const char *cells) {
                                (unsigned)(row * 64 * BPB), cells); // the (uint) cast wraps
 }
 
-/* with_row1: a second row right after the first, so the block size is known before the wrap. */
-static void make_big_heap(big_heap *h, bool with_row1) {
+/* with_row1: a second row right after the first, so the block size is known before the wrap.
+ * blocks: the heap's size, more than WRAP_BLOCKS + 11 rows. */
+static void make_big_heap(big_heap *h, bool with_row1, uint64_t blocks) {
     memset(h, 0, sizeof *h);
-    h->blocks = WRAP_BLOCKS + 8192 + 32; // 4 GiB + 256 KiB + 1 KiB: the last row has 32 cells
+    h->blocks = blocks;
     h->row_r = WRAP_BLOCKS / 64 + 10;    // at 4 GiB + 20 KiB: printed 00005000
     char dots[65], row0[65], row1[65], rowr[65];
     memset(dots, '.', 64);
@@ -50,14 +52,15 @@ static void make_big_heap(big_heap *h, bool with_row1) {
     h->n_abbrev2 = (h->blocks - (h->row_r + 1) * 64) / 64;
     h->longest_free = head_r - first_free;
     uint64_t total = h->blocks * BPB;
+    // (uint) casts, as gc_info() prints them
     h->len = (size_t)snprintf(h->text, sizeof h->text,
                               "mem: total=8396, current=3201, peak=6528\n"
                               "stack: 992 out of 80000\n"
-                              "GC: total: %llu, used: %llu, free: %llu\n"
+                              "GC: total: %u, used: %u, free: %u\n"
                               " No. of 1-blocks: 0, 2-blocks: %d, max blk sz: 8, max free sz: %llu\n"
                               "GC memory layout; from 7f0000000000:\n",
-                              (unsigned long long)total, (unsigned long long)(used * BPB),
-                              (unsigned long long)(total - used * BPB), with_row1 ? 2 : 1,
+                              (unsigned)total, (unsigned)(used * BPB),
+                              (unsigned)(total - used * BPB), with_row1 ? 2 : 1,
                               (unsigned long long)h->longest_free);
     print_row(h, 0, row0);
     if (with_row1)
@@ -67,7 +70,7 @@ static void make_big_heap(big_heap *h, bool with_row1) {
     print_row(h, h->row_r, rowr);
     h->len += (size_t)snprintf(h->text + h->len, sizeof h->text - h->len,
                                "       (%llu lines all free)\n", (unsigned long long)h->n_abbrev2);
-    print_row(h, h->blocks / 64, dots + 32); // the short last row: 32 free cells
+    print_row(h, h->blocks / 64, dots + 64 - h->blocks % 64); // the short last row, free
 }
 
 typedef struct counting_sink {
@@ -103,9 +106,9 @@ static long parse_rss_growth(const big_heap *h, const char **why) {
     return grown;
 }
 
-static void check_big(bool with_row1) {
+static void check_big(bool with_row1, uint64_t blocks) {
     big_heap *h = malloc(sizeof *h);
-    make_big_heap(h, with_row1);
+    make_big_heap(h, with_row1, blocks);
     CHECK(h->len < 1500); // a 4 GiB heap in a few lines
     mph_log *log = NULL;
     mph_error err = {0};
@@ -164,7 +167,39 @@ static void check_big(bool with_row1) {
     free(h);
 }
 
-TEST(parser_wrap_4g_known_step) { check_big(true); }
+// 4 GiB + 256 KiB + 1 KiB: the last row has 32 cells
+TEST(parser_wrap_4g_known_step) { check_big(true, WRAP_BLOCKS + 8192 + 32); }
 
 /* The first step crosses the wrap: only the (uint) wrap makes 32 fit. */
-TEST(parser_wrap_4g_step_across_wrap) { check_big(false); }
+TEST(parser_wrap_4g_step_across_wrap) { check_big(false, WRAP_BLOCKS + 8192 + 32); }
+
+/* Issue 14's heap: 4,560,293,376 bytes, printed "GC: total: 265326080", with
+ * over two million free lines collapsed (more than the printed total allows). */
+TEST(parser_wrap_4g_issue_heap) {
+    big_heap *h = malloc(sizeof *h);
+    make_big_heap(h, true, UINT64_C(4560293376) / BPB);
+    CHECK(strstr(h->text, "GC: total: 265326080, used: 512, free: 265325568\n") != NULL);
+    CHECK(h->n_abbrev1 * 64 * BPB > UINT64_C(265326080)); // the printed total cannot hold it
+    free(h);
+    check_big(true, UINT64_C(4560293376) / BPB);
+}
+
+/* A total that the map does not give modulo 2^32 stays a mismatch. */
+TEST(parser_wrap_4g_other_total_is_a_mismatch) {
+    big_heap *h = malloc(sizeof *h);
+    make_big_heap(h, true, WRAP_BLOCKS + 8192 + 32);
+    char *t = strstr(h->text, "GC: total: ");
+    CHECK(t != NULL);
+    if (t) {
+        t += 11;
+        *t = *t == '9' ? '1' : (char)(*t + 1); // edit the first digit
+    }
+    mph_log *log = NULL;
+    mph_error err = {0};
+    mph_parse_options strict = {0, true};
+    CHECK_EQ(mph_log_parse(h->text, h->len, &strict, &log, &err), MPH_ERR_INVARIANT);
+    CHECK(strstr(err.message, "GC total") != NULL);
+    CHECK_EQ(err.line, 3);
+    mph_log_free(log);
+    free(h);
+}

@@ -1,23 +1,35 @@
 /* The timeline as CSV (RFC 4180), for spreadsheets and plotting tools:
  * the same rows as the text and JSON timeline. */
 #include "../analyses.h"
+#include "utf8.h"
 
 #include <string.h>
 
+/* A field, quoted when it must be, and valid UTF-8 whatever s holds (each
+ * invalid sequence becomes U+FFFD, as in the JSON documents). */
 static void field(mph_outbuf *o, const char *s) {
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        mph__out_puts(o, s);
-        return;
-    }
-    mph__out_putc(o, '"');
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        mph__out_putc(o, '"');
     for (; *s; s++) {
+        if ((unsigned char)*s >= 0x80) {
+            bool valid;
+            size_t n = mph__utf8_next(s, &valid);
+            if (valid)
+                mph__out_write(o, s, n);
+            else
+                mph__out_puts(o, MPH_UTF8_REPLACEMENT);
+            s += n - 1;
+            continue;
+        }
         if (*s == '"')
             mph__out_putc(o, '"');
         mph__out_putc(o, *s);
     }
-    mph__out_putc(o, '"');
+    if (quote)
+        mph__out_putc(o, '"');
 }
 
 /* A figure, or an empty field when the row does not know it. */

@@ -7,6 +7,7 @@
  * as a varint), deflated with zlib and written in base64: the page inflates it
  * with the browser's DecompressionStream. */
 #include "picture.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +93,15 @@ static void island_string(island *is, const char *s) {
     island_byte(is, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char esc[8];
-        if (*p == '"' || *p == '\\') {
+        if (*p >= 0x80) { // valid UTF-8 only: each invalid sequence becomes U+FFFD
+            bool valid;
+            size_t n = mph__utf8_next((const char *)p, &valid);
+            if (valid)
+                (void)island_write(is, (const char *)p, n);
+            else
+                island_puts(is, MPH_UTF8_REPLACEMENT);
+            p += n - 1;
+        } else if (*p == '"' || *p == '\\') {
             island_byte(is, '\\');
             island_byte(is, *p);
         } else if (*p < 0x20 || *p == 0x7f) {
@@ -435,6 +444,16 @@ static mph_status put_diff(island *is, const mph_log *log, const mph_html_option
 /* Text as HTML character data: & < > " ' escaped (the title, in <title>). */
 static void put_html_text(mph_outbuf *o, const char *s) {
     for (; s && *s; s++) {
+        if ((unsigned char)*s >= 0x80) { // valid UTF-8 only, as in the island
+            bool valid;
+            size_t n = mph__utf8_next(s, &valid);
+            if (valid)
+                mph__out_write(o, s, n);
+            else
+                mph__out_puts(o, MPH_UTF8_REPLACEMENT);
+            s += n - 1;
+            continue;
+        }
         switch (*s) {
         case '&': mph__out_puts(o, "&amp;"); break;
         case '<': mph__out_puts(o, "&lt;"); break;

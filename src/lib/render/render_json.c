@@ -2,6 +2,7 @@
  * only, streamed, no tree in memory (a diff of a 16M-block heap can list
  * millions of allocations). Schemas: docs/json-schema.md. */
 #include "../analyses.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,9 +19,21 @@ typedef struct jw {
     bool inline_[JSON_DEPTH];
 } jw;
 
+/* A JSON string: escaped, and valid UTF-8 whatever s holds (each invalid
+ * sequence becomes U+FFFD; docs/json-schema.md says so). */
 static void jw_string_body(jw *w, const char *s) {
     mph__out_putc(w->out, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80) {
+            bool valid;
+            size_t n = mph__utf8_next((const char *)p, &valid);
+            if (valid)
+                mph__out_write(w->out, (const char *)p, n);
+            else
+                mph__out_puts(w->out, MPH_UTF8_REPLACEMENT);
+            p += n - 1;
+            continue;
+        }
         switch (*p) {
         case '"': mph__out_puts(w->out, "\\\""); break;
         case '\\': mph__out_puts(w->out, "\\\\"); break;
@@ -31,7 +44,7 @@ static void jw_string_body(jw *w, const char *s) {
             if (*p < 0x20 || *p == 0x7f)
                 mph__out_printf(w->out, "\\u%04x", *p);
             else
-                mph__out_putc(w->out, (char)*p); // UTF-8 passes through
+                mph__out_putc(w->out, (char)*p);
         }
     }
     mph__out_putc(w->out, '"');

@@ -6,8 +6,10 @@
 #include "font.h"
 #include "picture.h"
 
+#if MPH_HAVE_PNG
 #include <png.h>
 #include <setjmp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,8 @@
 #define ITEM_GAP 12  /* between legend entries */
 
 /* ------------------------------------------------------------ libpng */
+
+#if MPH_HAVE_PNG
 
 static void write_fn(png_structp png, png_bytep data, png_size_t len) {
     pic_png *p = png_get_io_ptr(png);
@@ -97,6 +101,33 @@ mph_status mph__png_close(pic_png *p, bool ok, mph_error *err) {
     p->png = p->info = NULL;
     return rc;
 }
+
+#else /* a build without libpng (MPH_HAVE_PNG 0): every PNG fails with a reason */
+
+mph_status mph__png_open(pic_png *p, mph_sink *sink, uint32_t w, uint32_t h, mph_error *err) {
+    (void)w;
+    (void)h;
+    memset(p, 0, sizeof *p);
+    p->sink = sink;
+    mph__error_set(err, MPH_ERR_ARG, 0, 0, "this build has no PNG (made without libpng)");
+    return MPH_ERR_ARG;
+}
+
+bool mph__png_row(pic_png *p, const unsigned char *row) {
+    (void)p;
+    (void)row;
+    return false;
+}
+
+mph_status mph__png_close(pic_png *p, bool ok, mph_error *err) {
+    (void)p;
+    if (ok)
+        return MPH_OK;
+    mph__error_set(err, MPH_ERR_ARG, 0, 0, "this build has no PNG (made without libpng)");
+    return MPH_ERR_ARG;
+}
+
+#endif
 
 /* ------------------------------------------------------------ drawing */
 

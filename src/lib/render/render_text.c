@@ -888,6 +888,10 @@ mph_status mph_render_text_timeline(const mph_timeline *t, const mph_text_option
                                     mph__fmt_blocks(a, sv->alloc.n_blocks, bpb));
                 }
                 free(idx);
+            } else if (o->status == MPH_OK) {
+                // Not a shorter report that looks whole: the caller hears of it.
+                o->status = MPH_ERR_NOMEM;
+                mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
             }
         }
     }

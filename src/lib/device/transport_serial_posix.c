@@ -1,6 +1,7 @@
 /* A serial port as a transport: the way tio and pyserial open one.
  * POSIX termios plus the BSD/Linux ioctls TIOCEXCL and TIOCM*; the
- * Linux-only parts (sysfs enumeration) are in ports_linux.c. */
+ * Linux-only parts (sysfs enumeration) are in ports_linux.c; Windows has
+ * transport_serial_win32.c. */
 #include "transport.h"
 
 #include <errno.h>

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Issue 14, reading: one damaged dump must not poison a log (2), an area past the end of the
+# address space is an error (9), and a heap over 4 GiB, whose GC total MicroPython prints
+# modulo 2^32, reads (7).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# run NAME WANT-RC ARGS...: the exit code, stdout in $TMP/out, stderr in $TMP/err
+run() {
+    local name=$1 want=$2 rc
+    shift 2
+    "$MPHEAP" "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+    if [ "$rc" -ge 128 ] || grep -q -E 'Sanitizer|runtime error' "$TMP/err"; then
+        not_ok "reading/$name" "crashed (exit $rc): $(head -c 400 "$TMP/err")"
+        return 1
+    fi
+    if [ "$rc" != "$want" ]; then
+        not_ok "reading/$name" "exit $rc, expected $want; stderr: $(head -c 400 "$TMP/err")"
+        return 1
+    fi
+    return 0
+}
+# has NAME FILE TEXT: FILE holds TEXT
+has() { if grep -q -F -- "$3" "$2"; then ok "reading/$1"; else not_ok "reading/$1" "no '$3' in: $(head -c 600 "$2")"; fi; }
+
+# A good v1.20 dump (tests/data/malformed/abbrev-huge.txt with its damage undone).
+sed 's/(99999999 lines/(112 lines/' tests/data/malformed/abbrev-huge.txt >"$TMP/good"
+# The same dump with its second row printed twice (issue 14's "board repeats a map row").
+awk '{ print } /^00000800: / { print }' "$TMP/good" >"$TMP/bad"
+n_good=$(wc -l <"$TMP/good")
+{
+    echo '=== mpheap 1/3: before ==='; cat "$TMP/good"; echo '>>> '
+    echo '=== mpheap 2/3: broken ==='; cat "$TMP/bad"; echo '>>> '
+    echo '=== mpheap 3/3: after ==='; cat "$TMP/good"
+} >"$TMP/log"
+# The repeated row: the 8th line of the second dump (its marker, 5 header lines, 2 rows).
+bad_line=$((1 + n_good + 1 + 1 + 7 + 1))
+log=$TMP/log
+
+if run good-first-shows 0 show --color never --snapshot 1 "$log"; then
+    has good-first-is-first "$TMP/out" "snapshot 1 of 2: mpheap 1/3: before"
+    has good-first-says-damage "$TMP/err" "mpheap: $log:$bad_line:1: error: row offset 00000800, expected 00001000"
+    has good-first-says-which "$TMP/err" "dump 2 of the input (mpheap 2/3: broken) is damaged: left out, between snapshots 1 and 2"
+fi
+# The third dump is snapshot 2: snapshots are numbered without the damaged one.
+if run after-shows 0 show --color never --snapshot after "$log"; then
+    has after-is-2 "$TMP/out" "after"
+fi
+run second-shows 0 stats --snapshot 2 "$log" && ok reading/second-shows
+if run all-exits-3 3 show --color never --snapshot all "$log"; then
+    has all-shows-the-others "$TMP/out" "mpheap 3/3: after"
+    has all-says-which "$TMP/err" "dump 2 of the input"
+fi
+run stats-all-exits-3 3 stats --snapshot all "$log" && ok reading/stats-all-exits-3
+run timeline-exits-3 3 timeline "$log" && has timeline-has-both "$TMP/out" "after"
+
+# 8: show and stats of one snapshot keep its map alone; every dump is still read and checked.
+if run keep-one-map 0 stats --snapshot 2 "$log"; then
+    has keep-one-map-still-checks "$TMP/err" "dump 2 of the input"
+fi
+# --strict: any damage anywhere is the input's error, as every warning is.
+if run strict-exits-3 3 show --strict --color never --snapshot 1 "$log"; then
+    has strict-located "$TMP/err" "mpheap: $log:$bad_line:1: error: row offset 00000800"
+fi
+# The damaged dump first, or last; a log with no readable dump is the error itself.
+{ cat "$TMP/bad"; echo '>>> '; echo '=== two ==='; cat "$TMP/good"; } >"$TMP/first"
+run damaged-first 0 show --color never "$TMP/first" && has damaged-first-note "$TMP/err" "left out, before snapshot 1"
+{ cat "$TMP/good"; echo '>>> '; echo '=== two ==='; cat "$TMP/bad"; } >"$TMP/last"
+run damaged-last 0 show --color never "$TMP/last" && has damaged-last-note "$TMP/err" "left out, after snapshot 1"
+run damaged-only 3 show --color never "$TMP/bad" && has damaged-only-located "$TMP/err" "mpheap: $TMP/bad:8:1: error: row offset 00000800"
+
+# The fuzz seeds (tests/data/gen.py) hold these inputs after their first byte (the options).
+tail -c +2 fuzz/corpus/seed-area-wraps-address-space >"$TMP/wraps"
+tail -c +2 fuzz/corpus/seed-wrapped-total >"$TMP/wrapped-total"
+
+# 9: 2 KiB from 0xffffffffffffffc0 would pass 2^64.
+if run area-wraps 3 show --color never "$TMP/wraps"; then
+    has area-wraps-located "$TMP/err" "wraps:3:24: error: heap area 1 at 0xffffffffffffffc0"
+fi
+
+# 7: a 4 GiB + 257 KiB heap as MicroPython prints it: "GC: total: 263168" (modulo 2^32).
+if run wrapped-total-strict 0 stats --strict "$TMP/wrapped-total"; then
+    has wrapped-total-heap "$TMP/out" "4,295,230,464"
+fi
