@@ -632,6 +632,13 @@ MPH_NODISCARD mph_status mph_render_ansi_map(const mph_snapshot *s, const mph_an
 /** The smallest scale at which the map of s fits in max_lines lines of `columns` groups. */
 uint64_t mph_ansi_fit_scale(const mph_snapshot *s, unsigned columns, unsigned long max_lines);
 
+/** One overview cell of n blocks, `used` of them used: its role and (when glyph is not NULL)
+ *  its glyph, by the rules every renderer of the overview shares: a blocker first, then the
+ *  largest free run (in_largest: the cell touches it; small_run: the run covers few cells), then
+ *  how full the cell is ('.' free, ':' <= 1/4, '-' <= 1/2, '+' <= 3/4, '#' < all, '@' full). */
+mph_role mph_overview_cell(uint64_t used, uint64_t n, bool blocker, bool in_largest, bool small_run,
+                           char *glyph);
+
 /* -------------------------------------------------------------- pictures */
 
 /*

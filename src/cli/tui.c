@@ -445,33 +445,9 @@ static chtype cell_of_range(const tui_map *m, const mph_area *a, size_t ai, size
                   b < st->largest_free_block + st->largest_free_blocks &&
                   end > st->largest_free_block;
     bool small_run = st && st->largest_free_blocks < 2 * m->layout.scale;
-    chtype glyph;
-    mph_role role;
-    if (is_blocker(m->verdict, ai, b, end)) {
-        glyph = '!';
-        role = MPH_ROLE_BLOCKER;
-    } else if (in_run && (used == 0 || small_run)) {
-        glyph = '_';
-        role = MPH_ROLE_LARGEST_FREE;
-    } else if (used == 0) {
-        glyph = '.';
-        role = MPH_ROLE_FREE;
-    } else if (used * 4 <= n) {
-        glyph = ':';
-        role = MPH_ROLE_LEVEL_LOW;
-    } else if (used * 2 <= n) {
-        glyph = '-';
-        role = MPH_ROLE_LEVEL_MID;
-    } else if (used * 4 <= n * 3) {
-        glyph = '+';
-        role = MPH_ROLE_LEVEL_HIGH;
-    } else if (used < n) {
-        glyph = '#';
-        role = MPH_ROLE_LEVEL_HIGH;
-    } else {
-        glyph = '@';
-        role = MPH_ROLE_LEVEL_FULL;
-    }
+    char ch;
+    mph_role role = mph_overview_cell(used, n, is_blocker(m->verdict, ai, b, end), in_run, small_run, &ch);
+    chtype glyph = (unsigned char)ch;
     attr_t attr = g.role[role];
     if (cls && (m->highlight || m->diff_view)) {
         // The change that matters most: memory taken, then given back, then reused.

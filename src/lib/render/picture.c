@@ -162,22 +162,13 @@ size_t mph__pic_row(pic_walk *w, unsigned char *out) {
             used += a->cells[i] != MPH_CELL_FREE;
         size_t k = end - b;
         bool in_run = w->largest && w->area == w->largest_area && b < run_end && end > run_start;
-        unsigned char col;
-        if (holds_blocker(w, b, end))
-            col = PIC_BLOCKER;
-        else if (in_run && (used == 0 || w->small_run))
-            col = PIC_LARGEST;
-        else if (used == 0)
-            col = PIC_FREE;
-        else if (used * 4 <= k)
-            col = PIC_LOW;
-        else if (used * 2 <= k)
-            col = PIC_MID;
-        else if (used < k)
-            col = PIC_HIGH;
-        else
-            col = PIC_FULL;
-        out[cell] = col;
+        static const unsigned char col_of_role[MPH_ROLE_COUNT] = {
+            [MPH_ROLE_BLOCKER] = PIC_BLOCKER,       [MPH_ROLE_LARGEST_FREE] = PIC_LARGEST,
+            [MPH_ROLE_FREE] = PIC_FREE,             [MPH_ROLE_LEVEL_LOW] = PIC_LOW,
+            [MPH_ROLE_LEVEL_MID] = PIC_MID,         [MPH_ROLE_LEVEL_HIGH] = PIC_HIGH,
+            [MPH_ROLE_LEVEL_FULL] = PIC_FULL};
+        out[cell] = col_of_role[mph_overview_cell(used, k, holds_blocker(w, b, end), in_run,
+                                                  w->small_run, NULL)];
         b = end;
     }
     w->block = b;

@@ -653,32 +653,8 @@ static void render_overview(mph_painter *p, const mph_snapshot *s, const mph_ans
                 bool in_run = st->largest_free_blocks && ai == st->largest_free_area &&
                               b < run_end && end > run_start;
                 char glyph;
-                mph_role role;
-                if (holds_blocker(m, ai, b, end)) {
-                    glyph = '!';
-                    role = MPH_ROLE_BLOCKER;
-                } else if (in_run && (used == 0 || small_run)) {
-                    glyph = '_';
-                    role = MPH_ROLE_LARGEST_FREE;
-                } else if (used == 0) {
-                    glyph = '.';
-                    role = MPH_ROLE_FREE;
-                } else if (used * 4 <= n) {
-                    glyph = ':';
-                    role = MPH_ROLE_LEVEL_LOW;
-                } else if (used * 2 <= n) {
-                    glyph = '-';
-                    role = MPH_ROLE_LEVEL_MID;
-                } else if (used * 4 <= n * 3) {
-                    glyph = '+';
-                    role = MPH_ROLE_LEVEL_HIGH;
-                } else if (used < n) {
-                    glyph = '#';
-                    role = MPH_ROLE_LEVEL_HIGH;
-                } else {
-                    glyph = '@';
-                    role = MPH_ROLE_LEVEL_FULL;
-                }
+                mph_role role = mph_overview_cell(used, n, holds_blocker(m, ai, b, end), in_run,
+                                                  small_run, &glyph);
                 mph__paint_escape(p, &role_escape[role]);
                 mph__out_putc(p->out, glyph);
                 b = end;
@@ -722,4 +698,38 @@ uint64_t mph_ansi_fit_scale(const mph_snapshot *s, unsigned columns, unsigned lo
         if (lines <= max_lines || k >= (UINT64_C(1) << 40))
             return k;
     }
+}
+
+mph_role mph_overview_cell(uint64_t used, uint64_t n, bool blocker, bool in_largest, bool small_run,
+                           char *glyph) {
+    char g;
+    mph_role role;
+    if (blocker) {
+        g = '!';
+        role = MPH_ROLE_BLOCKER;
+    } else if (in_largest && (used == 0 || small_run)) {
+        g = '_';
+        role = MPH_ROLE_LARGEST_FREE;
+    } else if (used == 0) {
+        g = '.';
+        role = MPH_ROLE_FREE;
+    } else if (used * 4 <= n) {
+        g = ':';
+        role = MPH_ROLE_LEVEL_LOW;
+    } else if (used * 2 <= n) {
+        g = '-';
+        role = MPH_ROLE_LEVEL_MID;
+    } else if (used * 4 <= n * 3) {
+        g = '+';
+        role = MPH_ROLE_LEVEL_HIGH;
+    } else if (used < n) {
+        g = '#';
+        role = MPH_ROLE_LEVEL_HIGH;
+    } else {
+        g = '@';
+        role = MPH_ROLE_LEVEL_FULL;
+    }
+    if (glyph)
+        *glyph = g;
+    return role;
 }
