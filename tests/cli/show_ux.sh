@@ -157,9 +157,18 @@ if ! command -v less >/dev/null 2>&1; then
 fi
 # run NAME COMMAND: in a new 80x24 terminal; the command's exit status is printed as EXIT=N
 run() {
-    tmux -L "$SOCK" new-session -d -s "$1" -x 80 -y 24 \
-        "cd '$PWD'; env -u LESS -u PAGER -u MPHEAP_PAGER -u COLUMNS -u LINES $2; echo EXIT=\$?; sleep 30"
+    local try
+    for try in 1 2 3; do # a loaded machine: tmux may refuse once
+        tmux -L "$SOCK" new-session -d -s "$1" -x 80 -y 24 \
+            "cd '$PWD'; env -u LESS -u PAGER -u MPHEAP_PAGER -u COLUMNS -u LINES $2; echo EXIT=\$?; sleep 30" \
+            2>/dev/null && return 0
+        sleep 1
+    done
+    return 1
 }
+# One session that outlives every test's, so that the server does not exit (and race the next
+# new-session) each time a test's session ends.
+tmux -L "$SOCK" new-session -d -s keeper "sleep 3600" 2>/dev/null
 pane() { tmux -L "$SOCK" capture-pane -p -t "$1"; }
 # wait_for NAME REGEX [SECONDS]: until the screen shows it
 wait_for() {
