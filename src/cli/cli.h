@@ -171,6 +171,8 @@ typedef struct cli_buffer {
     size_t len, cap;
 } cli_buffer;
 mph_status cli_buffer_write(void *ctx, const char *s, size_t n);
+/* A whole file (a program for --run) into out; EXIT_OK, or EXIT_IO with the message printed. */
+int cli_read_file(const char *path, cli_buffer *out);
 
 /* device/mpheap.py, embedded (the Makefile makes $(BUILD)/gen/device_module.c from it). */
 extern const char cli_device_module[];

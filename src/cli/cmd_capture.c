@@ -813,29 +813,6 @@ static void summary(const capture *c, const logw *w, const char *name, mph_trans
     }
 }
 
-static int read_file(const char *path, cli_buffer *out) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", path, strerror(errno));
-        return EXIT_IO;
-    }
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (cli_buffer_write(out, chunk, n) != MPH_OK) {
-            fclose(f);
-            fprintf(stderr, "mpheap: %s: error: out of memory\n", path);
-            return EXIT_IO;
-        }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        fprintf(stderr, "mpheap: %s: error: read failed\n", path);
-        return EXIT_IO;
-    }
-    return EXIT_OK;
-}
-
 /* Control bytes in a label would end the marker line early (a label of
  * "a\nGC: total: 99, ..." writes a line of its own into the log). */
 static bool label_ok(const char *label) {
@@ -961,7 +938,7 @@ int cmd_capture(int argc, char **argv) {
     }
     cli_buffer file = {0};
     if (run_file) {
-        int rc = read_file(run_file, &file);
+        int rc = cli_read_file(run_file, &file);
         if (rc)
             return rc;
         c.code = file.data ? file.data : "";

@@ -589,38 +589,6 @@ static void run(watcher *w) {
     }
 }
 
-static bool parse_seconds(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || v < 0 || v > 1e7)
-        return false;
-    *out = v;
-    return true;
-}
-
-static int read_code(const char *path, cli_buffer *out) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", path, strerror(errno));
-        return EXIT_IO;
-    }
-    char chunk[65536];
-    size_t n;
-    int rc = EXIT_OK;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (cli_buffer_write(out, chunk, n) != MPH_OK) {
-            rc = EXIT_IO;
-            break;
-        }
-    if (ferror(f))
-        rc = EXIT_IO;
-    fclose(f);
-    if (rc)
-        fprintf(stderr, "mpheap: %s: error: cannot read it\n", path);
-    return rc;
-}
-
 int cmd_watch(int argc, char **argv) {
     static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
                                              {"every", required_argument, NULL, OPT_EVERY},
@@ -653,7 +621,7 @@ int cmd_watch(int argc, char **argv) {
             w.port = optarg;
             break;
         case OPT_EVERY:
-            if (!parse_seconds(optarg, &w.every)) {
+            if (!cli_parse_seconds(optarg, &w.every)) {
                 fprintf(stderr, "mpheap: --every takes seconds, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
@@ -664,17 +632,16 @@ int cmd_watch(int argc, char **argv) {
         case 'r': run_file = optarg; break;
         case 'o': output = optarg; break;
         case 'n': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 100000000) {
+            uint64_t n;
+            if (!cli_parse_count(optarg, &n) || n < 1 || n > 100000000) {
                 fprintf(stderr, "mpheap: --count takes a number from 1, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
-            w.count = n;
+            w.count = (long)n;
             break;
         }
         case OPT_TIMEOUT:
-            if (!parse_seconds(optarg, &w.timeout) || w.timeout < 0.1) {
+            if (!cli_parse_seconds(optarg, &w.timeout) || w.timeout < 0.1) {
                 fprintf(stderr, "mpheap: --timeout takes seconds (at least 0.1), not '%s'\n",
                         optarg);
                 return EXIT_USAGE;
@@ -717,7 +684,7 @@ int cmd_watch(int argc, char **argv) {
         return rc;
     cli_buffer code = {0};
     if (run_file) {
-        if ((rc = read_code(run_file, &code)))
+        if ((rc = cli_read_file(run_file, &code)))
             return rc;
         w.code = code.data ? code.data : "";
         w.code_len = code.len;

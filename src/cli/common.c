@@ -659,3 +659,26 @@ int cli_utf8_output(void) {
     }
     return 0;
 }
+
+int cli_read_file(const char *path, cli_buffer *out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "mpheap: %s: error: %s\n", path, strerror(errno));
+        return EXIT_IO;
+    }
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (cli_buffer_write(out, chunk, n) != MPH_OK) {
+            fclose(f);
+            fprintf(stderr, "mpheap: %s: error: out of memory\n", path);
+            return EXIT_IO;
+        }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "mpheap: %s: error: read failed\n", path);
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}

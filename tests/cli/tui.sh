@@ -38,6 +38,11 @@ expect "tui/explore-not-a-terminal-no-output" test ! -s "$TMP/out"
 rc=$?
 expect "tui/watch-not-a-terminal-exit-2" test "$rc" = 2
 expect "tui/watch-not-a-terminal-says-capture" grep -q 'needs a terminal.*mpheap capture' "$TMP/err"
+# The numbers go through the one reader every command uses (nan was taken as seconds).
+"$MPHEAP" watch --every nan --port sim:64K </dev/null >/dev/null 2>"$TMP/err"
+expect "tui/watch-every-nan-usage" sh -c "test $? = 2 && grep -q -- '--every takes seconds' '$TMP/err'"
+"$MPHEAP" watch --count 0x10 </dev/null >/dev/null 2>"$TMP/err"
+expect "tui/watch-count-hex-usage" sh -c "test $? = 2 && grep -q -- '--count takes a number' '$TMP/err'"
 "$MPHEAP" watch --gc --listen >/dev/null 2>"$TMP/err"
 expect "tui/watch-listen-gc-usage" sh -c "test $? = 2 && grep -q -- '--gc and --every need the raw REPL' '$TMP/err'"
 
