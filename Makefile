@@ -12,16 +12,18 @@ LDLIBS  += -lm -pthread
 # The system: one file per system for what is not portable (issue 13). *_posix.c: termios,
 # ptys, poll, fork (Linux; what a macOS build would share); *_linux.c: sysfs discovery;
 # *_win32.c: the Win32 serial API, SetupAPI, the console. PLATFORM=windows is `make windows`:
-# MinGW-w64 has no libpng (no PNG: MPH_HAVE_PNG 0) and no ncurses (no watch, explore), and
-# Windows has no pty (no sim, exec:, pipe:); src/compat/win32/ stands in for <sys/mman.h>.
+# libpng is cross-built from Debian's source package (scripts/windows-libpng.sh, into
+# $(WIN_DEPS)); MinGW-w64 has no ncurses (no watch, explore), and Windows has no pty (no sim,
+# exec:, pipe:); src/compat/win32/ stands in for <sys/mman.h>.
 PLATFORM ?= linux
+WIN_DEPS ?= build-windows/deps
 ifeq ($(PLATFORM),windows)
 SYS_OUT  := %_posix.c %_linux.c src/cli/tui.c src/cli/cmd_watch.c src/cli/cmd_explore.c \
             src/cli/cmd_sim.c
-CPPFLAGS += -Isrc/compat/win32 -include src/compat/win32/compat.h -DMPH_HAVE_PNG=0 -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0601
+CPPFLAGS += -Isrc/compat/win32 -include src/compat/win32/compat.h -I$(WIN_DEPS)/libpng/include -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0601
 LDFLAGS  += -static
 LDLIBS   += -lsetupapi
-PNG_LIBS :=
+PNG_LIBS := $(WIN_DEPS)/libpng/libpng.a
 NCURSES_LIBS :=
 ZLIB_LIBS := -lz
 EXE      := .exe
@@ -46,6 +48,10 @@ TEST_SRC := $(filter-out tests/unit/alloc_fail.c,$(sort $(wildcard tests/unit/*.
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(PLATFORM),windows)
+# Built against that libpng's headers: made again when it is.
+$(BUILD)/src/lib/render/render_png.o $(BUILD)/src/lib/version.o: $(PNG_LIBS)
+endif
 
 .PHONY: all bootstrap test check ci asan fuzz bench board demo format format-check lint clean install
 all: $(BUILD)/mpheap$(EXE)
@@ -288,9 +294,13 @@ clean:
 # libz-mingw-w64-dev), linked statically: the .exe needs no DLL beside Windows' own.
 MINGW ?= x86_64-w64-mingw32
 .PHONY: windows windows-zip test-windows dist distcheck
-windows:
-	$(MAKE) PLATFORM=windows BUILD=build-windows CC=$(MINGW)-gcc AR=$(MINGW)-ar \
+windows: $(WIN_DEPS)/libpng/libpng.a
+	$(MAKE) PLATFORM=windows BUILD=build-windows CC=$(MINGW)-gcc AR=$(MINGW)-ar WIN_DEPS=$(WIN_DEPS) \
 		build-windows/mpheap.exe build-windows/libmpheap.a
+
+# libpng for mpheap.exe: Debian's libpng1.6 source package, cross-compiled (the script says how).
+$(WIN_DEPS)/libpng/libpng.a: scripts/windows-libpng.sh
+	scripts/windows-libpng.sh $(WIN_DEPS) $(MINGW)-gcc $(MINGW)-ar
 
 # The Windows build run under Wine (Debian: wine64), compared with this build's output.
 test-windows:
@@ -333,8 +343,10 @@ distcheck: dist
 	$(MAKE) -C $(BUILD)/distcheck/$(DIST) BUILD=build CI=$(CI) all build/unit-tests
 	cd $(BUILD)/distcheck/$(DIST) && { build/unit-tests >build/unit.log 2>&1 || { cat build/unit.log; exit 1; }; } && \
 		tail -n 1 build/unit.log && build/mpheap --version
-	if command -v $(MINGW)-gcc >/dev/null; then \
-		$(MAKE) -C $(BUILD)/distcheck/$(DIST) CI=$(CI) windows && \
-		echo "distcheck: mpheap.exe builds from the tarball too"; \
-	else echo "distcheck: no $(MINGW)-gcc: the Windows build from the tarball is not checked"; fi
+	if command -v $(MINGW)-gcc >/dev/null && command -v zip >/dev/null; then \
+		src=$$(ls -d $(abspath $(WIN_DEPS))/src/libpng1.6-*/ 2>/dev/null | head -n 1); \
+		MPH_LIBPNG_SRC=$${src%/} $(MAKE) -C $(BUILD)/distcheck/$(DIST) CI=$(CI) windows-zip && \
+		scripts/check-windows-zip.sh $(BUILD)/distcheck/$(DIST)/build-windows/$(DIST)-windows-x86_64.zip && \
+		echo "distcheck: mpheap.exe and its zip build from the tarball too"; \
+	else echo "distcheck: no $(MINGW)-gcc or zip (scripts/bootstrap.sh --windows): the Windows build from the tarball is not checked"; fi
 	@echo "distcheck: $(DIST) builds from its tarball"

@@ -20,9 +20,10 @@ for pkg in pkg-config man-db jupyter-nbconvert python3-ipykernel python3-nbforma
     pkg_installed "$pkg" || need+=("$pkg")
 done
 # --windows: also what `make windows`, `make windows-zip` and `make test-windows` need:
-# MinGW-w64 and its zlib (the cross-build), Wine (tests/cli/windows.sh), zip.
+# MinGW-w64 and its zlib (the cross-build), dpkg-dev (dpkg-source unpacks Debian's libpng
+# source package: scripts/windows-libpng.sh), Wine (tests/cli/windows.sh), zip.
 if [ "${1:-}" = --windows ]; then
-    for pkg in gcc-mingw-w64-x86-64 libz-mingw-w64-dev wine wine64 zip; do
+    for pkg in gcc-mingw-w64-x86-64 libz-mingw-w64-dev dpkg-dev wine wine64 zip; do
         pkg_installed "$pkg" || need+=("$pkg")
     done
 fi

@@ -1,5 +1,6 @@
 /* mpheap devs: the serial ports, with their USB ids (mpremote's `devs` format). */
 #include "cli.h"
+#include "sys.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ int cmd_devs(int argc, char **argv) {
                 printf("%s - -:- - -\n", p->path);
         }
     if (n == 0)
-        fprintf(stderr, "mpheap: no serial ports found (--port sim uses the virtual board)\n");
+        fprintf(stderr, "mpheap: no serial ports found (%s)\n", cli_sys_no_ports_hint());
     mph_ports_free(ports);
     return cli_flush_stdout() == 0 ? EXIT_OK : EXIT_IO;
 }

@@ -74,7 +74,7 @@ int cli_picture_format_of(const char *out, const char *word, cli_picture_format 
         return EXIT_OK;
     }
     if (word ? strcmp(word, "png") == 0 : ends_with(out, ".png")) {
-        if (!strstr(mph_version_features(), "+libpng")) { // MPH_HAVE_PNG 0 (the Windows build)
+        if (!strstr(mph_version_features(), "+libpng")) { // a build made with MPH_HAVE_PNG 0 (no libpng)
             fprintf(stderr, "mpheap: this build has no PNG (made without libpng): write an SVG "
                             "(.svg) or an HTML report (.html)\n");
             return EXIT_USAGE;

@@ -56,6 +56,9 @@ int cli_sys_sync(int fd);
  * without (cmd_diff reads its two files one after the other). */
 FILE *cli_sys_memstream(char **buf, size_t *len);
 
+/* What `devs` adds when it finds no port: the virtual board where it runs. */
+const char *cli_sys_no_ports_hint(void);
+
 /* The running program's path into exe (NUL-terminated); its length, or -1. */
 long cli_sys_exe_path(char *exe, size_t cap);
 

@@ -131,3 +131,5 @@ long cli_sys_exe_path(char *exe, size_t cap) {
     exe[n] = '\0';
     return (long)n;
 }
+
+const char *cli_sys_no_ports_hint(void) { return "--port sim uses the virtual board"; }

@@ -124,3 +124,5 @@ long cli_sys_exe_path(char *exe, size_t cap) {
             *p = '/';
     return (long)n;
 }
+
+const char *cli_sys_no_ports_hint(void) { return "a board shows up here once plugged in; --port COMn opens one by its name"; }

@@ -137,6 +137,10 @@ mph_status mph_ports_list(const char *sysfs_root, mph_port_info **out, size_t *c
 
 void mph_ports_free(mph_port_info *ports) { free(ports); }
 
+const char *mph__no_board_hint(void) {
+    return "`mpheap devs` lists the ports; --port COMn opens one by its name";
+}
+
 const char *mph__port_shortcut(const char *spec, char *buf, size_t cap) {
     // mpremote's c0..c3 are COM0..COM3.
     if (spec[0] == 'c' && spec[1] >= '0' && spec[1] <= '3' && !spec[2]) {

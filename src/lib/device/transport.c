@@ -172,8 +172,7 @@ static mph_status open_auto(const mph_port_options *o, const char *serial, mph_t
         mph__error_set(err, last, 0, 0, "no board could be opened: %s", tried);
     else
         mph__error_set(err, MPH_ERR_DEVICE, 0, 0,
-                       "no board found (no USB serial port; `mpheap devs` lists the ports, "
-                       "--port sim uses the virtual board)");
+                       "no board found (no USB serial port; %s)", mph__no_board_hint());
     return usb ? last : MPH_ERR_DEVICE;
 }
 

@@ -35,4 +35,8 @@ void mph__child_end(pid_t pid);
  * NULL when spec is none. */
 const char *mph__port_shortcut(const char *spec, char *buf, size_t cap);
 
+/* What to try when no board is found, as this system has it (ports_*.c): the
+ * virtual board only where it runs (not on Windows: it needs a pty). */
+const char *mph__no_board_hint(void);
+
 #endif

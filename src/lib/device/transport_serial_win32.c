@@ -114,13 +114,18 @@ static void serial_close(void *ctx) {
     free(s);
 }
 
+/* The name a message gives a port: COM12 for \\.\COM12, as Windows' own tools name it. */
+static const char *shown(const char *path) {
+    return strncmp(path, "\\\\.\\", 4) == 0 && _strnicmp(path + 4, "com", 3) == 0 ? path + 4 : path;
+}
+
 static mph_status configure(serial_port *s, const char *path, mph_error *err) {
     char text[160];
     DCB dcb;
     memset(&dcb, 0, sizeof dcb);
     dcb.DCBlength = sizeof dcb;
     if (!GetCommState(s->h, &dcb)) {
-        mph__error_set(err, MPH_ERR_DEVICE, 0, 0, "%s: not a serial port (%s)", path,
+        mph__error_set(err, MPH_ERR_DEVICE, 0, 0, "%s: not a serial port (%s)", shown(path),
                        last_error_text(GetLastError(), text, sizeof text));
         return MPH_ERR_DEVICE;
     }
@@ -148,7 +153,7 @@ static mph_status configure(serial_port *s, const char *path, mph_error *err) {
     dcb.fDtrControl = DTR_CONTROL_ENABLE;
     dcb.fRtsControl = RTS_CONTROL_ENABLE;
     if (!SetCommState(s->h, &dcb)) {
-        mph__error_set(err, MPH_ERR_DEVICE, 0, 0, "%s: cannot configure the port: %s", path,
+        mph__error_set(err, MPH_ERR_DEVICE, 0, 0, "%s: cannot configure the port: %s", shown(path),
                        last_error_text(GetLastError(), text, sizeof text));
         return MPH_ERR_DEVICE;
     }
@@ -156,7 +161,7 @@ static mph_status configure(serial_port *s, const char *path, mph_error *err) {
     // get a total limit, set again whenever a call asks for another.
     COMMTIMEOUTS to = {MAXDWORD, 0, 0, 0, 5000};
     if (!SetCommTimeouts(s->h, &to)) {
-        mph__error_set(err, MPH_ERR_DEVICE, 0, 0, "%s: cannot set the timeouts: %s", path,
+        mph__error_set(err, MPH_ERR_DEVICE, 0, 0, "%s: cannot set the timeouts: %s", shown(path),
                        last_error_text(GetLastError(), text, sizeof text));
         return MPH_ERR_DEVICE;
     }
@@ -176,7 +181,7 @@ mph_status mph__serial_open(const char *path, const char *name, pid_t child,
         mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
         return MPH_ERR_NOMEM;
     }
-    snprintf(s->name, sizeof s->name, "%s", name ? name : path);
+    snprintf(s->name, sizeof s->name, "%s", shown(name ? name : path));
     // COM10 and above only open as \\.\COM10; the prefix does no harm below.
     const char *dev = path;
     if (mph__port_shortcut(path, device, sizeof device))
@@ -191,16 +196,16 @@ mph_status mph__serial_open(const char *path, const char *name, pid_t child,
             mph__error_set(err, st, 0, 0,
                            "%s: port busy (another program has it open: mpremote, a terminal, "
                            "another mpheap)",
-                           path);
+                           shown(path));
         } else if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) {
             st = MPH_ERR_DEVICE;
             mph__error_set(err, st, 0, 0,
                            "%s: no such port (is the board plugged in? `mpheap devs` lists the "
                            "ports)",
-                           path);
+                           shown(path));
         } else {
             st = MPH_ERR_DEVICE;
-            mph__error_set(err, st, 0, 0, "%s: %s", path, last_error_text(e, text, sizeof text));
+            mph__error_set(err, st, 0, 0, "%s: %s", shown(path), last_error_text(e, text, sizeof text));
         }
         goto fail;
     }
