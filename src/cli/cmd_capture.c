@@ -4,18 +4,14 @@
  * dumps it prints (device/mpheap.py). The log is appended to, and a dump is
  * written only when it is whole (one write, then fsync), so a capture that
  * dies leaves a log that parses. */
-#include "cli.h"
+#include "log_writer.h"
 #include "sys.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 static const char usage[] =
     "usage: mpheap capture [options]\n"
@@ -75,9 +71,7 @@ enum {
     OPT_SNAPSHOT_TIMEOUT
 };
 
-#define LINE_HOLD 4096        /* a longer line is no dump's: passed on as it comes */
-#define PLAIN_KEEP (1u << 20) /* the board's own output kept in the log; more goes to stderr */
-#define EXIT_CUT 128          /* + the signal: Ctrl-C or SIGTERM cut the capture short */
+#define EXIT_CUT 128 /* + the signal: Ctrl-C or SIGTERM cut the capture short */
 
 /* Raised by SIGINT/SIGTERM; the raw-REPL client looks at it in every wait. */
 static volatile sig_atomic_t stop_requested, stop_signal;
@@ -107,413 +101,6 @@ static double mono_now(void) {
     return (double)now.tv_sec + now.tv_nsec / 1e9;
 }
 
-/* -------------------------------------------------------------- the log */
-
-typedef struct logw {
-    int fd;
-    const char *name;  /* for messages */
-    bool echo;         /* copy the board's own lines to stderr (the log is a file) */
-    bool quiet;
-    mph_parse_options parse;
-    cli_buffer line;   /* the board's output: the unfinished line */
-    cli_buffer held;   /* a dump being received: written once whole */
-    bool in_dump;
-    int io_errno;      /* the first write error */
-    char last;         /* the last byte written, 0 before the first */
-    int dumps;         /* dumps written */
-    long long last_used;  /* used blocks of the last dump written, or -1 */
-    unsigned block_size;
-    long long min_delta, max_delta; /* used-block changes between back-to-back dumps */
-    int deltas;
-    bool code_between; /* the user's code ran since the last dump: not a footprint */
-    bool streaming;    /* passing on the rest of a line longer than LINE_HOLD */
-    bool discarding;   /* dropping the rest of a dump that was too long or too slow */
-    uint64_t held_limit; /* mph_repl_dump_limit of the held dump */
-    double held_since, dump_seconds; /* when the held dump began; how long one may take */
-    uint64_t plain_kept, plain_dropped; /* the board's own output in the log, and not */
-    const char *damaged_path; /* LOG.damaged, or NULL (the log is stdout) */
-    int damaged;       /* dumps that did not parse */
-    bool yielding;     /* logw_feed returns MPH_ERR_TIMEOUT every 0.2 s (run_code's checks) */
-    double yield_at;
-} logw;
-
-static void logw_write(logw *w, const char *s, size_t n) {
-    if (n)
-        w->last = s[n - 1];
-    while (n && !w->io_errno) {
-        ssize_t k = write(w->fd, s, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            w->io_errno = k < 0 ? errno : EIO;
-            return;
-        }
-        s += k;
-        n -= (size_t)k;
-    }
-}
-
-/* Start a new line unless the log is at the start of one: the board's output
- * may end without a newline, and a marker or a traceback must begin its own. */
-static void logw_newline(logw *w) {
-    if (w->last && w->last != '\n')
-        logw_write(w, "\n", 1);
-}
-
-static void logw_sync(logw *w) {
-    // Pipes and terminals cannot be synced: that is fine.
-    if (!w->io_errno && cli_sys_sync(w->fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
-        errno != EROFS && errno != EBADF)
-        w->io_errno = errno;
-}
-
-static bool contains(const char *s, size_t n, const char *needle) {
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp(s + i, needle, k) == 0)
-            return true;
-    return false;
-}
-
-static bool starts(const char *s, size_t n, const char *prefix) {
-    size_t k = strlen(prefix);
-    return n >= k && memcmp(s, prefix, k) == 0;
-}
-
-/* The first line of a dump: "mem: total=", "stack: N", "GC: total:", "GC memory layout". */
-static bool dump_start(const char *s, size_t n) {
-    return starts(s, n, "mem: total=") || starts(s, n, "stack: ") || starts(s, n, "GC: total:") ||
-           starts(s, n, "GC memory layout");
-}
-
-/* A later line of a dump: the header lines, map rows "00000400: h=..", "(N lines all free)". */
-static bool dump_more(const char *s, size_t n) {
-    if (dump_start(s, n) || starts(s, n, " No. of") || starts(s, n, "No. of"))
-        return true;
-    size_t i = 0;
-    while (i < n && i < 16 && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-        i++;
-    if (i >= 4 && i + 1 < n && s[i] == ':' && s[i + 1] == ' ')
-        return true;
-    i = 0;
-    while (i < n && s[i] == ' ')
-        i++;
-    return i < n && s[i] == '(' && contains(s + i, n - i, "lines all free)");
-}
-
-/* Whole, by the dump's own figures: it parses with no warning. Sets *used.
- * *broken (when given): it does not parse at all, why in err. */
-static bool dump_whole(const logw *w, const char *s, size_t n, long long *used, unsigned *bs,
-                       bool *broken, mph_error *why) {
-    mph_log *log = NULL;
-    mph_error err = {0};
-    mph_parse_options po = w->parse;
-    po.strict = false;
-    if (broken)
-        *broken = false;
-    if (mph_log_parse(s, n, &po, &log, &err) != MPH_OK) {
-        // "No dump" is not damage: a start line the map never followed.
-        if (broken)
-            *broken = err.code != MPH_ERR_NOT_FOUND;
-        if (why)
-            *why = err;
-        return false;
-    }
-    bool whole = mph_log_snapshot_count(log) == 1;
-    for (size_t i = 0; whole && i < mph_log_diagnostic_count(log); i++)
-        if (mph_log_diagnostic(log, i)->level == MPH_DIAG_WARNING)
-            whole = false;
-    mph_stats st;
-    if (whole && mph_stats_compute(mph_log_snapshot(log, 0), MPH_ALL_AREAS, &st, NULL) == MPH_OK) {
-        *used = (long long)st.used_blocks;
-        *bs = st.block_size;
-    } else {
-        whole = false;
-    }
-    mph_log_free(log);
-    return whole;
-}
-
-static void note_dump(logw *w, long long used, unsigned bs, const char *what) {
-    if (w->last_used >= 0 && !w->code_between) {
-        long long d = used - w->last_used;
-        if (!w->deltas || d < w->min_delta)
-            w->min_delta = d;
-        if (!w->deltas || d > w->max_delta)
-            w->max_delta = d;
-        w->deltas++;
-    }
-    if (!w->quiet) {
-        char delta[48] = "";
-        if (w->last_used >= 0)
-            snprintf(delta, sizeof delta, " (%+lld since the last)", used - w->last_used);
-        fprintf(stderr, "mpheap: %s: %lld blocks used%s, %u-byte blocks\n", what, used, delta,
-                bs);
-    }
-    w->last_used = used;
-    w->block_size = bs;
-    w->code_between = false;
-    w->dumps++;
-}
-
-/* A dump that does not parse never goes into the log, where it would make
- * every snapshot unreadable: it goes to LOG.damaged (appended, headed by a
- * line that says what it was and why), and capture exits 5. */
-static void keep_damaged(logw *w, const char *what, const char *text, size_t len,
-                         const char *why) {
-    w->damaged++;
-    if (!w->damaged_path) {
-        fprintf(stderr, "mpheap: %s: error: %s is damaged (", w->name, what);
-        cli_write_clean(stderr, why, strlen(why));
-        fprintf(stderr, "): left out of the log (with -o LOG it is kept in LOG.damaged)\n");
-        return;
-    }
-    int fd = cli_sys_open(w->damaged_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    bool ok = fd >= 0;
-    if (ok) {
-        char when[32], head[600];
-        cli_utc_now(when, sizeof when);
-        int n = snprintf(head, sizeof head, "### mpheap: damaged, not in %s: %s @ %s: ", w->name,
-                         what, when);
-        size_t hn = n < 0 ? 0 : (size_t)n < sizeof head ? (size_t)n : sizeof head - 1;
-        // The reason on one line: it may quote the board's bytes.
-        for (const char *p = why; *p && hn + 2 < sizeof head; p++)
-            head[hn++] = (unsigned char)*p < 0x20 ? ' ' : *p;
-        head[hn++] = '\n';
-        ok = write(fd, head, hn) == (ssize_t)hn && write(fd, text, len) == (ssize_t)len &&
-             (len == 0 || text[len - 1] == '\n' || write(fd, "\n", 1) == 1);
-        ok = close(fd) == 0 && ok;
-    }
-    fprintf(stderr, "mpheap: %s: error: %s is damaged (", w->name, what);
-    cli_write_clean(stderr, why, strlen(why));
-    if (ok)
-        fprintf(stderr, "): kept in %s, not in the log\n", w->damaged_path);
-    else
-        fprintf(stderr, "): left out of the log (%s: %s)\n", w->damaged_path, strerror(errno));
-}
-
-/* Write the held dump if it is whole (or force it); true when written (or,
- * forced and damaged, kept aside). */
-static bool flush_held(logw *w, bool force) {
-    long long used = 0;
-    unsigned bs = 0;
-    bool broken;
-    mph_error why = {0};
-    bool whole = dump_whole(w, w->held.data, w->held.len, &used, &bs, &broken, &why);
-    if (!whole && !force)
-        return false;
-    char what[48];
-    snprintf(what, sizeof what, "dump %d", w->dumps + w->damaged + 1);
-    if (broken)
-        keep_damaged(w, what, w->held.data, w->held.len, why.message);
-    else
-        logw_write(w, w->held.data, w->held.len);
-    logw_sync(w);
-    if (whole)
-        note_dump(w, used, bs, what);
-    w->held.len = 0;
-    w->in_dump = false;
-    return true;
-}
-
-/* The held dump is longer, or slower, than a dump may be: aside with the
- * reason, and the rest of it is dropped as it comes. */
-static void drop_held(logw *w, const char *why) {
-    char what[48];
-    snprintf(what, sizeof what, "dump %d", w->dumps + w->damaged + 1);
-    keep_damaged(w, what, w->held.data, w->held.len, why);
-    w->held.len = 0;
-    w->in_dump = false;
-    w->discarding = true;
-}
-
-/* The board's own output (not a dump): into the log up to PLAIN_KEEP, then
- * only to the terminal; echoed (made safe) when the log is a file. */
-static void pass_on(logw *w, const char *s, size_t n, bool keep) {
-    if (keep || w->plain_kept + n <= PLAIN_KEEP) {
-        logw_write(w, s, n);
-        w->plain_kept += n;
-        if (w->echo && !w->quiet)
-            cli_write_clean(stderr, s, n);
-        return;
-    }
-    if (!w->plain_dropped && !w->quiet)
-        fprintf(stderr, "\nmpheap: %s: the board's output passed %u bytes: the rest goes to the "
-                        "terminal only\n",
-                w->name, PLAIN_KEEP);
-    w->plain_dropped += n;
-    if (!w->quiet)
-        cli_write_clean(stderr, s, n);
-}
-
-/* "=== mpheap 3: LABEL ===" from device/mpheap.py gets the host's time, before
- * a closing " (after gc.collect())", which the parser reads at the end. */
-static void write_plain(logw *w, const char *s, size_t n) {
-    static const char collected[] = " (after gc.collect()) ===";
-    const size_t nc = sizeof collected - 1;
-    size_t body = n;
-    while (body && (s[body - 1] == '\n' || s[body - 1] == '\r'))
-        body--;
-    if (starts(s, body, "=== mpheap ") && body > 15 && memcmp(s + body - 4, " ===", 4) == 0 &&
-        !contains(s, body, " @ ")) {
-        char when[32];
-        cli_utc_now(when, sizeof when);
-        size_t at = body >= 11 + nc && memcmp(s + body - nc, collected, nc) == 0 ? body - nc
-                                                                                 : body - 4;
-        // A marker labels the dump after it: always kept.
-        pass_on(w, s, at, true);
-        pass_on(w, " @ ", 3, true);
-        pass_on(w, when, strlen(when), true);
-        pass_on(w, s + at, n - at, true);
-    } else {
-        pass_on(w, s, n, false);
-    }
-}
-
-static void hold(logw *w, const char *s, size_t n) {
-    if (!w->in_dump) {
-        w->held_limit = mph_repl_dump_limit(NULL, 0);
-        w->held_since = mono_now();
-    }
-    w->in_dump = true;
-    if (cli_buffer_write(&w->held, s, n) != MPH_OK) {
-        w->io_errno = ENOMEM;
-        return;
-    }
-    if (w->held.len <= 4096)
-        w->held_limit = mph_repl_dump_limit(w->held.data, w->held.len);
-    char why[160];
-    if (w->held.len > w->held_limit) {
-        snprintf(why, sizeof why, "it passed %llu bytes, more than %s allows",
-                 (unsigned long long)w->held_limit,
-                 w->held_limit == mph_repl_dump_limit(NULL, 0) ? "a dump's header"
-                                                              : "its \"GC: total:\"");
-        drop_held(w, why);
-    } else if (w->dump_seconds > 0 && mono_now() - w->held_since > w->dump_seconds) {
-        snprintf(why, sizeof why, "it was still arriving after %.0f s (--snapshot-timeout)",
-                 w->dump_seconds);
-        drop_held(w, why);
-    }
-}
-
-static void logw_line(logw *w, const char *s, size_t n) {
-    size_t body = n;
-    while (body && (s[body - 1] == '\n' || s[body - 1] == '\r'))
-        body--;
-    if (w->discarding) {
-        // The rest of a dump set aside: its rows, until a new dump or other output.
-        if (dump_more(s, body) && !dump_start(s, body))
-            return;
-        w->discarding = false;
-    }
-    if (w->in_dump && dump_more(s, body)) {
-        // A second dump right after the first: a header line once the map has begun.
-        bool header = starts(s, body, "mem: total=") || starts(s, body, "stack: ") ||
-                      starts(s, body, "GC: total:");
-        if (header && contains(w->held.data, w->held.len, "GC memory layout"))
-            flush_held(w, true);
-        hold(w, s, n);
-        return;
-    }
-    if (w->in_dump)
-        flush_held(w, true); // ended by a line of other output: it is what the board printed
-    if (dump_start(s, body)) {
-        hold(w, s, n);
-        return;
-    }
-    write_plain(w, s, n);
-}
-
-/* The board's console output, in any pieces. A line is held until it ends,
- * up to LINE_HOLD bytes: a longer one is no dump's, and is passed on as it
- * comes, so that output with no newline takes no memory. */
-static mph_status logw_feed(void *ctx, const char *s, size_t n) {
-    logw *w = ctx;
-    while (n) {
-        const char *nl = memchr(s, '\n', n);
-        size_t k = nl ? (size_t)(nl - s) + 1 : n;
-        if (w->streaming) {
-            if (!w->discarding)
-                pass_on(w, s, k, false);
-            w->streaming = !nl;
-        } else if (!nl && w->line.len + k > LINE_HOLD) {
-            if (w->in_dump)
-                flush_held(w, true);
-            w->discarding = false;
-            pass_on(w, w->line.data, w->line.len, false);
-            pass_on(w, s, k, false);
-            w->line.len = 0;
-            w->streaming = true;
-        } else if (nl && w->line.len == 0) {
-            logw_line(w, s, k);
-        } else {
-            if (cli_buffer_write(&w->line, s, k) != MPH_OK)
-                return MPH_ERR_NOMEM;
-            if (nl) {
-                logw_line(w, w->line.data, w->line.len);
-                w->line.len = 0;
-            }
-        }
-        s += k;
-        n -= k;
-    }
-    if (w->io_errno)
-        return MPH_ERR_IO;
-    if (w->yielding) {
-        // A board that never pauses still lets run_code look at its limits.
-        double now = mono_now();
-        if (now >= w->yield_at) {
-            w->yield_at = now + 0.2;
-            return MPH_ERR_TIMEOUT;
-        }
-    }
-    return MPH_OK;
-}
-
-/* The board is quiet: a dump that is whole need not wait for the next line
- * (which may never end: a ">>> " prompt). A row still arriving is not whole. */
-static void logw_idle(logw *w) {
-    if (w->in_dump && !flush_held(w, false) && w->dump_seconds > 0 &&
-        mono_now() - w->held_since > w->dump_seconds) {
-        char why[120];
-        snprintf(why, sizeof why, "it was still arriving after %.0f s (--snapshot-timeout)",
-                 w->dump_seconds);
-        drop_held(w, why);
-    }
-}
-
-/* End of the board's output. A dump cut short is left out (it would not parse). */
-static void logw_end(logw *w, bool cut) {
-    if (w->line.len) {
-        if (w->in_dump) {
-            if (cli_buffer_write(&w->held, w->line.data, w->line.len) != MPH_OK)
-                w->io_errno = ENOMEM;
-        } else if (!w->discarding) {
-            write_plain(w, w->line.data, w->line.len);
-        }
-        w->line.len = 0;
-    }
-    if (w->in_dump && !flush_held(w, false)) {
-        if (!w->quiet || cut)
-            fprintf(stderr,
-                    "mpheap: %s: a dump was cut short after %zu bytes: left out of the log\n",
-                    w->name, w->held.len);
-        w->held.len = 0;
-        w->in_dump = false;
-    }
-    if (w->plain_dropped) {
-        // Said in the log too, where the output stops.
-        char note[160];
-        int k = snprintf(note, sizeof note,
-                         "\nmpheap: %llu more bytes of the board's output are not in this log\n",
-                         (unsigned long long)w->plain_dropped);
-        logw_newline(w);
-        logw_write(w, note + 1, (size_t)k - 1);
-        w->plain_dropped = 0;
-    }
-    logw_sync(w);
-}
-
 /* ------------------------------------------------------------ raw mode */
 
 typedef struct capture {
@@ -528,42 +115,7 @@ typedef struct capture {
     int first_index; /* snapshots already in the log: the numbering goes on from there */
 } capture;
 
-/* Snapshots already in a log that is appended to (a regular file: -o LOG, or
- * stdout redirected with >>), so that the markers number the log's snapshots
- * across captures. Counted by their "GC: total:" lines, which every
- * mem_info() has printed since 2014, in one pass without parsing: a log may
- * hold many large dumps. 0 when there is none or it cannot be read. */
-static int log_snapshots(int fd, const char *path) {
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
-        return 0;
-    int in = cli_sys_open(path ? path : "/proc/self/fd/1", O_RDONLY, 0);
-    if (in < 0)
-        return 0;
-    static const char word[] = "GC: total:";
-    enum { K = sizeof word - 1 };
-    char buf[(1 << 16) + K];
-    size_t keep = 0;
-    long count = 0;
-    for (;;) {
-        ssize_t n = read(in, buf + keep, sizeof buf - keep);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        size_t len = keep + (size_t)n;
-        for (const char *p = buf; (p = memchr(p, 'G', (size_t)(buf + len - p))) != NULL; p++)
-            if ((size_t)(buf + len - p) >= K && memcmp(p, word, K) == 0)
-                count++;
-        // The last K-1 bytes may start a word that the next read completes.
-        keep = len < K - 1 ? len : K - 1;
-        memmove(buf, buf + len - keep, keep);
-    }
-    close(in);
-    return count > 1000000 ? 1000000 : (int)count;
-}
-
-static int device_error(const char *name, const mph_error *err, mph_status st, const logw *w) {
+static int device_error(const char *name, const mph_error *err, mph_status st, const cli_logw *w) {
     cli_print_device_error(name, err);
     if (w->dumps)
         fprintf(stderr, "mpheap: %s: the %d snapshot%s taken before are in %s\n", name, w->dumps,
@@ -573,7 +125,7 @@ static int device_error(const char *name, const mph_error *err, mph_status st, c
 }
 
 /* Ctrl-C or SIGTERM cut the capture short: say so; the exit code. */
-static int cut_short(const char *name, const logw *w, const char *what) {
+static int cut_short(const char *name, const cli_logw *w, const char *what) {
     int sig = stop_signal ? (int)stop_signal : SIGINT;
     fprintf(stderr, "mpheap: %s: stopped by %s%s%s", name, sig == SIGTERM ? "SIGTERM" : "Ctrl-C",
             what ? " during " : "", what ? what : "");
@@ -587,33 +139,26 @@ static int cut_short(const char *name, const logw *w, const char *what) {
 /* One snapshot through the raw REPL, written with its marker when whole.
  * *index is the last snapshot's number in the log, *total the log's count
  * at the end: a damaged dump is numbered by neither. */
-static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *w, int *index,
+static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, cli_logw *w, int *index,
                          int *total, const char *label) {
     const char *name = mph_transport_name(t);
-    char when[32];
-    cli_utc_now(when, sizeof when);
     cli_buffer text = {0};
-    char marker[512];
-    // The parser reads " (after gc.collect())" before the closing " ===" (docs/format.md).
-    int n = snprintf(marker, sizeof marker, "=== mpheap %d/%d: %s @ %s%s ===\n", *index + 1,
-                     *total, label, when, c->gc ? " (after gc.collect())" : "");
-    if (n < 0 || (size_t)n >= sizeof marker)
-        n = (int)sizeof marker - 1;
     mph_sink sink = {cli_buffer_write, &text};
     mph_error err = {0};
     uint64_t in0, out0, in1, out1;
     mph_transport_counts(t, &in0, &out0);
     double t0 = mono_now();
-    mph_status st = cli_buffer_write(&text, marker, (size_t)n);
+    mph_status st = cli_logw_marker(&text, *index + 1, *total, label, c->gc);
+    size_t n = text.len;
     if (!st)
         st = mph_repl_snapshot(r, c->gc, &sink, &err);
     double ms = (mono_now() - t0) * 1000;
     mph_transport_counts(t, &in1, &out1);
     if (st) {
-        if (text.len > (size_t)n && st != MPH_ERR_STOPPED)
+        if (text.len > n && st != MPH_ERR_STOPPED)
             fprintf(stderr, "mpheap: %s: snapshot %d was cut short after %zu bytes: left out "
                             "of the log\n",
-                    name, *index + 1, text.len - (size_t)n);
+                    name, *index + 1, text.len - n);
         free(text.data);
         if (st == MPH_ERR_STOPPED) {
             char what[64];
@@ -629,39 +174,25 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
         }
         return device_error(name, &err, st, w);
     }
-    long long used = 0;
-    unsigned bs = 0;
-    bool broken;
-    mph_error why = {0};
-    bool whole = dump_whole(w, text.data + n, text.len - (size_t)n, &used, &bs, &broken, &why);
     char what[600];
     snprintf(what, sizeof what, "snapshot %d/%d \"%s\" (%.2f ms, %llu bytes from the board, %llu "
                                 "to it)",
              *index + 1, *total, label, ms, (unsigned long long)(in1 - in0),
              (unsigned long long)(out1 - out0));
-    if (broken) {
-        // In the log it would make every snapshot unreadable.
-        keep_damaged(w, what, text.data, text.len, why.message);
-        free(text.data);
-        (*total)--;
+    cli_logw_result res = cli_logw_snapshot(w, text.data, text.len, n, what);
+    free(text.data);
+    if (res == CLI_LOGW_DAMAGED) {
+        (*total)--; // said, and in LOG.damaged: it takes no number
         return EXIT_OK;
     }
-    ++*index;
-    logw_newline(w);
-    logw_write(w, text.data, text.len);
-    logw_sync(w);
-    free(text.data);
-    if (w->io_errno) {
+    if (res == CLI_LOGW_FAILED) {
         fprintf(stderr, "mpheap: %s: error: %s\n", w->name, strerror(w->io_errno));
         return EXIT_IO;
     }
-    if (whole) {
-        note_dump(w, used, bs, what);
-    } else {
-        w->dumps++;
+    ++*index;
+    if (res == CLI_LOGW_UNCLEAN)
         fprintf(stderr, "mpheap: %s: warning: snapshot %d does not parse cleanly (line noise?)\n",
                 name, *index);
-    }
     return EXIT_OK;
 }
 
@@ -671,11 +202,11 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, logw *
  * (none by default), after which the board gets Ctrl-C and then has --timeout
  * to end the run. Ctrl-C or SIGTERM on the host sends Ctrl-C too, and waits
  * under a second for the end: the capture is then cut short. */
-static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bool *raised) {
+static int run_code(const capture *c, mph_repl *r, mph_transport *t, cli_logw *w, bool *raised) {
     const char *name = mph_transport_name(t);
     mph_error err = {0};
     mph_status st = mph_repl_exec_start(r, c->code, c->code_len, &err);
-    mph_sink sink = {logw_feed, w};
+    mph_sink sink = {cli_logw_feed, w};
     bool over_limit = false, gave_up = false, cut = false;
     if (!st) {
         double idle = 0, started = mono_now(), interrupted = 0;
@@ -709,7 +240,7 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
             if (st != MPH_ERR_TIMEOUT)
                 break;
             mph_transport_counts(t, &after, NULL);
-            logw_idle(w);
+            cli_logw_idle(w);
             idle = after != before ? 0 : idle + 0.2;
             bool limit = !c->listen && c->run_timeout > 0 && !interrupted &&
                          now - started >= c->run_timeout;
@@ -751,7 +282,7 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
                 st == MPH_OK ? " (it ended by itself after the Ctrl-C)" : "");
         *raised = true;
     }
-    logw_end(w, !cut && st != MPH_OK && st != MPH_ERR_RAISED && st != MPH_ERR_TIMEOUT);
+    cli_logw_end(w, !cut && st != MPH_OK && st != MPH_ERR_RAISED && st != MPH_ERR_TIMEOUT);
     if (st == MPH_ERR_RAISED) {
         *raised = true;
         const char *tb = mph_repl_traceback(r);
@@ -760,10 +291,7 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
         fputc('\n', stderr);
         // In the log as the board printed it, before the snapshots that follow: a
         // "MemoryError: ... allocating N bytes" line there names the size that failed.
-        logw_newline(w);
-        logw_write(w, tb, strlen(tb));
-        logw_newline(w);
-        logw_sync(w);
+        cli_logw_text(w, tb, strlen(tb));
         if (w->io_errno) {
             fprintf(stderr, "mpheap: %s: error: %s\n", w->name, strerror(w->io_errno));
             return EXIT_IO;
@@ -783,7 +311,7 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, logw *w, bo
     return w->io_errno ? EXIT_IO : EXIT_OK;
 }
 
-static void summary(const capture *c, const logw *w, const char *name, mph_transport *t,
+static void summary(const capture *c, const cli_logw *w, const char *name, mph_transport *t,
                     double seconds) {
     if (c->quiet)
         return;
@@ -811,19 +339,6 @@ static void summary(const capture *c, const logw *w, const char *name, mph_trans
                     "captures differ by more (README)\n",
                     w->min_delta, w->max_delta, why);
     }
-}
-
-/* Control bytes in a label would end the marker line early (a label of
- * "a\nGC: total: 99, ..." writes a line of its own into the log). */
-static bool label_ok(const char *label) {
-    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
-        if (*p < 0x20 || *p == 0x7f) {
-            fprintf(stderr, "mpheap: --label takes one line of text: it holds the control byte "
-                            "0x%02x at byte %zu\n",
-                    *p, (size_t)(p - (const unsigned char *)label) + 1);
-            return false;
-        }
-    return true;
 }
 
 int cmd_capture(int argc, char **argv) {
@@ -880,7 +395,7 @@ int cmd_capture(int argc, char **argv) {
             }
             break;
         case 'l':
-            if (!label_ok(optarg))
+            if (!cli_logw_label_ok(optarg))
                 return EXIT_USAGE;
             c.label = optarg;
             break;
@@ -966,35 +481,17 @@ int cmd_capture(int argc, char **argv) {
     if (c.count < 0)
         c.count = c.listen ? 0 : 1;
 
-    logw w = {0};
-    w.fd = STDOUT_FILENO;
-    w.name = output ? output : "<stdout>";
-    w.quiet = c.quiet;
-    w.last_used = -1;
-    w.dump_seconds = c.snapshot_timeout > 0 ? c.snapshot_timeout : 120;
-    char *damaged_path = NULL;
-    if (output) {
-        size_t k = strlen(output);
-        damaged_path = malloc(k + sizeof ".damaged");
-        if (!damaged_path) {
-            fprintf(stderr, "mpheap: error: out of memory\n");
-            free(file.data);
-            return EXIT_IO;
-        }
-        memcpy(damaged_path, output, k);
-        memcpy(damaged_path + k, ".damaged", sizeof ".damaged");
-        w.damaged_path = damaged_path;
-        w.fd = cli_sys_open(output, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (w.fd < 0) {
-            fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
-            free(file.data);
-            free(damaged_path);
-            return EXIT_IO;
-        }
-        w.echo = true;
+    cli_logw w;
+    if (cli_logw_open(&w, output) != EXIT_OK) {
+        free(file.data);
+        return cli_logw_close(&w, EXIT_IO);
     }
+    w.quiet = c.quiet;
+    w.echo = output != NULL;
+    if (c.snapshot_timeout > 0)
+        w.dump_seconds = c.snapshot_timeout;
     if (!c.listen)
-        c.first_index = log_snapshots(w.fd, output);
+        c.first_index = cli_logw_count(&w);
 
     cli_sys_on_stop(on_signal); // a wait ends early and sees the flag
 
@@ -1029,24 +526,24 @@ int cmd_capture(int argc, char **argv) {
             size_t got;
             st = mph_transport_read(t, buf, sizeof buf, &got, 200, &err);
             if (st == MPH_ERR_TIMEOUT) {
-                logw_idle(&w);
+                cli_logw_idle(&w);
                 idle += 0.2;
                 if ((c.timeout > 0 && idle >= c.timeout) || (c.count > 0 && w.dumps >= c.count))
                     break;
                 continue;
             }
             if (st) {
-                logw_end(&w, true);
+                cli_logw_end(&w, true);
                 rc = device_error(name, &err, st, &w);
                 goto done;
             }
             idle = 0;
-            if (logw_feed(&w, buf, got) != MPH_OK)
+            if (cli_logw_feed(&w, buf, got) != MPH_OK)
                 break;
             if (c.count > 0 && w.dumps >= c.count)
                 break;
         }
-        logw_end(&w, false);
+        cli_logw_end(&w, false);
         if (w.io_errno) {
             fprintf(stderr, "mpheap: %s: error: %s\n", w.name, strerror(w.io_errno));
             rc = EXIT_IO;
@@ -1126,20 +623,9 @@ int cmd_capture(int argc, char **argv) {
 done:
     mph_repl_free(r);
     mph_transport_free(t);
-    free(w.line.data);
-    free(w.held.data);
     free(file.data);
-    free(damaged_path);
-    if (output && w.fd >= 0 && close(w.fd) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
-        rc = EXIT_IO;
-    }
+    rc = cli_logw_close(&w, rc);
     if (rc == EXIT_OK && raised)
         rc = EXIT_CHECK_FAILED;
-    if ((rc == EXIT_OK || rc == EXIT_CHECK_FAILED) && w.damaged) {
-        fprintf(stderr, "mpheap: %s: %d damaged dump%s kept out of the log\n", w.name, w.damaged,
-                w.damaged == 1 ? "" : "s");
-        rc = EXIT_DEVICE;
-    }
-    return rc;
+    return cli_logw_damaged_rc(&w, rc);
 }

@@ -4,15 +4,13 @@
  * and is never interrupted. Every snapshot also goes to a log, written whole
  * (one write, then fsync), which explore, show and timeline read afterwards.
  * A board that goes away is waited for; the log stays open meanwhile. */
+#include "log_writer.h"
 #include "tui.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +40,8 @@ static const char usage[] =
     "\n"
     "keys: q or Ctrl-C quit, space pauses, d the diff view, ? help. A board that\n"
     "goes away is shown in the status line; the watch goes on when it comes back.\n"
+    "A dump that does not parse is never put in the log: it goes to LOG.damaged,\n"
+    "and the watch exits 5, as capture does.\n"
     "It needs a terminal: elsewhere use `mpheap capture --every SECONDS -o LOG`.\n";
 
 static const char *const help_lines[] = {
@@ -80,15 +80,11 @@ typedef struct watcher {
     double gone_since, last_try;
     char board_msg[300];
     char name[200];
-    /* the log */
-    int fd;
+    /* the log (log.dumps: the snapshots appended by this watch) */
+    cli_logw log;
     const char *log_path;
     int first_index; /* snapshots already in the log */
-    int snapshots;   /* appended by this watch */
-    int io_errno;
-    /* --listen: the board's output, split into dumps */
-    cli_buffer line, pending;
-    bool pending_map;
+    int damaged_seen;
     /* the screen */
     mph_log *cur_log, *prev_log;
     mph_stats stats;
@@ -105,54 +101,6 @@ static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static bool starts(const char *s, size_t n, const char *prefix) {
-    size_t k = strlen(prefix);
-    return n >= k && memcmp(s, prefix, k) == 0;
-}
-
-static bool contains(const char *s, size_t n, const char *needle) {
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp(s + i, needle, k) == 0)
-            return true;
-    return false;
-}
-
-/* ---------------------------------------------------------------- the log */
-
-static void log_write(watcher *w, const char *s, size_t n) {
-    while (n && !w->io_errno) {
-        ssize_t k = write(w->fd, s, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            w->io_errno = k < 0 ? errno : EIO;
-            return;
-        }
-        s += k;
-        n -= (size_t)k;
-    }
-    if (!w->io_errno && fsync(w->fd) != 0 && errno != EINVAL && errno != EROFS)
-        w->io_errno = errno;
-}
-
-/* Snapshots already in an appended log ("GC: total:" lines), so the markers go
- * on counting. */
-static int count_snapshots(const char *path) {
-    struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) // a device such as /dev/full never ends
-        return 0;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char buf[4096];
-    int n = 0;
-    while (fgets(buf, sizeof buf, f))
-        n += strncmp(buf, "GC: total:", 10) == 0;
-    fclose(f);
-    return n;
 }
 
 /* ------------------------------------------------------------ the screen */
@@ -205,7 +153,7 @@ static void draw(watcher *w) {
                     // of
         snprintf(per_s, sizeof per_s, "  %.1f/s", rate);
     snprintf(title, sizeof title, " mpheap watch  %s  snapshot %d%s  log %s%s%s", w->name,
-             w->first_index + w->snapshots, per_s, w->log_path, w->gc ? "  --gc" : "",
+             w->first_index + w->log.dumps, per_s, w->log_path, w->gc ? "  --gc" : "",
              w->paused ? "  [paused]" : "");
     tui_text(0, 0, COLS, A_REVERSE, title);
     int legend_h = LINES >= 20 ? 2 : 1;
@@ -339,30 +287,27 @@ static void try_reconnect(watcher *w) {
              away, w->name);
 }
 
-/* A parsed dump from text (marker included); NULL when it does not parse. */
-static mph_log *parse_dump(watcher *w, const char *s, size_t n) {
-    mph_log *log = NULL;
-    mph_error err = {0};
-    mph_parse_options po = w->parse;
-    po.strict = false;
-    if (mph_log_parse(s, n, &po, &log, &err) != MPH_OK) {
-        snprintf(w->note, sizeof w->note, " a dump did not parse (line %lu: %.200s)", err.line,
-                 err.message);
-        return NULL;
-    }
-    return log;
+/* A dump written to the log: onto the screen. */
+static void on_dump(void *ctx, mph_log *log) { show_snapshot(ctx, log); }
+
+/* A dump that did not parse went to LOG.damaged (and its message to the kept
+ * stderr): said in the status line too. */
+static void note_damaged(watcher *w) {
+    if (w->log.damaged == w->damaged_seen)
+        return;
+    w->damaged_seen = w->log.damaged;
+    snprintf(w->note, sizeof w->note, " %.200s: kept in %s.damaged", w->log.damaged_note,
+             w->log_path);
 }
 
 /* One snapshot through the raw REPL: into the log, onto the screen. */
 static void poll_once(watcher *w) {
     cli_buffer text = {0};
-    char when[32], marker[200];
-    cli_utc_now(when, sizeof when);
-    int n = snprintf(marker, sizeof marker, "=== mpheap %d: watch @ %s%s ===\n",
-                     w->first_index + w->snapshots + 1, when, w->gc ? " (after gc.collect())" : "");
     mph_sink sink = {cli_buffer_write, &text};
     mph_error err = {0};
-    mph_status st = cli_buffer_write(&text, marker, (size_t)n);
+    int index = w->first_index + w->log.dumps + 1;
+    mph_status st = cli_logw_marker(&text, index, 0, "watch", w->gc);
+    size_t marker_len = text.len;
     if (!st)
         st = mph_repl_snapshot(w->r, w->gc, &sink, &err);
     if (st) {
@@ -370,131 +315,28 @@ static void poll_once(watcher *w) {
         lost(w, st == MPH_ERR_RAISED ? "the snapshot code raised" : err.message);
         return;
     }
-    log_write(w, text.data, text.len);
-    w->snapshots++;
-    mph_log *log = parse_dump(w, text.data, text.len);
-    if (log)
-        show_snapshot(w, log);
+    char what[48];
+    snprintf(what, sizeof what, "snapshot %d", index);
+    (void)cli_logw_snapshot(&w->log, text.data, text.len, marker_len, what);
     free(text.data);
-}
-
-/* --listen: "=== mpheap 3: LABEL ===" from device/mpheap.py gets the host's
- * time, as capture gives it, before a closing " (after gc.collect())". */
-static void pending_marker(watcher *w, const char *s, size_t n) {
-    static const char collected[] = " (after gc.collect()) ===";
-    const size_t nc = sizeof collected - 1;
-    size_t body = n;
-    while (body && (s[body - 1] == '\n' || s[body - 1] == '\r'))
-        body--;
-    if (body > 15 && memcmp(s + body - 4, " ===", 4) == 0 && !contains(s, body, " @ ")) {
-        char when[40];
-        cli_utc_now(when + 3, sizeof when - 3);
-        memcpy(when, " @ ", 3);
-        size_t at =
-            body >= 11 + nc && memcmp(s + body - nc, collected, nc) == 0 ? body - nc : body - 4;
-        (void)!cli_buffer_write(&w->pending, s, at);
-        (void)!cli_buffer_write(&w->pending, when, strlen(when));
-        (void)!cli_buffer_write(&w->pending, s + at, n - at);
-    } else {
-        (void)!cli_buffer_write(&w->pending, s, n);
-    }
-}
-
-/* Write what is pending: a dump goes to the screen too. */
-static void commit(watcher *w) {
-    if (!w->pending.len)
-        return;
-    log_write(w, w->pending.data, w->pending.len);
-    if (w->pending_map) {
-        w->snapshots++;
-        mph_log *log = parse_dump(w, w->pending.data, w->pending.len);
-        if (log)
-            show_snapshot(w, log);
-    }
-    w->pending.len = 0;
-    w->pending_map = false;
-}
-
-static bool dump_line(const char *s, size_t n) {
-    return starts(s, n, "mem: total=") || starts(s, n, "stack: ") || starts(s, n, "GC: total:") ||
-           starts(s, n, "GC memory layout");
-}
-
-static void listen_line(watcher *w, const char *s, size_t n) {
-    bool marker = starts(s, n, "=== mpheap ");
-    // A marker, or a second dump's header once a map has begun, ends what is
-    // pending.
-    if (marker || (w->pending_map && dump_line(s, n) && !starts(s, n, "GC memory layout")))
-        commit(w);
-    if (marker)
-        pending_marker(w, s, n);
-    else
-        (void)!cli_buffer_write(&w->pending, s, n);
-    if (starts(s, n, "GC memory layout"))
-        w->pending_map = true;
-}
-
-static mph_status listen_feed(void *ctx, const char *s, size_t n) {
-    watcher *w = ctx;
-    while (n) {
-        const char *nl = memchr(s, '\n', n);
-        size_t k = nl ? (size_t)(nl - s) + 1 : n;
-        if (cli_buffer_write(&w->line, s, k) != MPH_OK)
-            return MPH_ERR_NOMEM;
-        if (nl) {
-            listen_line(w, w->line.data, w->line.len);
-            w->line.len = 0;
-        }
-        s += k;
-        n -= k;
-    }
-    return MPH_OK;
-}
-
-/* The board is quiet: a whole dump need not wait for the next line. */
-static void listen_idle(watcher *w) {
-    if (w->line.len || !w->pending.len)
-        return;
-    if (!w->pending_map) {
-        // Plain output (not a marker waiting for its dump) goes to the log as it
-        // is.
-        if (!contains(w->pending.data, w->pending.len, "=== mpheap ") &&
-            !contains(w->pending.data, w->pending.len, "GC: total:"))
-            commit(w);
-        return;
-    }
-    mph_log *log = NULL;
-    mph_parse_options po = w->parse;
-    po.strict = false;
-    if (mph_log_parse(w->pending.data, w->pending.len, &po, &log, NULL) != MPH_OK)
-        return;
-    bool whole = true;
-    for (size_t i = 0; i < mph_log_diagnostic_count(log); i++)
-        if (mph_log_diagnostic(log, i)->level == MPH_DIAG_WARNING)
-            whole = false;
-    mph_log_free(log);
-    if (whole)
-        commit(w);
+    note_damaged(w);
 }
 
 /* --listen: read what the board prints for up to ms milliseconds. */
-static void listen_once(watcher *w, int ms) {
+static void listen_read(watcher *w, int ms) {
     mph_error err = {0};
     mph_status st;
     if (w->running) {
-        mph_sink sink = {listen_feed, w};
+        mph_sink sink = {cli_logw_feed, &w->log};
         st = mph_repl_follow(w->r, &sink, ms, &err);
         if (st == MPH_OK || st == MPH_ERR_RAISED) {
             w->running = false;
-            listen_idle(w);
-            commit(w);
+            cli_logw_end(&w->log, false);
             if (st == MPH_ERR_RAISED) {
                 // In the log as the board printed it: a MemoryError names the size that
                 // failed.
                 const char *tb = mph_repl_traceback(w->r);
-                log_write(w, tb, strlen(tb));
-                if (tb[0] && tb[strlen(tb) - 1] != '\n')
-                    log_write(w, "\n", 1);
+                cli_logw_text(&w->log, tb, strlen(tb));
                 const char *last = tb + strlen(tb);
                 while (last > tb && (last[-1] == '\n' || last[-1] == '\r'))
                     last--;
@@ -512,7 +354,7 @@ static void listen_once(watcher *w, int ms) {
             return;
         }
         if (st == MPH_ERR_TIMEOUT) {
-            listen_idle(w);
+            cli_logw_idle(&w->log);
             return;
         }
     } else {
@@ -520,16 +362,21 @@ static void listen_once(watcher *w, int ms) {
         size_t got = 0;
         st = mph_transport_read(w->t, buf, sizeof buf, &got, ms, &err);
         if (st == MPH_OK) {
-            (void)listen_feed(w, buf, got);
+            (void)cli_logw_feed(&w->log, buf, got);
             return;
         }
         if (st == MPH_ERR_TIMEOUT) {
-            listen_idle(w);
+            cli_logw_idle(&w->log);
             return;
         }
     }
-    commit(w);
+    cli_logw_end(&w->log, true);
     lost(w, err.message[0] ? err.message : mph_status_name(st));
+}
+
+static void listen_once(watcher *w, int ms) {
+    listen_read(w, ms);
+    note_damaged(w);
 }
 
 /* ------------------------------------------------------------- the loop */
@@ -539,7 +386,7 @@ static void run(watcher *w) {
     bool dirty = true;
     double drawn = 0;
     while (!tui_interrupted()) {
-        if (w->count > 0 && w->snapshots >= w->count)
+        if (w->count > 0 && w->log.dumps >= w->count)
             break;
         double t = now_s();
         // Keys: wait until the next snapshot is due, a key, or 100 ms.
@@ -584,7 +431,7 @@ static void run(watcher *w) {
             drawn = now_s();
             dirty = false;
         }
-        if (w->io_errno)
+        if (w->log.io_errno)
             break;
     }
 }
@@ -607,7 +454,6 @@ int cmd_watch(int argc, char **argv) {
     w.port = "auto";
     w.every = 1;
     w.timeout = 3;
-    w.fd = -1;
     const char *output = NULL, *run_file = NULL, *color = "auto";
     mph_palette_kind palette = MPH_PALETTE_DEFAULT;
     bool every_given = false;
@@ -698,62 +544,64 @@ int cmd_watch(int argc, char **argv) {
         output = default_log;
     }
     w.log_path = output;
-    w.first_index = count_snapshots(output);
-    w.fd = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (w.fd < 0) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
+    if (cli_logw_open(&w.log, output) != EXIT_OK) {
         free(code.data);
-        return EXIT_IO;
+        return cli_logw_close(&w.log, EXIT_IO);
     }
+    // The screen is the terminal: no progress lines, and the program's output all
+    // in the log (it has nowhere else to go).
+    w.log.quiet = true;
+    w.log.plain_limit = UINT64_MAX;
+    w.log.dump_seconds_option = ""; // watch has no option for it
+    w.log.on_dump = on_dump;
+    w.log.on_dump_ctx = &w;
+    w.first_index = cli_logw_count(&w.log);
     // The board first, before the screen is taken: a wrong port is said plainly.
     if ((rc = connect_board(&w, true)))
         goto done;
     if ((rc = tui_start(palette, want_color != 0)))
         goto done;
     run(&w);
-    if (w.io_errno)
+    if (w.listen)
+        cli_logw_end(&w.log, false); // the rest: a dump that is whole, the last line
+    if (w.log.io_errno)
         rc = EXIT_IO;
     // Ctrl-C is a way to quit, as q is; SIGTERM and SIGHUP end it as the signal
     // would.
     int sig = tui_interrupted();
     if (rc == EXIT_OK && (sig == SIGTERM || sig == SIGHUP))
         rc = 128 + sig;
+    // Damaged dumps fail the watch as they fail a capture: their messages, kept
+    // while the screen was ours, are shown then.
+    rc = cli_logw_damaged_rc(&w.log, rc);
     tui_stop(rc != EXIT_OK && rc < 128);
     if (!w.listen && w.r && !w.gone) {
         mph_error ignored;
         (void)!mph_repl_leave(w.r, &ignored);
     }
-    if (w.listen) {
-        listen_idle(&w);
-        commit(&w);
-    }
-    if (w.io_errno) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(w.io_errno));
+    int n = w.log.dumps;
+    if (w.log.io_errno) {
+        fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(w.log.io_errno));
     } else {
         double span = w.t_last - w.t_first;
         char rate[64] = "";
         if (!w.listen && w.shown > 1 && span > 0)
             snprintf(rate, sizeof rate, " (%d refreshes in %.2f s: %.1f a second)", w.shown - 1,
                      span, (w.shown - 1) / span);
-        fprintf(stderr, "mpheap: watch: %d snapshot%s%s appended to %s%s\n", w.snapshots,
-                w.snapshots == 1 ? "" : "s", rate, output,
-                w.snapshots ? "; go through them with `mpheap explore`" : "");
+        fprintf(stderr, "mpheap: watch: %d snapshot%s%s appended to %s%s\n", n,
+                n == 1 ? "" : "s", rate, output,
+                n ? "; go through them with `mpheap explore`" : "");
         if (w.gone)
             fprintf(stderr, "mpheap: watch: the board was gone at the end (%s)\n", w.board_msg);
     }
 done:
     disconnect(&w);
-    if (w.fd >= 0 && close(w.fd) != 0 && rc == EXIT_OK) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", output, strerror(errno));
-        rc = EXIT_IO;
-    }
-    if (output == default_log && w.snapshots == 0 && w.first_index == 0)
+    rc = cli_logw_close(&w.log, rc);
+    if (output == default_log && w.log.dumps == 0 && w.first_index == 0)
         (void)unlink(default_log); // nothing was kept: no empty file left behind
     mph_diff_free(w.diff);
     mph_log_free(w.cur_log);
     mph_log_free(w.prev_log);
-    free(w.line.data);
-    free(w.pending.data);
     free(code.data);
     return rc;
 }

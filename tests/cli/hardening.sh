@@ -32,115 +32,9 @@ hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
 
 # ---------------------------------------------------------------- the board
-# Enough of MicroPython's raw REPL (shared/docs/repl-protocol.md): Ctrl-A gives
-# the banner, raw-paste is declined, code ends with Ctrl-D. MODE says how it
-# misbehaves; every board writes its pid to $T/board.pid.
-cat >"$T/board.py" <<'PY'
-import os, sys, time
-mode = sys.argv[1]
-open(os.environ.get("PIDFILE", "/dev/null"), "w").write(str(os.getpid()))
-
-def out(b):
-    try:
-        while b:
-            n = os.write(1, b)
-            b = b[n:]
-    except OSError:
-        sys.exit(0)  # the host went away
-
-def header(total=65536):
-    return (b"mem: total=100, current=100, peak=100\r\nstack: 640 out of 40000\r\n"
-            b"GC: total: %d, used: 32, free: %d\r\n"
-            b" No. of 1-blocks: 2, 2-blocks: 0, max blk sz: 1, max free sz: %d\r\n"
-            b"GC memory layout; from 20000000:\r\n" % (total, total - 32, total // 16 - 2))
-
-def dump(repeat_row=False):
-    rows = b"00000000: hh" + b"." * 62 + b"\r\n"
-    if repeat_row:
-        rows += rows
-    return header() + rows + b"       (63 lines all free)\r\n"
-
-def endless_rows(total=65536, delay=0.0, step=1):
-    out(header(total))
-    off = 0
-    while True:
-        row = b"%08x: " % off + b"." * 64 + b"\r\n"
-        if delay:
-            for i in range(len(row)):
-                out(row[i:i + 1])
-                time.sleep(delay)
-        else:
-            out(row * 256)
-            off += 256 * 0x400
-            continue
-        off += 0x400
-
-snaps = 0
-def run(code):
-    global snaps
-    snapshot = b"mem_info" in code
-    if b"gc.collect()" in code and not snapshot:
-        return out(b"OK\x04\x04>")
-    if snapshot:
-        snaps += 1
-        if mode == "big-dump":
-            out(b"OK")
-            endless_rows(total=65536)
-        if mode == "trickle":
-            out(b"OK")
-            endless_rows(delay=0.1)
-        if mode == "endless-tb":
-            out(b"OK\x04Traceback (most recent call last):\r\n")
-            while True:
-                out(b'  File "<stdin>", line 1, in <module>\r\n' * 100)
-        return out(b"OK" + dump(repeat_row=(mode == "damaged" and snaps == 2)) + b"\x04\x04>")
-    if mode == "endless-tb":
-        out(b"OK\x04Traceback (most recent call last):\r\n")
-        while True:
-            out(b'  File "<stdin>", line 1, in <module>\r\n' * 100)
-    if mode == "endless-line":
-        out(b"OK")
-        while True:
-            out(b"x" * 65536)
-    if mode == "escape":
-        return out(b"OK\x1b]0;OUTPUT\x07said\r\n\x04Traceback (most recent call last):\r\n"
-                   b'  File "<stdin>", line 1, in <module>\r\n'
-                   b"ValueError: \x1b]0;PWNED\x07\x1b[2J\r\n\x04>")
-    if mode == "hang":
-        out(b"OK")
-        while True:
-            time.sleep(1)
-    return out(b"OK\x04\x04>")
-
-if mode == "listen-flood":  # a program that prints a dump that never ends, unasked
-    endless_rows(total=65536)
-if mode == "listen-trickle":  # the same, a byte every 10 ms
-    endless_rows(total=65536, delay=0.01)
-line = b""
-while True:
-    data = os.read(0, 4096)
-    if not data:
-        break
-    for c in data:
-        if c == 1:
-            if line.endswith(b"\x05A"):
-                out(b"R\x00")
-            else:
-                out(b"raw REPL; CTRL-B to exit\r\n>")
-            line = b""
-        elif c == 2:
-            out(b"\r\nMicroPython fake\r\n>>> ")
-            line = b""
-        elif c == 3:
-            line = b""
-        elif c == 4:
-            if line.strip():
-                run(line)
-            line = b""
-        else:
-            line += bytes([c])
-PY
-board() { echo "exec:PIDFILE=$T/board.pid python3 $T/board.py $1"; }
+# tests/cli/fake_board.py MODE: enough of MicroPython's raw REPL, misbehaving as
+# MODE says; every board writes its pid to $T/board.pid.
+board() { echo "exec:PIDFILE=$T/board.pid python3 $PWD/tests/cli/fake_board.py $1"; }
 
 if ! command -v python3 >/dev/null; then
     skip hardening_boards "python3 is needed for the fake boards"
@@ -367,6 +261,21 @@ expect damaged_says_where grep -q 'kept in .*dmg.log.damaged, not in the log' "$
 "$M" capture --port "$(board damaged)" -n 2 -q >"$T/dmg2.log" 2>"$T/dmg2.err"; rc=$?
 expect damaged_stdout_exit_5 [ $rc -eq 5 ]
 expect damaged_stdout_left_out [ "$(markers "$T/dmg2.log")" = 1 ]
+# --listen: the program prints three labelled dumps, the 2nd repeats a row. It goes to
+# LOG.damaged with its marker (no marker is left in the log without its dump, as watch
+# did before the two shared one log writer); the others read.
+"$M" capture --port "$(board listen-damaged)" --listen -n 2 -o "$T/ldmg.log" -q 2>"$T/ldmg.err"; rc=$?
+expect listen_damaged_exit_5 [ $rc -eq 5 ]
+expect listen_damaged_log_has_the_others [ "$(grep '^=== mpheap' "$T/ldmg.log" | cut -d' ' -f3-4 | tr '\n' ' ')" = "1: one 3: three " ]
+expect listen_damaged_marker_aside grep -q '^=== mpheap 2: two @ ' "$T/ldmg.log.damaged"
+"$M" show "$T/ldmg.log" -s all --strict --color never >/dev/null 2>&1; rc=$?
+expect listen_damaged_log_reads [ $rc -eq 0 ]
+# A label longer than the 512 bytes capture's marker once had: the marker line is whole
+# (it was cut there, with no time and no newline, and the dump's first line joined it).
+long=$(printf 'x%.0s' $(seq 600))
+"$M" capture --port "$(board ok)" -l "$long" -o "$T/long.log" -q 2>/dev/null
+expect long_label_marker_whole grep -q "^=== mpheap 1/1: $long @ [0-9TZ:-]* ===\$" "$T/long.log"
+expect long_label_dump_on_its_own_line grep -q '^mem: total=' "$T/long.log"
 
 # ------------------------------------------ 4. the board's escapes, made safe
 "$M" capture --port "$(board escape)" --exec 'raise_it()' -o "$T/esc.log" 2>"$T/esc.err"; rc=$?

@@ -258,6 +258,32 @@ after need q
 expect "tui/need-quit" wait_for need '^EXIT=0$' 5
 done_with need
 
+# ---- watch: a dump that does not parse goes to LOG.damaged, never into the log, and the
+# watch exits 5, as capture does (the log writer they share); a fake board
+# (tests/cli/fake_board.py) sends it.
+if command -v python3 >/dev/null 2>&1; then
+    FAKE="exec:python3 $PWD/tests/cli/fake_board.py"
+    # Polled: the 2nd snapshot repeats a map row; -n 3 ends after the 3rd whole one.
+    run wdmg 80x24 "" "$MPHEAP" watch --port "'$FAKE damaged'" --every 0.1 -n 3 -o "$TMP/wdmg.log"
+    expect "tui/watch-damaged-exit-5" wait_for wdmg '^EXIT=5$' 15
+    expect "tui/watch-damaged-log-numbers-the-others" sh -c "test \$(grep -c '^=== mpheap [0-9]*: watch @' '$TMP/wdmg.log') = 3 && grep -q '^=== mpheap 3: watch @' '$TMP/wdmg.log'"
+    expect "tui/watch-damaged-log-reads" sh -c "'$MPHEAP' show -s all --strict --color never '$TMP/wdmg.log' >/dev/null 2>&1"
+    expect "tui/watch-damaged-kept-aside" grep -q '^### mpheap: damaged, not in .*wdmg.log: snapshot 2 @' "$TMP/wdmg.log.damaged"
+    expect "tui/watch-damaged-said" sh -c "tmux -S '$SOCK' capture-pane -p -J -t wdmg | grep -q 'kept in .*wdmg.log.damaged, not in the log'"
+    done_with wdmg
+    # --listen: the program prints three labelled dumps, the 2nd damaged: it goes aside with
+    # its marker; -n 2 ends after the two whole ones.
+    run ldmg 80x24 "" "$MPHEAP" watch --port "'$FAKE listen-damaged'" --listen -n 2 -o "$TMP/ldmg.log"
+    expect "tui/listen-damaged-exit-5" wait_for ldmg '^EXIT=5$' 15
+    expect "tui/listen-damaged-log-has-the-others" sh -c "test \"\$(grep '^=== mpheap' '$TMP/ldmg.log' | cut -d' ' -f3-4 | tr '\n' ' ')\" = '1: one 3: three '"
+    expect "tui/listen-damaged-log-reads" sh -c "'$MPHEAP' show -s all --strict --color never '$TMP/ldmg.log' >/dev/null 2>&1"
+    expect "tui/listen-damaged-kept-aside-with-marker" sh -c "grep -q '^### mpheap: damaged, not in .*ldmg.log: dump 2 @' '$TMP/ldmg.log.damaged' && grep -q '^=== mpheap 2: two @ ' '$TMP/ldmg.log.damaged'"
+    expect "tui/listen-damaged-said" sh -c "tmux -S '$SOCK' capture-pane -p -J -t ldmg | grep -q 'kept in .*ldmg.log.damaged, not in the log'"
+    done_with ldmg
+else
+    skip "tui/watch-damaged" "python3 is needed for the fake board"
+fi
+
 # ---- watch (the virtual board)
 if ! command -v node >/dev/null 2>&1 || [ ! -d board/node_modules/@micropython ]; then
     skip "tui/watch" "the virtual board is not installed (npm ci --prefix board)"
