@@ -56,8 +56,9 @@ endif
 .PHONY: all bootstrap test check ci asan fuzz bench board demo format format-check lint clean install
 all: $(BUILD)/mpheap$(EXE)
 
+# Made anew: `ar r` into an old archive would keep the members of files since removed.
 $(BUILD)/libmpheap.a: $(LIB_OBJ) $(BUILD)/gen/report_assets.o
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # The HTML report's page (template, script, style: ordinary files in src/lib/render/html/)
 # as byte arrays with their SHA-256 for the page's Content-Security-Policy, made at build

@@ -24,7 +24,7 @@
 #   BENCH_STRICT=1    exit 1 when a target is missed (default: report only)
 #   BENCH_ONLY=html   only the HTML report's size and draw time (the inputs are made first)
 #   BENCH_ONLY=shapes only the table of every heap shape (issue 15): read, show, stats, diff
-#   BENCH_ONLY=biglog only the peak RSS of show --snapshot 1 on a log of 40 big claims
+#   BENCH_ONLY=biglog only the peak RSS of show --snapshot 1 and timeline on a log of 40 big claims
 #   BENCH_BIG_HEAP    heap of the one-allocation and empty dumps (default 512M, the board's largest)
 #   BENCH_SPLIT_HEAP, BENCH_SPLIT_FILL  the split heap: initial heap, and what it is filled to
 #                     (default 8M grown to 64M: 4 areas)
@@ -90,6 +90,37 @@ biglog_bench() {
     local rss bad limit=$((3 * 256 * 1024))
     read -r _ _ rss bad _ <<<"$(summary biglog.show1)"
     echo "peak RSS show --snapshot 1 biglog40 ($(wc -c <"$BIGLOG") bytes)|$(fmt_mib "$rss")|all 40 maps: 10240 MiB|-|< 768 MiB (3 maps)|$([ "$rss" -lt "$limit" ] && [ "$bad" = 0 ] && echo PASS || echo FAIL)" >>"$ROWS"
+}
+
+# timeline reads the same log as a stream (issue 14, 8): the map being read, a copy of the one
+# before (the leak analysis compares the pair) and that comparison's class of each block, so at
+# most three snapshots' cells, whatever the number of snapshots. Next to it, one snapshot's cells
+# alone: bench/cells_floor writing 256 Mi bytes, a process that does nothing else.
+biglog_timeline_bench() {
+    if [ ! -s "$BIGLOG" ]; then
+        for i in $(seq 1 40); do
+            printf '=== mpheap %d ===\nGC: total: 1073741824, used: 0, free: 1073741824\n' "$i"
+            printf 'GC memory layout; from 10000000:\n00000000: %s\n' \
+                "................................................................"
+            printf '       (4194303 lines all free)\n'
+        done >"$BIGLOG"
+    fi
+    say "biglog40: one snapshot's cells alone, then timeline (one run each, ~30 s)"
+    : >"$TMP/biglog.floor"
+    : >"$TMP/biglog.timeline"
+    run_once biglog.floor 600 "$TOOLS/cells_floor" 268435456
+    run_once biglog.timeline 600 "$MPHEAP" timeline --no-pager "$BIGLOG"
+    local one tl bad t maps show=""
+    read -r _ _ one _ _ <<<"$(summary biglog.floor)"
+    read -r t _ tl bad _ <<<"$(summary biglog.timeline)"
+    maps=$(awk -v a="$tl" -v b="$one" 'BEGIN { printf "%.2f", a / b }')
+    if [ -s "$TMP/biglog.show1" ]; then
+        local srss
+        read -r _ _ srss _ _ <<<"$(summary biglog.show1)"
+        show="; show --snapshot 1: $(fmt_mib "$srss") = $(awk -v a="$srss" -v b="$one" 'BEGIN { printf "%.2f", a / b }') x"
+    fi
+    echo "  one snapshot's cells biglog40|$(fmt_mib "$one")|-|-|-|INFO" >>"$ROWS"
+    echo "peak RSS timeline biglog40 ($(fmt_t "$t"))|$(fmt_mib "$tl")|all 40 maps: 10240 MiB$show|$maps x one's cells|<= 3.5 x one's cells|$(awk -v m="$maps" 'BEGIN { exit !(m <= 3.5) }' && [ "$bad" = 0 ] && echo PASS || echo FAIL)" >>"$ROWS"
 }
 
 # ----------------------------------------------------------------- inputs
@@ -338,6 +369,7 @@ html_bench() {
 }
 if [ "${BENCH_ONLY:-}" = biglog ]; then
     biglog_bench
+    biglog_timeline_bench
     tr '|' '\t' <"$ROWS"
     exit 0
 fi
@@ -529,6 +561,7 @@ has_cmd diff || NOTES+=("diff: $MPHEAP has no diff command yet: not measured.")
 
 [ "$ONLY" = shapes ] || html_bench
 [ "$ONLY" = shapes ] || biglog_bench
+[ "$ONLY" = shapes ] || biglog_timeline_bench
 
 # The memory target: peak RSS of show on the 512 MiB-heap dump.
 for key in showc.gen512 showm.gen512; do

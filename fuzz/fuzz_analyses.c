@@ -9,7 +9,8 @@
  *   - a diff's block classes add up, per pair and over all, and its lists
  *     agree with its type totals; diff(s, s) keeps everything;
  *   - a timeline has one row per snapshot, in order, with the snapshots'
- *     labels;
+ *     labels; read as a stream (no map kept, mph_parser_on_snapshot and a
+ *     mph_timeline_builder) it is the same, byte for byte in its JSON;
  *   - check gives one result per limit and counts the broken ones;
  *   - every report (text, JSON, CSV) is written whole into a sink, every JSON
  *     document and CSV is valid UTF-8 (checked here, not by the library's own
@@ -328,6 +329,67 @@ static void check_timeline(const mph_snapshot *const *snaps, size_t n, uint8_t o
     mph_timeline_free(t);
 }
 
+/* The timeline read as a stream (no map kept, the builder fed by the parser's
+ * hook) is the one of the whole log, byte for byte in its JSON. */
+static mph_status add_to_builder(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
+    (void)index;
+    return mph_timeline_builder_add(ctx, s, err);
+}
+
+static void check_timeline_stream(const char *text, size_t len, const mph_parse_options *po,
+                                  const mph_log *whole) {
+    size_t n = mph_log_snapshot_count(whole);
+    const mph_snapshot *snaps[MAX_SNAPSHOTS];
+    if (n > MAX_SNAPSHOTS)
+        return;
+    for (size_t i = 0; i < n; i++)
+        snaps[i] = mph_log_snapshot(whole, i);
+    mph_timeline_builder *b = mph_timeline_builder_new();
+    mph_parser *p = b ? mph_parser_new(po) : NULL;
+    if (!p) {
+        mph_timeline_builder_free(b);
+        return;
+    }
+    mph_parser_keep_maps(p, MPH_KEEP_NONE);
+    mph_parser_on_snapshot(p, add_to_builder, b);
+    mph_log *log = NULL;
+    mph_error err = {0};
+    mph_status rc = MPH_OK;
+    for (size_t at = 0; at < len && rc == MPH_OK; at += 4096)
+        rc = mph_parser_feed(p, text + at, len - at < 4096 ? len - at : 4096, &err);
+    if (rc == MPH_OK)
+        rc = mph_parser_finish(p, &log, &err);
+    mph_parser_free(p);
+    FUZZ_CHECK(rc == MPH_OK || rc == MPH_ERR_NOMEM);
+    if (rc == MPH_OK) {
+        FUZZ_CHECK(mph_log_snapshot_count(log) == n);
+        // A log with no map at all: its snapshots reach the log only at its end.
+        size_t rows = mph_timeline_builder_row_count(b);
+        FUZZ_CHECK(rows == n || rows == 0);
+        for (size_t i = 0; rc == MPH_OK && rows == 0 && i < n; i++)
+            rc = mph_timeline_builder_add(b, mph_log_snapshot(log, i), &err);
+    }
+    mph_timeline *a = NULL, *t = NULL;
+    if (rc == MPH_OK)
+        rc = mph_timeline_builder_finish(b, NULL, &t, &err);
+    if (rc == MPH_OK && mph_timeline_compute(snaps, NULL, n, &a, &err) == MPH_OK) {
+        doc da = {0}, dt = {0};
+        mph_sink sa = {doc_write, &da}, st = {doc_write, &dt};
+        mph_text_options o = {0};
+        o.max_list = 1000;
+        FUZZ_CHECK(mph_render_json_timeline(a, &o, &sa, &err) == MPH_OK);
+        FUZZ_CHECK(mph_render_json_timeline(t, &o, &st, &err) == MPH_OK);
+        FUZZ_CHECK(da.len == dt.len && memcmp(da.data, dt.data, da.len) == 0);
+        free(da.data);
+        free(dt.data);
+    }
+    FUZZ_CHECK(rc == MPH_OK || rc == MPH_ERR_NOMEM);
+    mph_timeline_free(a);
+    mph_timeline_free(t);
+    mph_timeline_builder_free(b);
+    mph_log_free(log);
+}
+
 static void check_checks(const mph_snapshot *s, uint8_t opt) {
     uint64_t scale = (uint64_t)1 << (opt >> 4);
     mph_check_limit limits[] = {
@@ -424,6 +486,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check_diff(snaps[0], snaps[n - 1], opt);
         check_diff(snaps[n - 1], snaps[n - 1], opt);
         check_timeline(snaps, n, opt);
+        check_timeline_stream(text, len, &po, whole);
         check_checks(snaps[n - 1], opt);
     }
     // Two files: OLD and NEW from the two parts.

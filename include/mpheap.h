@@ -227,10 +227,31 @@ enum { MPH_KEEP_ALL = -1, MPH_KEEP_LAST = -2, MPH_KEEP_NONE = -3 };
  * its map is at hand; then its memory is reused for the next dump's map, so a
  * log takes about two snapshots' memory, not the sum. A snapshot whose map was
  * not kept says so (mph_snapshot_has_map false) and its areas' cells are
- * NULL: give it only to mph_stats_compute(..., MPH_ALL_AREAS, ...), the
- * timeline and the getters of its header, label and figures.
+ * NULL: give it only to mph_stats_compute(..., MPH_ALL_AREAS, ...) and the
+ * getters of its header, label and figures. A timeline reads every map: give
+ * it each snapshot while its cells are there (mph_parser_on_snapshot with a
+ * mph_timeline_builder).
  */
 void mph_parser_keep_maps(mph_parser *p, long which);
+
+/**
+ * Called for each snapshot with a map as it joins the log, in order: after it
+ * was read and checked, before its map is dropped (mph_parser_keep_maps), so
+ * the one moment every map is at hand when not all are kept. index is its
+ * place in the log (0-based); s is borrowed for the call and stays in the log
+ * (without its cells if they are not kept). What is read after the dump is
+ * not in it yet (a MemoryError's size printed after it). Return MPH_OK, or an
+ * error with err filled (MPH_ERR_NOMEM, MPH_ERR_ARG: a syntax or limit error
+ * would count as the dump's damage): the parse then fails with it, located at
+ * the dump's first line when err has no line. Dumps with no map are not
+ * passed: they become the log's snapshots only at mph_parser_finish, when no
+ * dump has a map, and have no cells to lose.
+ */
+typedef mph_status (*mph_snapshot_fn)(void *ctx, const mph_snapshot *s, size_t index,
+                                      mph_error *err);
+
+/** Set (or with fn NULL, clear) the snapshot hook; call before the first feed. */
+void mph_parser_on_snapshot(mph_parser *p, mph_snapshot_fn fn, void *ctx);
 
 /** Parse a whole buffer: mph_parser_new + feed + finish. */
 MPH_NODISCARD mph_status mph_log_parse(const char *buf, size_t len, const mph_parse_options *opts,
@@ -1006,7 +1027,7 @@ typedef struct mph_stats_report {
 /**
  * Compute the report of s: totals, each area, histograms and, for each of the
  * n_fit (<= MPH_FIT_MAX) sizes in fit_bytes, how many buffers still fit.
- * Linear in the number of blocks, two passes, no allocation per block.
+ * Linear in the number of blocks, one walk over the runs of each area, no allocation per block.
  * Returns MPH_OK and *out (free with mph_stats_report_free), MPH_ERR_ARG or
  * MPH_ERR_NOMEM. The report borrows s.
  */
@@ -1235,12 +1256,49 @@ typedef struct mph_timeline mph_timeline;
  * (mph_leak_type). The
  * timeline copies what it keeps: the snapshots may be freed afterwards.
  * Returns MPH_OK and *out (free with mph_timeline_free), MPH_ERR_ARG
- * (n == 0) or MPH_ERR_NOMEM.
+ * (n == 0, or a snapshot whose map was not kept: see mph_timeline_builder)
+ * or MPH_ERR_NOMEM.
  */
 MPH_NODISCARD mph_status mph_timeline_compute(const mph_snapshot *const *snapshots,
                                               const char *const *names, size_t n,
                                               mph_timeline **out, mph_error *err);
 void mph_timeline_free(mph_timeline *t);
+
+/**
+ * A timeline made one snapshot at a time, for logs read as a stream
+ * (mph_parser_on_snapshot with MPH_KEEP_NONE): memory is one snapshot's map
+ * (a copy of the last whole one, which the next is compared with, by
+ * mph_diff_compute) and each row's figures, not the sum of the maps. mph_timeline_compute is this over
+ * an array, and gives the same timeline. Free with mph_timeline_builder_free
+ * (NULL is fine); NULL when out of memory.
+ */
+typedef struct mph_timeline_builder mph_timeline_builder;
+mph_timeline_builder *mph_timeline_builder_new(void);
+
+/**
+ * The next row: s, with its map at hand (a snapshot whose map was not kept,
+ * mph_snapshot_has_map false with areas, is MPH_ERR_ARG). The builder copies
+ * what it keeps: s may go or lose its cells afterwards. MPH_OK,
+ * MPH_ERR_ARG or MPH_ERR_NOMEM; after an error, only _free.
+ */
+MPH_NODISCARD mph_status mph_timeline_builder_add(mph_timeline_builder *b, const mph_snapshot *s,
+                                                  mph_error *err);
+
+/** Rows added so far. */
+size_t mph_timeline_builder_row_count(const mph_timeline_builder *b);
+
+/**
+ * The timeline of the rows added (*out, to free with mph_timeline_free).
+ * names, NULL or one per row added (each may be NULL), labels a row whose
+ * snapshot has none, as in mph_timeline_compute: given here, as a caller's
+ * names may depend on how many snapshots a log turned out to have. MPH_OK,
+ * MPH_ERR_ARG (no row, or after an error) or MPH_ERR_NOMEM. The builder is
+ * spent afterwards; free it.
+ */
+MPH_NODISCARD mph_status mph_timeline_builder_finish(mph_timeline_builder *b,
+                                                     const char *const *names,
+                                                     mph_timeline **out, mph_error *err);
+void mph_timeline_builder_free(mph_timeline_builder *b);
 
 /** Of the last row with a whole map (the suspects'), else of the last row; 0 when unknown. */
 unsigned mph_timeline_block_size(const mph_timeline *t);

@@ -33,6 +33,11 @@ int cli_load(const char *path, const input_options *opts, mph_log **out);
 /* The same, with the messages of a FILE written to msgs (a live board's
  * still go to stderr): a reading thread keeps them until its turn. */
 int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out);
+/* The same, with fn called on each snapshot with a map while its cells are at hand
+ * (mph_parser_on_snapshot): with keep_maps -2, a log read as a stream. Not for a board's
+ * snapshot (--port) or a log with no map: fn sees none of those; they are in *out. */
+int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn fn, void *ctx,
+                  mph_log **out);
 
 /* Write s to f with the bytes a terminal acts on (escape sequences, other C0 and C1
  * controls but newline and tab) shown as \xNN, \u00NN; a CR is left out. */

@@ -49,6 +49,19 @@ static mph_status chart_png(const void *t, const mph_picture_options *o, mph_sin
     return mph_render_timeline_png(t, o, sink, err);
 }
 
+/* The timeline read as a stream: the builder sees each map while the parser has it. */
+typedef struct stream {
+    mph_timeline_builder *b;
+    size_t seen; /* snapshots it was given by the parser */
+} stream;
+
+static mph_status add_snapshot(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
+    (void)index;
+    stream *sm = ctx;
+    sm->seen++;
+    return mph_timeline_builder_add(sm->b, s, err);
+}
+
 int cmd_timeline(int argc, char **argv) {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
@@ -133,11 +146,16 @@ int cmd_timeline(int argc, char **argv) {
     }
     int rc = EXIT_OK;
     mph_log **logs = calloc((size_t)files, sizeof *logs);
-    const mph_snapshot **snaps = NULL;
     char **names = NULL;
     size_t n = 0;
     mph_timeline *t = NULL;
-    if (!logs) {
+    bool html = out && fmt == CLI_PICTURE_HTML;
+    // Read as a stream: each map goes to the builder while the parser has it, then
+    // its memory holds the next one (the HTML report embeds every map: it keeps them).
+    stream sm = {mph_timeline_builder_new(), 0};
+    if (!html)
+        in.keep_maps = -2;
+    if (!logs || !sm.b) {
         fputs("mpheap: out of memory\n", stderr);
         rc = EXIT_IO;
         goto done;
@@ -148,40 +166,27 @@ int cmd_timeline(int argc, char **argv) {
             rc = EXIT_USAGE;
             break;
         }
-        rc = cli_load(argv[optind + f], &in, &logs[f]);
-        if (rc == EXIT_OK)
-            n += mph_log_snapshot_count(logs[f]);
-    }
-    if (rc)
-        goto done;
-    snaps = calloc(n, sizeof *snaps);
-    names = calloc(n, sizeof *names);
-    if (!snaps || !names) {
-        fputs("mpheap: out of memory\n", stderr);
-        rc = EXIT_IO;
-        goto done;
-    }
-    size_t k = 0;
-    for (int f = 0; f < files; f++)
-        for (size_t i = 0; i < mph_log_snapshot_count(logs[f]); i++, k++) {
-            char buf[512];
-            snaps[k] = mph_log_snapshot(logs[f], i);
-            names[k] = strdup(cli_snapshot_name(buf, sizeof buf, argv[optind + f], &in, logs[f], i));
-            if (!names[k]) {
-                fputs("mpheap: out of memory\n", stderr);
-                rc = EXIT_IO;
+        size_t seen = sm.seen;
+        rc = html ? cli_load(argv[optind + f], &in, &logs[f])
+                  : cli_load_each(argv[optind + f], &in, add_snapshot, &sm, &logs[f]);
+        if (rc)
+            break;
+        size_t count = mph_log_snapshot_count(logs[f]);
+        n += count;
+        // A log with no map at all: its dumps join it only at its end, with no cells to lose.
+        mph_error err = {0};
+        for (size_t i = 0; !html && sm.seen == seen && i < count; i++) {
+            mph_status st = mph_timeline_builder_add(sm.b, mph_log_snapshot(logs[f], i), &err);
+            if (st) {
+                cli_print_error("timeline", &err);
+                rc = cli_exit_code(st);
                 goto done;
             }
         }
-    mph_error err = {0};
-    mph_status st = mph_timeline_compute(snaps, (const char *const *)names, n, &t, &err);
-    if (st) {
-        cli_print_error("timeline", &err);
-        rc = cli_exit_code(st);
-        goto done;
     }
-    o.name = files == 1 ? argv[optind] : NULL;
-    if (out && fmt == CLI_PICTURE_HTML) {
+    if (rc)
+        goto done;
+    if (html) {
         mph_html_options ho;
         mph_html_options_init(&ho, logs[0]);
         ho.palette = po.palette;
@@ -190,6 +195,37 @@ int cmd_timeline(int argc, char **argv) {
         rc = cli_write_html(out, logs[0], &ho);
         goto done;
     }
+    names = calloc(n, sizeof *names);
+    if (!names) {
+        fputs("mpheap: out of memory\n", stderr);
+        rc = EXIT_IO;
+        goto done;
+    }
+    size_t k = 0;
+    for (int f = 0; f < files; f++)
+        for (size_t i = 0; i < mph_log_snapshot_count(logs[f]); i++, k++) {
+            char buf[512];
+            names[k] = strdup(cli_snapshot_name(buf, sizeof buf, argv[optind + f], &in, logs[f], i));
+            if (!names[k]) {
+                fputs("mpheap: out of memory\n", stderr);
+                rc = EXIT_IO;
+                goto done;
+            }
+        }
+    if (mph_timeline_builder_row_count(sm.b) != n) { // one name per row, or finish reads past
+        fprintf(stderr, "mpheap: timeline: error: %zu rows for %zu snapshots\n",
+                mph_timeline_builder_row_count(sm.b), n);
+        rc = EXIT_IO;
+        goto done;
+    }
+    mph_error err = {0};
+    mph_status st = mph_timeline_builder_finish(sm.b, (const char *const *)names, &t, &err);
+    if (st) {
+        cli_print_error("timeline", &err);
+        rc = cli_exit_code(st);
+        goto done;
+    }
+    o.name = files == 1 ? argv[optind] : NULL;
     if (out) {
         rc = cli_write_rendered(out, fmt == CLI_PICTURE_PNG ? chart_png : chart_svg, t, &po);
         goto done;
@@ -212,10 +248,10 @@ done:
     for (int f = 0; rc == EXIT_OK && logs && f < files; f++)
         rc = cli_damaged_rc(logs[f]); // every snapshot was meant: said at loading
     mph_timeline_free(t);
+    mph_timeline_builder_free(sm.b);
     for (size_t i = 0; names && i < n; i++)
         free(names[i]);
     free(names);
-    free(snaps);
     for (int f = 0; logs && f < files; f++)
         mph_log_free(logs[f]);
     free(logs);

@@ -118,7 +118,8 @@ static void print_diagnostics(FILE *msgs, const char *name, const mph_log *log, 
                 mph_log_skipped_lines(log));
 }
 
-int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out) {
+static int load(FILE *msgs, const char *path, const input_options *opts, mph_snapshot_fn fn,
+                void *ctx, mph_log **out) {
     if (opts->port) {
         if (path) {
             fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
@@ -152,6 +153,7 @@ int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opt
         mph_parser_keep_maps(p, keep > 0    ? keep - 1
                                 : keep == -1 ? MPH_KEEP_LAST
                                              : MPH_KEEP_NONE);
+    mph_parser_on_snapshot(p, fn, ctx);
     size_t n;
     while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {
         mph_status st = mph_parser_feed(p, buf, n, &err);
@@ -183,8 +185,17 @@ done:
     return rc;
 }
 
+int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out) {
+    return load(msgs, path, opts, NULL, NULL, out);
+}
+
 int cli_load(const char *path, const input_options *opts, mph_log **out) {
-    return cli_load_reporting_to(stderr, path, opts, out);
+    return load(stderr, path, opts, NULL, NULL, out);
+}
+
+int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn fn, void *ctx,
+                  mph_log **out) {
+    return load(stderr, path, opts, fn, ctx, out);
 }
 
 /* The one number reader behind every numeric option: decimal digits, with

@@ -195,6 +195,42 @@ static void scan_stretch(const char *O, const char *N, size_t n, unsigned char *
     bb->same = mph__cells_same_bits(O, N, n);
 }
 
+/* Are the 64 cells from p all c? */
+static inline bool all_of(const char *p, char c) {
+#if defined(__SSE2__)
+    const __m128i want = _mm_set1_epi8(c);
+    const __m128i *v = (const __m128i *)(const void *)p;
+    __m128i ok = _mm_and_si128(
+        _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(v), want), _mm_cmpeq_epi8(_mm_loadu_si128(v + 1), want)),
+        _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(v + 2), want), _mm_cmpeq_epi8(_mm_loadu_si128(v + 3), want)));
+    return _mm_movemask_epi8(ok) == 0xffff;
+#else
+    const uint64_t want = ONES * (unsigned char)c;
+    uint64_t bad = 0;
+    for (int k = 0; k < 64; k += 8) {
+        uint64_t x;
+        memcpy(&x, p + k, 8);
+        bad |= x ^ want;
+    }
+    return !bad;
+#endif
+}
+
+/* The end of the tails from block i on. */
+static inline size_t tails_end(const char *cells, size_t n, size_t i) {
+    // Most allocations are short: a few cells before going a word at a time;
+    // a long one (a big allocation: millions of tails) 64 cells a step.
+    for (int k = 0; k < 4; k++, i++)
+        if (i >= n || cells[i] != MPH_CELL_TAIL)
+            return i;
+    if (n - i >= 64 && cells[i + 63] == MPH_CELL_TAIL && all_of(cells + i, MPH_CELL_TAIL)) {
+        i += 64;
+        while (n - i >= 64 && all_of(cells + i, MPH_CELL_TAIL))
+            i += 64;
+    }
+    return i + mph__run_length(cells, n, i, MPH_CELL_TAIL);
+}
+
 /* Classes of blocks [from, to) only one side has: FREE, or `used` where used. */
 static void classify_one_side(const char *cells, size_t from, size_t to, unsigned char *cls,
                               mph_diff_class used, uint64_t blocks[MPH_DIFF_CLASS_COUNT]) {
@@ -205,21 +241,17 @@ static void classify_one_side(const char *cells, size_t from, size_t to, unsigne
     }
 }
 
-/* The end of the tails from block i on. */
-static inline size_t tails_end(const char *cells, size_t n, size_t i) {
-    // Most allocations are short: a few cells before going a word at a time.
-    for (int k = 0; k < 4; k++, i++)
-        if (i >= n || cells[i] != MPH_CELL_TAIL)
-            return i;
-    return i + mph__run_length(cells, n, i, MPH_CELL_TAIL);
-}
-
 /* The allocation holding block x (cells[x] != '.'): a head and its tails, or
  * tails with no head. */
 static void alloc_around(const char *cells, size_t n, size_t x, size_t *start, size_t *end) {
     size_t s = x;
-    while (s > 0 && cells[s] == MPH_CELL_TAIL)
-        s--;
+    while (s > 0 && cells[s] == MPH_CELL_TAIL) {
+        // Back to the head of a big allocation 64 cells a step.
+        if (s >= 64 && cells[s - 64] == MPH_CELL_TAIL && all_of(cells + s - 64, MPH_CELL_TAIL))
+            s -= 64;
+        else
+            s--;
+    }
     if (cells[s] == MPH_CELL_FREE) // tails after a free block: an orphan run
         s++;
     *start = s;
@@ -646,6 +678,55 @@ static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t 
     return true;
 }
 
+/* The free and the tail cell, or 0 for a stretch's masks: are all its
+ * blocks free, or all tails? */
+static inline char uniform(uint64_t free_m, uint64_t tail_m) {
+    return ~free_m == 0 ? MPH_CELL_FREE : ~tail_m == 0 ? MPH_CELL_TAIL : 0;
+}
+
+/* Blocks free on each side over a skipped stretch, and free on both. */
+typedef struct free_counts {
+    uint64_t old_free, new_free, both_free;
+} free_counts;
+
+/* After a stretch where OLD is all `a` and NEW all `b` (each free or
+ * tails), the stretches from base on that are the same: nothing there can
+ * settle an allocation, so they take their classes and counts in bulk, the
+ * cells read 64 at a time and nothing else per block. A side with tails
+ * where the other differs goes only as far as its settled allocation reaches
+ * (up to there settle would find nothing marked); free blocks mark nothing,
+ * and the same cells on both sides never differ. Returns where the walk goes
+ * on. For a big allocation in an empty heap (or the reverse), the whole run. */
+static size_t skip_uniform(pair_walk *w, const side_walk *os, const side_walk *ns, size_t base,
+                           char a, char b, free_counts *fc) {
+    size_t limit = w->common;
+    if (a != b && a == MPH_CELL_TAIL && os->done < limit)
+        limit = os->done;
+    if (a != b && b == MPH_CELL_TAIL && ns->done < limit)
+        limit = ns->done;
+    size_t end = base;
+    while (end < limit && limit - end >= 64 && all_of(w->O + end, a) && all_of(w->N + end, b))
+        end += 64;
+    if (end == base)
+        return base;
+    size_t len = end - base;
+    bool old_used = a != MPH_CELL_FREE, new_used = b != MPH_CELL_FREE;
+    memset(w->cls + base, (int)first_class(!old_used, !new_used), len);
+    if (old_used && new_used && w->reuse_until > base) {
+        // A gone allocation of OLD whose blocks NEW still uses: REUSED, as mark_reused does.
+        size_t r = (w->reuse_until < end ? w->reuse_until : end) - base;
+        memset(w->cls + base, MPH_DIFF_REUSED, r);
+        w->reused += r;
+    }
+    if (new_used && base < w->run_to && end > w->run_from)
+        w->run_used += (end < w->run_to ? end : w->run_to) - (base > w->run_from ? base : w->run_from);
+    fc->old_free += old_used ? 0 : len;
+    fc->new_free += new_used ? 0 : len;
+    fc->both_free += old_used || new_used ? 0 : len;
+    w->classified = end;
+    return end;
+}
+
 /* Both sides' allocations that differ in the blocks both have, and the
  * classes of those blocks, 64 at a time. Only where the cells differ can an
  * allocation be other than the same on both sides. */
@@ -653,7 +734,7 @@ static bool walk_common(pair_walk *w, side_walk *old_side, side_walk *new_side) 
     const char *O = w->O, *N = w->N;
     uint64_t old_free = 0, new_free = 0, both_free = 0;
     bool old_prev = false, new_prev = false; // block base - 1 used on each side
-    for (size_t base = 0; base < w->common; base += 64) {
+    for (size_t base = 0; base < w->common;) {
         size_t n = w->common - base < 64 ? w->common - base : 64;
         uint64_t all = low_bits(n);
         block_bits bb;
@@ -683,6 +764,15 @@ static bool walk_common(pair_walk *w, side_walk *old_side, side_walk *new_side) 
         }
         old_prev = old_used >> 63;
         new_prev = new_used >> 63;
+        base += n;
+        char a = uniform(bb.old_free, bb.old_tail), b = uniform(bb.new_free, bb.new_tail);
+        if (a && b && n == 64) {
+            free_counts fc = {0, 0, 0};
+            base = skip_uniform(w, old_side, new_side, base, a, b, &fc);
+            old_free += fc.old_free;
+            new_free += fc.new_free;
+            both_free += fc.both_free;
+        }
     }
     uint64_t *blocks = w->p->blocks;
     blocks[MPH_DIFF_FREE] += both_free;

@@ -31,6 +31,9 @@ typedef struct mph__figures {
     /* Runs inside a chunk (touching neither end, so at most 62 long) were
      * not looked at: the longest runs are exact only if 63 or more. */
     bool inner_skipped;
+    /* Some of those chunks did not start at a multiple of 64 cells from the
+     * area's start (rows before them were short): see mph__figures_finish. */
+    bool off_grid;
 } mph__figures;
 
 /* Is there a run of at least len (>= 1) set bits in x? O(log len) steps:
@@ -178,6 +181,18 @@ void mph__rows_scan_generic(mph__rows *r);
 #if defined(__x86_64__) && defined(__GNUC__)
 void mph__rows_scan_avx2(mph__rows *r); /* needs AVX2 and POPCNT */
 #endif
+
+/* stats.c, for the stats report: area ai's whole figures into part->stats
+ * (as mph_stats_compute gives them) and, from the same walk over its cells,
+ * the blocks per histogram bucket and the fit counts (n_fit sizes in blocks,
+ * 0 for none) added to part's. */
+void mph__area_report(const mph_snapshot *s, size_t ai, const uint64_t *fit_blocks, size_t n_fit,
+                      mph_stats_part *part);
+
+/* Add the figures of one area (from) to those of the areas before it (to):
+ * what a walk over them all would give, but for the derived ones
+ * (mph__figures_derive). */
+void mph__stats_add(mph_stats *to, const mph_stats *from);
 
 /* Fill in the figures computed from the others: the largest free run's
  * address, fragmentation. */

@@ -117,6 +117,8 @@ struct mph_parser {
     long keep_maps;
     char *scratch;
     size_t scratch_cap;
+    mph_snapshot_fn on_snapshot; /* sees each map before it may be dropped */
+    void *on_snapshot_ctx;
 };
 
 static mph_status close_snapshot(mph_parser *p, mph_error *err);
@@ -1233,6 +1235,14 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
     }
     if ((st = check_figures(p, err)))
         goto out;
+    // The caller's look at the map, while it is still here (a timeline read as a stream).
+    if (p->on_snapshot && (st = p->on_snapshot(p->on_snapshot_ctx, s, index, err))) {
+        if (err && !err->line) {
+            err->line = s->first_line;
+            err->column = 1;
+        }
+        goto out;
+    }
     if (p->keep_maps == MPH_KEEP_LAST && index &&
         (st = drop_cells(p, p->log->snapshots[index - 1], p->log->snapshots[index - 1]->n_blocks,
                          err)))
@@ -1472,6 +1482,15 @@ static bool take_stamp(mph_parser *p, const char *s, size_t len) {
     return true;
 }
 
+/* A marker line: "=== ... ===" (mpheap, the device module) or "*** ... ***"
+ * (micropython-magic), after blanks. No line of a dump starts so. */
+static bool is_marker(const char *s, size_t len) {
+    size_t lead = 0;
+    while (lead < len && (s[lead] == ' ' || s[lead] == '\t'))
+        lead++;
+    return len - lead >= 3 && (memcmp(s + lead, "===", 3) == 0 || memcmp(s + lead, "***", 3) == 0);
+}
+
 static void remember_text(mph_parser *p, const char *s, size_t len) {
     // The marker stays the label candidate across its "time:" line.
     if (take_stamp(p, s, len))
@@ -1628,10 +1647,7 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
     p->log->skipped_lines++;
     uint64_t failed;
     // A marker line ("=== LABEL: MemoryError ... ===") belongs to the dump after it alone.
-    size_t lead = 0;
-    while (lead < len && (s[lead] == ' ' || s[lead] == '\t'))
-        lead++;
-    bool marker = len - lead >= 3 && (memcmp(s + lead, "===", 3) == 0 || memcmp(s + lead, "***", 3) == 0);
+    bool marker = is_marker(s, len);
     if (!marker && find_failed_size(s, len, true, &failed))
         note_failed_alloc(p, failed);
     if (p->ctx == CTX_MAP) {
@@ -1685,6 +1701,13 @@ void mph_parser_keep_maps(mph_parser *p, long which) {
     if (p && (which >= 0 || which == MPH_KEEP_ALL || which == MPH_KEEP_LAST ||
               which == MPH_KEEP_NONE))
         p->keep_maps = which;
+}
+
+void mph_parser_on_snapshot(mph_parser *p, mph_snapshot_fn fn, void *ctx) {
+    if (p) {
+        p->on_snapshot = fn;
+        p->on_snapshot_ctx = fn ? ctx : NULL;
+    }
 }
 
 /* Which header line s is (FIELD_*), 0 if none: a look, no parse. */

@@ -52,6 +52,9 @@ MPH_HOT void rows_loop(mph__rows *r, cells_check *check, cells_same *same) {
     uint64_t offset = r->offset, step = r->step;
     mph__figures figures = *r->figures;
     unsigned long rows = 0;
+    // Its chunks leave out their inner runs: on the area's grid of 64, they
+    // are looked for again faster (mph__figures_finish).
+    figures.off_grid |= figures.cells % ROW_CELLS != 0;
     while (end - at > ROW_TEXT && n_blocks + ROW_CELLS <= room) {
         size_t len = at[ROW_TEXT] == '\n'                                                  ? ROW_TEXT
                      : end - at > ROW_TEXT + 1 && at[ROW_TEXT] == '\r' && at[ROW_TEXT + 1] == '\n' ? ROW_TEXT + 1

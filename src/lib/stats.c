@@ -24,17 +24,36 @@ static const unsigned char type_table[256] = {
 typedef struct tally {
     uint64_t free_blocks, free_runs, tail_blocks, orphans, multi, n2, max_alloc;
     uint64_t largest, largest_at;
-    size_t last_start, last_end; /* the latest free run */
+    uint64_t last_free; /* the latest free run's length */
+    uint64_t heads_by_cell[256]; /* by the head's letter: one load less than by type */
     uint64_t heads_of[MPH_TYPE_COUNT], tails_of[MPH_TYPE_COUNT];
     uint64_t alloc_hist[MPH_HISTOGRAM_BUCKETS], free_hist[MPH_HISTOGRAM_BUCKETS];
+    /* The report's (with_extras): blocks per bucket, fit counts. */
+    uint64_t alloc_hist_blocks[MPH_HISTOGRAM_BUCKETS], free_hist_blocks[MPH_HISTOGRAM_BUCKETS];
+    uint64_t fit_count[MPH_FIT_MAX];
 } tally;
 
-static inline void free_run(tally *t, size_t start, size_t len) {
+/* The fit sizes of a report, in blocks; min_fit is the smallest that is not
+ * 0, so that most free runs are turned away with one compare. */
+typedef struct fits {
+    const uint64_t *blocks;
+    size_t n;
+    uint64_t min_fit;
+} fits;
+
+MPH_HOT void free_run(tally *t, size_t start, size_t len, const fits *fit, uint64_t min_fit,
+                      bool with_extras) {
+    unsigned k = bucket_of(len);
     t->free_blocks += len;
-    t->free_runs++;
-    t->free_hist[bucket_of(len)]++;
-    t->last_start = start;
-    t->last_end = start + len;
+    t->free_hist[k]++; // and free_runs, their sum, at the end
+    if (with_extras) {
+        t->free_hist_blocks[k] += len;
+        if (len >= min_fit)
+            for (size_t f = 0; f < fit->n; f++)
+                if (fit->blocks[f])
+                    t->fit_count[f] += len / fit->blocks[f];
+    }
+    t->last_free = len;
     if (len > t->largest) {
         t->largest = len;
         t->largest_at = start;
@@ -45,18 +64,21 @@ static inline void free_run(tally *t, size_t start, size_t len) {
  * (after free space or at the start of the area) an allocation of its own in a
  * damaged dump. Allocations of one block have no tail run: they are counted
  * from the heads at the end. */
-static inline void tail_run(tally *t, const char *cells, size_t start, size_t len) {
+MPH_HOT void tail_run(tally *t, const char *cells, size_t start, size_t len, bool with_extras) {
     bool headed = start > 0 && cells[start - 1] != '.';
     unsigned type = headed ? type_table[(unsigned char)cells[start - 1]] : MPH_TYPE_OTHER;
     uint64_t alloc_len = len + headed;
-    t->tail_blocks += len;
-    t->tails_of[type] += len;
+    t->tails_of[type] += len; // and tail_blocks, their sum, at the end
     t->orphans += !headed;
     if (alloc_len >= 2) {
-        t->multi++;
-        t->alloc_hist[bucket_of(alloc_len)]++;
+        unsigned k = bucket_of(alloc_len);
+        t->alloc_hist[k]++; // and multi, their sum, at the end
+        if (with_extras)
+            t->alloc_hist_blocks[k] += alloc_len;
     }
-    t->n2 += alloc_len == 2;
+    // With the blocks per bucket, the 2-block ones are 3 * bucket 1's allocations - its blocks.
+    if (!with_extras)
+        t->n2 += alloc_len == 2;
     t->max_alloc = alloc_len > t->max_alloc ? alloc_len : t->max_alloc;
 }
 
@@ -80,18 +102,44 @@ static size_t run_end(const char *cells, size_t n, size_t i, char c) {
     return i;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_RUN_END_AVX2 1
+/* run_end, 128 cells a step. */
+__attribute__((target("avx2"))) static size_t run_end_avx2(const char *cells, size_t n, size_t i,
+                                                           char c) {
+    const __m256i want = _mm256_set1_epi8(c);
+    while (n - i >= 128) {
+        const __m256i *v = (const __m256i *)(const void *)(cells + i);
+        __m256i ok = _mm256_and_si256(
+            _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(v), want),
+                             _mm256_cmpeq_epi8(_mm256_loadu_si256(v + 1), want)),
+            _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(v + 2), want),
+                             _mm256_cmpeq_epi8(_mm256_loadu_si256(v + 3), want)));
+        if (_mm256_movemask_epi8(ok) != -1)
+            break;
+        i += 128;
+    }
+    return run_end(cells, n, i, c);
+}
+#endif
+
 /*
  * One pass, 64 cells at a time with bit masks: free runs and tail runs are
  * found by their edges (a few instructions per run), and heads are only
  * looked at to count their types. Every figure follows: an allocation is a
- * head and the tail run after it, or a headless tail run.
+ * head and the tail run after it, or a headless tail run. With with_extras
+ * (a constant: two copies are made), the report's figures too, into part;
+ * with wide, AVX2 for long runs (only from a function built for it).
  */
-static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
+MPH_HOT void area_walk(const mph_snapshot *s, size_t ai, mph_stats *st, const fits *fit,
+                       mph_stats_part *part, bool with_extras, bool wide) {
     const mph_area *a = &s->areas[ai];
     const char *cells = a->cells;
     size_t n = a->n_blocks, free_start = 0, tail_start = 0;
     bool in_free = false, in_tail = false;
     uint64_t carry_free = 0, carry_tail = 0;
+    uint64_t min_fit = with_extras ? fit->min_fit : UINT64_MAX;
     tally t;
     memset(&t, 0, sizeof t);
     for (size_t base = 0; base < n; base += 64) {
@@ -100,7 +148,12 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
         if ((carry_free || carry_tail) && n - base >= 128) {
             char c = carry_free ? MPH_CELL_FREE : MPH_CELL_TAIL;
             if (cells[base] == c && cells[base + 63] == c && cells[base + 127] == c) {
+#if HAVE_RUN_END_AVX2
+                base = (wide ? run_end_avx2(cells, n, base, c) : run_end(cells, n, base, c)) &
+                       ~(size_t)63;
+#else
                 base = run_end(cells, n, base, c) & ~(size_t)63;
+#endif
                 if (base >= n)
                     break;
             }
@@ -110,7 +163,7 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
         mph__cell_masks(cells + base, m, &fr, &tl);
         uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
         for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
-            t.heads_of[type_table[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]]++;
+            t.heads_by_cell[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]++;
         // Runs by their edges: a start is a cell whose previous one is not in the run, an end
         // the first cell after one. The k-th end closes the run open before the chunk, if
         // any, then the k-th start: no branch on the cells, one turn per run.
@@ -119,13 +172,13 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
         carry_free = fr >> 63;
         if (in_free && ends) {
             size_t q = base + (size_t)__builtin_ctzll(ends);
-            free_run(&t, free_start, q - free_start);
+            free_run(&t, free_start, q - free_start, fit, min_fit, with_extras);
             ends &= ends - 1;
             in_free = false;
         }
         for (; ends; ends &= ends - 1, starts &= starts - 1) {
             size_t p0 = base + (size_t)__builtin_ctzll(starts), q = base + (size_t)__builtin_ctzll(ends);
-            free_run(&t, p0, q - p0);
+            free_run(&t, p0, q - p0, fit, min_fit, with_extras);
         }
         if (starts) {
             free_start = base + (size_t)__builtin_ctzll(starts);
@@ -137,13 +190,13 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
         carry_tail = tl >> 63;
         if (in_tail && ends) {
             size_t q = base + (size_t)__builtin_ctzll(ends);
-            tail_run(&t, cells, tail_start, q - tail_start);
+            tail_run(&t, cells, tail_start, q - tail_start, with_extras);
             ends &= ends - 1;
             in_tail = false;
         }
         for (; ends; ends &= ends - 1, starts &= starts - 1) {
             size_t p0 = base + (size_t)__builtin_ctzll(starts), q = base + (size_t)__builtin_ctzll(ends);
-            tail_run(&t, cells, p0, q - p0);
+            tail_run(&t, cells, p0, q - p0, with_extras);
         }
         if (starts) {
             tail_start = base + (size_t)__builtin_ctzll(starts);
@@ -151,10 +204,18 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
         }
     }
     if (in_free)
-        free_run(&t, free_start, n - free_start);
+        free_run(&t, free_start, n - free_start, fit, min_fit, with_extras);
     if (in_tail)
-        tail_run(&t, cells, tail_start, n - tail_start);
+        tail_run(&t, cells, tail_start, n - tail_start, with_extras);
 
+    for (int k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
+        t.free_runs += t.free_hist[k];
+        t.multi += t.alloc_hist[k];
+    }
+    for (int k = 0; k < MPH_TYPE_COUNT; k++)
+        t.tail_blocks += t.tails_of[k];
+    if (with_extras)
+        t.n2 = 3 * t.alloc_hist[1] - t.alloc_hist_blocks[1];
     uint64_t heads = n - t.free_blocks - t.tail_blocks;
     uint64_t allocs = heads + t.orphans;
     st->total_blocks += n;
@@ -174,6 +235,8 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
         st->largest_free_area = ai;
         st->largest_free_block = (size_t)t.largest_at;
     }
+    for (unsigned c = 0; c < 256; c++)
+        t.heads_of[type_table[c]] += t.heads_by_cell[c];
     // A headless tail run is one "other" allocation; its blocks are in tails_of.
     t.heads_of[MPH_TYPE_OTHER] += t.orphans;
     for (int k = 0; k < MPH_TYPE_COUNT; k++) {
@@ -186,7 +249,98 @@ static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
         st->free_histogram[k] += t.free_hist[k];
     }
     // Free space above the area's last allocation: its final free run, if any.
-    st->free_above_top_blocks += t.free_runs && t.last_end == n ? n - t.last_start : 0;
+    st->free_above_top_blocks += n && cells[n - 1] == MPH_CELL_FREE ? t.last_free : 0;
+    if (with_extras) {
+        // Allocations of one block (allocs - multi) are all in bucket 0.
+        part->alloc_histogram_blocks[0] += allocs - t.multi;
+        for (int k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
+            part->alloc_histogram_blocks[k] += t.alloc_hist_blocks[k];
+            part->free_histogram_blocks[k] += t.free_hist_blocks[k];
+        }
+        for (size_t f = 0; f < fit->n; f++)
+            part->fit_count[f] += t.fit_count[f];
+    }
+}
+
+/* Each walk once per instruction set: with BMI a run's edges are one
+ * instruction each (tzcnt, blsr), and AVX2 crosses long runs 128 cells a
+ * step. */
+static void area_stats_generic(const mph_snapshot *s, size_t ai, mph_stats *st) {
+    area_walk(s, ai, st, NULL, NULL, false, false);
+}
+static void area_report_generic(const mph_snapshot *s, size_t ai, const fits *fit,
+                                mph_stats_part *part) {
+    area_walk(s, ai, &part->stats, fit, part, true, false);
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_WALK_BMI 1
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static void
+area_stats_bmi(const mph_snapshot *s, size_t ai, mph_stats *st) {
+    area_walk(s, ai, st, NULL, NULL, false, true);
+}
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static void
+area_report_bmi(const mph_snapshot *s, size_t ai, const fits *fit, mph_stats_part *part) {
+    area_walk(s, ai, &part->stats, fit, part, true, true);
+}
+static bool cpu_has_bmi(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+           __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+}
+#endif
+
+static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
+#if HAVE_WALK_BMI
+    if (cpu_has_bmi()) {
+        area_stats_bmi(s, ai, st);
+        return;
+    }
+#endif
+    area_stats_generic(s, ai, st);
+}
+
+void mph__area_report(const mph_snapshot *s, size_t ai, const uint64_t *fit_blocks, size_t n_fit,
+                      mph_stats_part *part) {
+    fits fit = {fit_blocks, n_fit, UINT64_MAX};
+    for (size_t f = 0; f < n_fit; f++)
+        if (fit_blocks[f] && fit_blocks[f] < fit.min_fit)
+            fit.min_fit = fit_blocks[f];
+    memset(&part->stats, 0, sizeof part->stats);
+    part->stats.block_size = s->block_size;
+#if HAVE_WALK_BMI
+    if (cpu_has_bmi())
+        area_report_bmi(s, ai, &fit, part);
+    else
+#endif
+        area_report_generic(s, ai, &fit, part);
+    mph__figures_derive(s, &part->stats);
+}
+
+void mph__stats_add(mph_stats *to, const mph_stats *from) {
+    to->total_blocks += from->total_blocks;
+    to->free_blocks += from->free_blocks;
+    to->used_blocks += from->used_blocks;
+    to->free_runs += from->free_runs;
+    to->allocs += from->allocs;
+    to->orphan_tails += from->orphan_tails;
+    to->n_1block += from->n_1block;
+    to->n_2block += from->n_2block;
+    if (from->max_alloc_blocks > to->max_alloc_blocks)
+        to->max_alloc_blocks = from->max_alloc_blocks;
+    // Areas in order, the first of equals: as one walk over them all.
+    if (from->largest_free_blocks > to->largest_free_blocks) {
+        to->largest_free_blocks = from->largest_free_blocks;
+        to->largest_free_area = from->largest_free_area;
+        to->largest_free_block = from->largest_free_block;
+    }
+    for (int k = 0; k < MPH_TYPE_COUNT; k++) {
+        to->by_type[k].allocs += from->by_type[k].allocs;
+        to->by_type[k].blocks += from->by_type[k].blocks;
+    }
+    for (int k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
+        to->alloc_histogram[k] += from->alloc_histogram[k];
+        to->free_histogram[k] += from->free_histogram[k];
+    }
+    to->free_above_top_blocks += from->free_above_top_blocks;
 }
 
 void mph__figures_derive(const mph_snapshot *s, mph_stats *st) {
@@ -210,14 +364,158 @@ static void close_runs(mph__figures *f) {
         f->longest_tails = f->tail_run;
 }
 
+/* The longest free run and the longest run of continuing tails, looked for
+ * again inside every chunk (the hot loop left those out): only the longest
+ * runs, as mph__figures_feed would find them, without its other counts. */
+static void longest_runs_again(mph__figures *f, const char *cells, size_t n, bool want_free,
+                               bool want_tails) {
+    uint64_t free_run = 0, largest = 0, at = 0, tail_run = 0, longest = 0, unused_at = 0;
+    uint64_t last_used = 0;
+    for (size_t base = 0; base < n; base += 64) {
+        unsigned m = n - base < 64 ? (unsigned)(n - base) : 64;
+        uint64_t free_m, tail_m;
+        mph__cell_masks(cells + base, m, &free_m, &tail_m);
+        uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+        if (want_free)
+            mph__longest_run(free_m, valid, m, base, &free_run, &largest, &at, true);
+        if (want_tails) {
+            uint64_t used = valid & ~free_m;
+            uint64_t tails = tail_m & (used << 1 | last_used);
+            mph__longest_run(tails, valid, m, base, &tail_run, &longest, &unused_at, true);
+            last_used = used >> (m - 1) & 1;
+        }
+    }
+    // The runs that reach the area's end, as close_runs takes them.
+    if (want_free) {
+        if (free_run > largest) {
+            largest = free_run;
+            at = n - free_run;
+        }
+        f->largest_free = largest;
+        f->largest_free_at = at;
+    }
+    if (want_tails)
+        f->longest_tails = tail_run > longest ? tail_run : longest;
+}
+
+/* The runs of x (a chunk's mask, valid its cells) that touch neither end of
+ * the chunk: without the run from bit 0, and without the bits above the
+ * highest clear one. */
+MPH_HOT uint64_t inner_runs(uint64_t x, uint64_t valid) {
+    uint64_t clear = ~x & valid; // not 0: the caller skips full chunks
+    uint64_t above = UINT64_C(2) << (63 - __builtin_clzll(clear)); // 0 when that is bit 63
+    return x & (x + 1) & (above - 1);
+}
+
+/* The first run of inner (runs inside one chunk, <= 62 long, base its first
+ * cell) that beats the longest so far (*best long, at *at) replaces it: a
+ * longer one, or one as long before it (*at is UINT64_MAX when only the
+ * length matters). */
+MPH_HOT void inner_longest(uint64_t inner, uint64_t base, uint64_t *best, uint64_t *at) {
+    // Only a run of *best or more (more, without a position) can win: most
+    // chunks are turned away here.
+    uint64_t need = *best + (*at == UINT64_MAX);
+    need = need ? need : 1;
+    if (need > 62 || !mph__may_have_run(inner, (unsigned)need) ||
+        !mph__has_run(inner, (unsigned)need))
+        return;
+    while (inner) {
+        unsigned s0 = (unsigned)__builtin_ctzll(inner);
+        unsigned len = (unsigned)__builtin_ctzll(~(inner >> s0));
+        if (len > *best || (len == *best && *at != UINT64_MAX && base + s0 < *at)) {
+            *best = len;
+            if (*at != UINT64_MAX)
+                *at = base + s0;
+        }
+        inner &= ~(((UINT64_C(1) << len) - 1) << s0);
+    }
+}
+
+#if HAVE_WALK_BMI
+/* mph__cell_masks of 64 cells, 32 a compare. */
+__attribute__((target("avx2"))) static inline void cell_masks_avx2(const char *cells,
+                                                                   uint64_t *free_m,
+                                                                   uint64_t *tail_m) {
+    const __m256i dot = _mm256_set1_epi8(MPH_CELL_FREE), eq = _mm256_set1_epi8(MPH_CELL_TAIL);
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
+    *free_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, dot)) |
+              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, dot)) << 32;
+    *tail_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, eq)) |
+              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, eq)) << 32;
+}
+#endif
+
+/* longest_runs_again, when every chunk that left out its inner runs was on
+ * the area's grid of 64: the runs that touch a chunk's end were all seen, so
+ * only the runs inside each chunk are looked at, and only in chunks that
+ * could hold one longer than the longest seen. With wide, AVX2 for the masks
+ * (only from a function built for it). */
+MPH_HOT void inner_walk(mph__figures *f, const char *cells, size_t n, bool want_free,
+                        bool want_tails, bool wide) {
+    uint64_t largest = f->largest_free, at = f->largest_free_at;
+    uint64_t longest = f->longest_tails, no_at = UINT64_MAX;
+    uint64_t last_used = 0;
+    for (size_t base = 0; base < n; base += 64) {
+        unsigned m = n - base < 64 ? (unsigned)(n - base) : 64;
+        uint64_t free_m, tail_m;
+#if HAVE_WALK_BMI
+        if (wide && m == 64)
+            cell_masks_avx2(cells + base, &free_m, &tail_m);
+        else
+#endif
+            mph__cell_masks(cells + base, m, &free_m, &tail_m);
+        (void)wide;
+        uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+        if (want_free && free_m != valid && free_m)
+            inner_longest(inner_runs(free_m, valid), base, &largest, &at);
+        if (want_tails) {
+            uint64_t used = valid & ~free_m;
+            uint64_t tails = tail_m & (used << 1 | last_used);
+            last_used = used >> (m - 1) & 1;
+            if (tails != valid && tails)
+                inner_longest(inner_runs(tails, valid), base, &longest, &no_at);
+        }
+    }
+    if (want_free) {
+        f->largest_free = largest;
+        f->largest_free_at = at;
+    }
+    if (want_tails)
+        f->longest_tails = longest;
+}
+
+static void inner_runs_generic(mph__figures *f, const char *cells, size_t n, bool want_free,
+                               bool want_tails) {
+    inner_walk(f, cells, n, want_free, want_tails, false);
+}
+#if HAVE_WALK_BMI
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static void
+inner_runs_bmi(mph__figures *f, const char *cells, size_t n, bool want_free, bool want_tails) {
+    inner_walk(f, cells, n, want_free, want_tails, true);
+}
+#endif
+
+static void inner_runs_again(mph__figures *f, const char *cells, size_t n, bool want_free,
+                             bool want_tails) {
+#if HAVE_WALK_BMI
+    if (cpu_has_bmi()) {
+        inner_runs_bmi(f, cells, n, want_free, want_tails);
+        return;
+    }
+#endif
+    inner_runs_generic(f, cells, n, want_free, want_tails);
+}
+
 void mph__figures_finish(mph__figures *f, const char *cells, size_t n, size_t ai,
                          mph_stats *st) {
     close_runs(f);
-    if (f->inner_skipped && (f->largest_free < 63 || f->longest_tails < 63)) {
-        // A run inside a row could be the longest: count again, every run.
-        memset(f, 0, sizeof *f);
-        mph__figures_feed(f, cells, n);
-        close_runs(f);
+    bool free_short = f->largest_free < 63, tails_short = f->longest_tails < 63;
+    if (f->inner_skipped && (free_short || tails_short)) {
+        if (f->off_grid)
+            longest_runs_again(f, cells, n, free_short, tails_short);
+        else
+            inner_runs_again(f, cells, n, free_short, tails_short);
     }
     uint64_t used = f->cells - f->free_blocks;
     st->total_blocks += f->cells;

@@ -1,33 +1,11 @@
-/* The figures of `mpheap stats`: mph_stats_compute's for the whole snapshot
- * and each area, plus what it does not keep (blocks per histogram bucket,
- * how many buffers of given sizes fit), from one more pass over the cells. */
-#include "analyses.h"
+/* The figures of `mpheap stats`: mph_stats_compute's for each area and the
+ * whole snapshot, plus what it does not keep (blocks per histogram bucket,
+ * how many buffers of given sizes fit), all from one pass over each area's
+ * cells (stats.c); the whole snapshot's are the areas' added up. */
+#include "figures.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* The second pass: histogram sums and fit counts of one area. */
-static void area_extras(const mph_area *a, const mph_stats_report *r, mph_stats_part *part) {
-    const char *cells = a->cells;
-    size_t n = a->n_blocks;
-    for (size_t i = 0; i < n;) {
-        if (cells[i] == '.') {
-            size_t run = mph__run_length(cells, n, i, '.');
-            part->free_histogram_blocks[mph__bucket_of(run)] += run;
-            for (size_t f = 0; f < r->n_fit; f++)
-                if (r->fit_blocks[f])
-                    part->fit_count[f] += run / r->fit_blocks[f];
-            i += run;
-            continue;
-        }
-        // An allocation: its head (or an orphan tail) and the tails after it.
-        size_t start = i++;
-        if (i < n && cells[i] == '=')
-            i += mph__run_length(cells, n, i, '=');
-        size_t len = i - start;
-        part->alloc_histogram_blocks[mph__bucket_of(len)] += len;
-    }
-}
 
 static void add_extras(mph_stats_part *to, const mph_stats_part *from, size_t n_fit) {
     for (unsigned k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
@@ -62,19 +40,29 @@ mph_status mph_stats_report_new(const mph_snapshot *s, const uint64_t *fit_bytes
     r->areas = calloc(s->n_areas ? s->n_areas : 1, sizeof *r->areas);
     if (!r->areas)
         goto fail;
-    // The whole snapshot's figures were computed when it was read (and kept);
-    // with one area they are that area's too, so only split heaps pay for more.
-    rc = mph_stats_compute(s, MPH_ALL_AREAS, &r->total.stats, err);
-    if (rc)
-        goto fail;
+    // One walk per area; the whole snapshot's figures are theirs added up, in
+    // area order (as mph_stats_compute's walk over them all adds them).
+    mph_stats total;
+    memset(&total, 0, sizeof total);
+    total.block_size = s->block_size;
     for (size_t i = 0; i < s->n_areas; i++) {
-        if (s->n_areas == 1)
-            r->areas[i].stats = r->total.stats;
-        else if ((rc = mph_stats_compute(s, i, &r->areas[i].stats, err)))
-            goto fail;
-        area_extras(&s->areas[i], r, &r->areas[i]);
+        if (s->areas[i].cells)
+            mph__area_report(s, i, r->fit_blocks, n_fit, &r->areas[i]);
+        else
+            r->areas[i].stats.block_size = s->block_size;
+        mph__stats_add(&total, &r->areas[i].stats);
         add_extras(&r->total, &r->areas[i], n_fit);
     }
+    mph__figures_derive(s, &total);
+    // Kept for the next renderer that asks (mph_stats_compute), or kept already:
+    // a map not kept was summed up when it was read.
+    if (s->memo && !s->memo->ready) {
+        s->memo->stats = total;
+        s->memo->ready = true;
+    }
+    r->total.stats = s->memo ? s->memo->stats : total;
+    if (s->n_areas == 1)
+        r->areas[0].stats = r->total.stats;
     *out = r;
     return MPH_OK;
 fail:

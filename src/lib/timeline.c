@@ -5,7 +5,10 @@
  * with maps are compared with mph_diff_compute; what each
  * allocation inherits from the one it continues (the row it first appeared
  * in, the growth chain it belongs to) is carried along in address-sorted
- * arrays, so memory stays proportional to the allocations of two rows. */
+ * arrays, so memory stays proportional to the allocations of two rows. The
+ * rows come one at a time (mph_timeline_builder), so a log read as a stream
+ * needs only the last whole map besides the one being read: the builder keeps
+ * a copy of it. */
 #include "analyses.h"
 
 #include <stdarg.h>
@@ -114,16 +117,26 @@ static bool chain_push(chain *c, uint64_t blocks) {
     return true;
 }
 
-/* All allocations of s, each new at `row`. */
+/* All allocations of s, each new at `row`: mph_alloc_iter's, with free runs and
+ * tails skipped a word at a time (a big heap is mostly one long free run). */
 static bool collect(const mph_snapshot *s, size_t row, entries *out) {
-    mph_alloc_iter it;
-    mph_alloc a;
     out->n = 0;
-    mph_alloc_iter_init(&it, s);
-    while (mph_alloc_iter_next(&it, &a)) {
-        entry e = {a.area, a.block, a.n_blocks, row, -1, a.type, false, false};
-        if (!push_entry(out, &e))
-            return false;
+    for (size_t ai = 0; ai < s->n_areas; ai++) {
+        const char *cells = s->areas[ai].cells;
+        size_t n = s->areas[ai].n_blocks;
+        for (size_t b = 0; b < n;) {
+            if (cells[b] == '.') {
+                b += mph__run_length(cells, n, b, '.');
+                continue;
+            }
+            size_t start = b++;
+            b += mph__run_length(cells, n, b, '=');
+            int type = mph_type_of_cell(cells[start]);
+            entry e = {ai, start, b - start, row, -1,
+                       type >= 0 ? (mph_type)type : MPH_TYPE_OTHER, false, false};
+            if (!push_entry(out, &e))
+                return false;
+        }
     }
     return true;
 }
@@ -536,68 +549,224 @@ static bool note_left_out(mph_timeline *t) {
                     none, cut);
 }
 
+/* The builder: the timeline so far, the entries of the last row with a whole
+ * map, and that map itself (the next one is compared with it). */
+struct mph_timeline_builder {
+    mph_timeline *t;
+    size_t cap_rows;
+    entries a, b, *prev, *cur;
+    const mph_snapshot *last; /* the last whole map: the caller's, or copy */
+    size_t last_row;
+    unsigned last_block_size, row_block_size; /* of the last whole map, of the last row */
+    bool spent;
+    /* A copy of the last whole map, for callers whose snapshot goes (or loses its
+     * cells) after add: its buffers are reused from one row to the next. */
+    mph_snapshot copy;
+    stats_memo copy_memo;
+    mph_area *copy_areas;
+    size_t cap_areas;
+    char *copy_cells;
+    size_t cap_cells;
+};
+
+mph_timeline_builder *mph_timeline_builder_new(void) {
+    mph_timeline_builder *b = calloc(1, sizeof *b);
+    if (b && !(b->t = calloc(1, sizeof *b->t))) {
+        free(b);
+        return NULL;
+    }
+    if (b) {
+        b->prev = &b->a;
+        b->cur = &b->b;
+    }
+    return b;
+}
+
+void mph_timeline_builder_free(mph_timeline_builder *b) {
+    if (!b)
+        return;
+    mph_timeline_free(b->t);
+    free(b->a.v);
+    free(b->b.v);
+    free(b->copy_areas);
+    free(b->copy_cells);
+    free(b);
+}
+
+size_t mph_timeline_builder_row_count(const mph_timeline_builder *b) {
+    return b && b->t ? b->t->n_rows : 0;
+}
+
+/* s as b->copy: what the diff and the suspects' addresses read (areas, cells,
+ * block size, header, the memoized stats); not its label or time. */
+static bool keep_copy(mph_timeline_builder *b, const mph_snapshot *s) {
+    if (s->n_areas > b->cap_areas) {
+        mph_area *v = realloc(b->copy_areas, s->n_areas * sizeof *v);
+        if (!v)
+            return false;
+        b->copy_areas = v;
+        b->cap_areas = s->n_areas;
+    }
+    if (s->n_blocks > b->cap_cells) {
+        // Nothing to keep from the old buffer: a fresh one, not a realloc that copies.
+        free(b->copy_cells);
+        b->cap_cells = 0;
+        if (!(b->copy_cells = malloc(s->n_blocks)))
+            return false;
+        b->cap_cells = s->n_blocks;
+    }
+    if (s->n_blocks)
+        memcpy(b->copy_cells, s->cells, s->n_blocks);
+    b->copy = *s;
+    b->copy.label = b->copy.time = NULL;
+    b->copy.areas = b->copy_areas;
+    b->copy.cells = b->copy_cells;
+    for (size_t i = 0; i < s->n_areas; i++) {
+        b->copy_areas[i] = s->areas[i];
+        b->copy_areas[i].cells = b->copy_cells + (s->areas[i].cells - s->cells);
+    }
+    b->copy.memo = NULL;
+    if (s->memo) {
+        b->copy_memo = *s->memo;
+        b->copy.memo = &b->copy_memo;
+    }
+    return true;
+}
+
+/* The next row. stays: s outlives the builder's work (mph_timeline_compute's
+ * array), so it is read in place instead of copied. */
+static mph_status add_row(mph_timeline_builder *b, const mph_snapshot *s, bool stays,
+                          mph_error *err) {
+    if (!b || !s || b->spent) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0,
+                       b && b->spent ? "the timeline builder has failed or finished"
+                                     : "no timeline builder or no snapshot");
+        return MPH_ERR_ARG;
+    }
+    mph_timeline *t = b->t;
+    size_t i = t->n_rows;
+    if (s->n_areas && !s->map_partial && s->no_cells) {
+        b->spent = true;
+        mph__error_set(err, MPH_ERR_ARG, 0, 0,
+                       "snapshot %zu of the timeline: its map was not kept (mph_parser_keep_maps); "
+                       "add it while its cells are at hand (mph_parser_on_snapshot)",
+                       i + 1);
+        return MPH_ERR_ARG;
+    }
+    mph_status rc = MPH_ERR_NOMEM;
+    if (i == b->cap_rows) {
+        size_t cap = b->cap_rows ? b->cap_rows * 2 : 16;
+        mph_timeline_row *rows = realloc(t->rows, cap * sizeof *rows);
+        if (!rows)
+            goto fail;
+        t->rows = rows;
+        size_t *mapped = realloc(t->mapped, cap * sizeof *mapped);
+        if (!mapped)
+            goto fail;
+        t->mapped = mapped;
+        b->cap_rows = cap;
+    }
+    mph_timeline_row *r = &t->rows[i];
+    memset(r, 0, sizeof *r);
+    t->n_rows = i + 1;
+    // A row with no label of its own gets the caller's name at finish.
+    if (s->label && !(r->label = mph__strndup(s->label, strlen(s->label))))
+        goto fail;
+    if (s->time && !(r->time = mph__strndup(s->time, strlen(s->time))))
+        goto fail;
+    if ((rc = row_figures(s, r, err)))
+        goto fail;
+    rc = MPH_ERR_NOMEM;
+    b->row_block_size = s->block_size;
+    if (r->from_header)
+        return MPH_OK;
+    size_t m = t->n_mapped;
+    if (m == 0) {
+        if (!collect(s, 0, b->cur))
+            goto fail;
+    } else {
+        entries *x = b->prev;
+        b->prev = b->cur;
+        b->cur = x;
+        for (size_t k = 0; k < b->prev->n; k++)
+            b->prev->v[k].linked = b->prev->v[k].gone = false;
+        if (!step(t, b->last, s, m, b->last_row, i, b->prev, b->cur, err, &rc))
+            goto fail;
+    }
+    t->mapped[t->n_mapped++] = b->last_row = i;
+    b->last_block_size = s->block_size;
+    rc = MPH_ERR_NOMEM;
+    if (stays)
+        b->last = s;
+    else if (keep_copy(b, s))
+        b->last = &b->copy;
+    else
+        goto fail;
+    return MPH_OK;
+fail:
+    b->spent = true;
+    if (rc == MPH_ERR_NOMEM)
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    return rc;
+}
+
+mph_status mph_timeline_builder_add(mph_timeline_builder *b, const mph_snapshot *s,
+                                    mph_error *err) {
+    return add_row(b, s, false, err);
+}
+
+mph_status mph_timeline_builder_finish(mph_timeline_builder *b, const char *const *names,
+                                       mph_timeline **out, mph_error *err) {
+    if (!b || !out || b->spent || !b->t->n_rows) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0,
+                       b && b->spent ? "the timeline builder has failed or finished"
+                                     : "a timeline needs at least one snapshot");
+        return MPH_ERR_ARG;
+    }
+    b->spent = true;
+    mph_timeline *t = b->t;
+    for (size_t i = 0; i < t->n_rows; i++) {
+        mph_timeline_row *r = &t->rows[i];
+        if (r->label)
+            continue;
+        char fallback[40];
+        const char *label = names && names[i] ? names[i] : NULL;
+        if (!label) {
+            snprintf(fallback, sizeof fallback, "snapshot %zu", i + 1);
+            label = fallback;
+        }
+        if (!(r->label = mph__strndup(label, strlen(label))))
+            goto nomem;
+    }
+    // The suspects' sizes and addresses are the last whole map's.
+    t->block_size = t->n_mapped ? b->last_block_size : b->row_block_size;
+    if (!note_left_out(t) || !finish(t, b->last, b->cur))
+        goto nomem;
+    b->t = NULL;
+    *out = t;
+    return MPH_OK;
+nomem:
+    mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+    return MPH_ERR_NOMEM;
+}
+
 mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char *const *names,
                                 size_t n, mph_timeline **out, mph_error *err) {
     if (!snapshots || !n || !out) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "a timeline needs at least one snapshot");
         return MPH_ERR_ARG;
     }
-    mph_status rc = MPH_ERR_NOMEM;
-    entries a = {0}, b = {0};
-    entries *prev = &a, *cur = &b;
-    mph_timeline *t = calloc(1, sizeof *t);
-    if (!t || !(t->rows = calloc(n, sizeof *t->rows)) ||
-        !(t->mapped = calloc(n, sizeof *t->mapped)))
-        goto fail;
-    size_t last = 0; // the last row with a whole map
-    for (size_t i = 0; i < n; i++) {
-        const mph_snapshot *s = snapshots[i];
-        mph_timeline_row *r = &t->rows[i];
-        const char *label = s->label ? s->label : names && names[i] ? names[i] : NULL;
-        char fallback[40];
-        if (!label) {
-            snprintf(fallback, sizeof fallback, "snapshot %zu", i + 1);
-            label = fallback;
-        }
-        if (!(r->label = mph__strndup(label, strlen(label))))
-            goto fail;
-        if (s->time && !(r->time = mph__strndup(s->time, strlen(s->time))))
-            goto fail;
-        t->n_rows = i + 1;
-        if ((rc = row_figures(s, r, err)))
-            goto fail;
-        rc = MPH_ERR_NOMEM;
-        if (r->from_header)
-            continue;
-        size_t m = t->n_mapped;
-        if (m == 0) {
-            if (!collect(s, 0, cur))
-                goto fail;
-        } else {
-            entries *x = prev;
-            prev = cur;
-            cur = x;
-            for (size_t k = 0; k < prev->n; k++)
-                prev->v[k].linked = prev->v[k].gone = false;
-            if (!step(t, snapshots[last], s, m, last, i, prev, cur, err, &rc))
-                goto fail;
-        }
-        t->mapped[t->n_mapped++] = last = i;
-    }
-    // The suspects' sizes and addresses are the last whole map's.
-    t->block_size = snapshots[t->n_mapped ? last : n - 1]->block_size;
-    if (!note_left_out(t) || !finish(t, snapshots[last], cur))
-        goto fail;
-    free(a.v);
-    free(b.v);
-    *out = t;
-    return MPH_OK;
-fail:
-    free(a.v);
-    free(b.v);
-    mph_timeline_free(t);
-    if (rc == MPH_ERR_NOMEM)
+    mph_timeline_builder *b = mph_timeline_builder_new();
+    if (!b) {
         mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
+        return MPH_ERR_NOMEM;
+    }
+    mph_status rc = MPH_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = add_row(b, snapshots[i], true, err);
+    if (!rc)
+        rc = mph_timeline_builder_finish(b, names, out, err);
+    mph_timeline_builder_free(b);
     return rc;
 }
 

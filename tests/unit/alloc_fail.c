@@ -2,9 +2,10 @@
  * leaking, when any allocation fails (issue 14). This binary replaces malloc, calloc,
  * realloc and free (forwarding to glibc's __libc_* functions) with a countdown that makes
  * the Nth allocation fail, and counts the live allocations. Each scenario (a parse fed
- * whole and in chunks, a diff, a timeline, a verdict, a stats report, a check, and their
- * text, JSON, CSV and HTML reports) runs once for every N from 1 until it no longer
- * reaches an Nth allocation. Each run must:
+ * whole and in chunks, a diff, a timeline of an array and one read as a stream through
+ * the parser's hook, a verdict, a stats report, a check, and their text, JSON, CSV and
+ * HTML reports) runs once for every N from 1 until it no longer reaches an Nth
+ * allocation. Each run must:
  *   - return MPH_OK (the failure was survived) or an error with the error struct filled
  *     (its code and a message), never crash;
  *   - leave as many live allocations as before it (after freeing what it returned).
@@ -208,6 +209,53 @@ static mph_status sc_timeline(mph_error *err) {
     return st;
 }
 
+/* The timeline read as a stream: no map kept, each one handed to the builder by the
+ * parser's hook (which copies the last one), in chunks. */
+static mph_status add_to_builder(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
+    (void)index;
+    return mph_timeline_builder_add(ctx, s, err);
+}
+
+static mph_status sc_timeline_stream(mph_error *err) {
+    mph_timeline_builder *b = mph_timeline_builder_new();
+    mph_parser *p = b ? mph_parser_new(NULL) : NULL;
+    if (!p) {
+        mph_timeline_builder_free(b);
+        err->code = MPH_ERR_NOMEM;
+        snprintf(err->message, sizeof err->message, "mph_timeline_builder_new, mph_parser_new: NULL");
+        return MPH_ERR_NOMEM;
+    }
+    mph_parser_keep_maps(p, MPH_KEEP_NONE);
+    mph_parser_on_snapshot(p, add_to_builder, b);
+    mph_status st = MPH_OK;
+    for (size_t at = 0; at < dump_len && st == MPH_OK; at += 777)
+        st = mph_parser_feed(p, dump_text + at, dump_len - at < 777 ? dump_len - at : 777, err);
+    mph_log *log = NULL;
+    if (st == MPH_OK)
+        st = mph_parser_finish(p, &log, err);
+    mph_parser_free(p);
+    // A log with no map at all: its snapshots reach the log only at its end.
+    for (size_t i = 0; st == MPH_OK && mph_timeline_builder_row_count(b) == 0 &&
+                       i < mph_log_snapshot_count(log);
+         i++)
+        st = mph_timeline_builder_add(b, mph_log_snapshot(log, i), err);
+    mph_timeline *t = NULL;
+    if (st == MPH_OK)
+        st = mph_timeline_builder_finish(b, NULL, &t, err);
+    mph_timeline_builder_free(b);
+    mph_log_free(log);
+    if (st != MPH_OK)
+        return st;
+    null_sink ns = {0};
+    mph_sink sink = {null_write, &ns};
+    mph_text_options o = {0};
+    st = mph_render_text_timeline(t, &o, &sink, err);
+    if (st == MPH_OK)
+        st = mph_render_json_timeline(t, &o, &sink, err);
+    mph_timeline_free(t);
+    return st;
+}
+
 static mph_status sc_verdict(mph_error *err) {
     mph_verdict *v = NULL;
     mph_status st = mph_verdict_new(snap(99), 4096, &v, err);
@@ -384,6 +432,7 @@ int main(int argc, char **argv) {
     run("parse-chunks", sc_parse_chunks, 100000, false);
     run("diff", sc_diff, 100000, false);
     run("timeline", sc_timeline, 100000, false);
+    run("timeline-stream", sc_timeline_stream, 100000, false);
     run("verdict", sc_verdict, 100000, false);
     run("stats", sc_stats, 100000, false);
     run("check", sc_check, 100000, false);

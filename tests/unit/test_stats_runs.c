@@ -279,3 +279,41 @@ TEST(stats_by_runs_equal_block_walk_samples) {
         free(text);
     }
 }
+
+/* Rows after a short piece (a damaged or short row before them): the hot
+ * loop's chunks are then off the area's grid of 64, and mph__figures_finish
+ * must look at every run again, not only the runs inside its chunks. */
+TEST(rows_scan_off_grid_agrees) {
+    enum { ROWS = 120 };
+    static char cells[64 * ROWS + 64], text[75 * ROWS + 1], copy[64 * ROWS + 64];
+    mph__rows_scan *scan = mph__rows_scan_pick();
+    for (int round = 0; round < 60; round++) {
+        fill(cells, sizeof cells);
+        // Every run shorter than 63, most of the time: the longest lie inside chunks.
+        for (size_t i = 49; round % 4 && i < sizeof cells; i += 50)
+            cells[i] = 'h';
+        size_t k = round % 8 ? 1 + next() % 63 : 64; // 64: on the grid after all
+        size_t len = print_rows(text, cells + k, ROWS, 0, 0x400);
+        mph__figures f;
+        memset(&f, 0, sizeof f);
+        memcpy(copy, cells, k);
+        mph__figures_feed(&f, copy, k);
+        mph__rows r = {.at = text, .end = text + len, .cells = copy, .n_blocks = k,
+                       .room = sizeof copy, .offset = 0, .step = 0x400, .figures = &f};
+        scan(&r);
+        CHECK_EQ(r.rows, ROWS);
+        CHECK(memcmp(copy, cells, k + 64 * ROWS) == 0);
+        CHECK_EQ(f.off_grid, k != 64);
+        mph_stats got, want;
+        memset(&got, 0, sizeof got);
+        mph__figures_finish(&f, copy, k + 64 * ROWS, 0, &got);
+        mph_snapshot s;
+        memset(&s, 0, sizeof s);
+        mph_area area = {0, false, 0, k + 64 * ROWS, cells, 1};
+        s.n_areas = 1;
+        s.areas = &area;
+        s.n_blocks = k + 64 * ROWS;
+        reference(&s, &want);
+        compare_figures(&got, &want);
+    }
+}

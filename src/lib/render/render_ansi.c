@@ -196,12 +196,97 @@ mph_status mph_render_ansi_summary(const mph_snapshot *s, const mph_ansi_options
 
 /* ----------------------------------------------------------------- legend */
 
+/* Bit k of the 64 cells from p set where the cell is c. */
+static inline uint64_t cells_are(const char *p, char c) {
+#if defined(__SSE2__)
+    const __m128i want = _mm_set1_epi8(c);
+    uint64_t bits = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        bits |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want)) << (16 * k);
+    }
+    return bits;
+#else
+    return mph__cells_equal_bits(p, 64, c);
+#endif
+}
+
+/* Are the 64 cells from p all c? */
+static inline bool all_are(const char *p, char c) {
+#if defined(__SSE2__)
+    const __m128i want = _mm_set1_epi8(c);
+    const __m128i *v = (const __m128i *)(const void *)p;
+    __m128i ok = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(v), want),
+                                             _mm_cmpeq_epi8(_mm_loadu_si128(v + 1), want)),
+                               _mm_and_si128(_mm_cmpeq_epi8(_mm_loadu_si128(v + 2), want),
+                                             _mm_cmpeq_epi8(_mm_loadu_si128(v + 3), want)));
+    return _mm_movemask_epi8(ok) == 0xffff;
+#else
+    return mph__cells_equal_bits(p, 64, c) == ~UINT64_C(0);
+#endif
+}
+
+/* The types the legend lists, bit t for type t: those with an allocation in
+ * mph_stats (by_type[t].allocs), that is a head of the type's letter, and for
+ * "other" also tails with no head (at an area's start or after a free block).
+ * Whole stats walk every run of the heap; this only looks for each letter
+ * until it is found, in the stretches of 64 cells that hold a head (a few
+ * compares each for the letters a heap lacks), and goes through a stretch
+ * all free or all tails 64 cells a step. */
+static unsigned types_present(const mph_snapshot *s) {
+    const unsigned all = (1u << MPH_TYPE_COUNT) - 1, other = 1u << MPH_TYPE_OTHER;
+    unsigned seen = 0;
+    char letter[MPH_TYPE_COUNT];
+    for (int t = 0; t < MPH_TYPE_COUNT; t++)
+        letter[t] = mph_type_letter((mph_type)t);
+    for (size_t ai = 0; ai < s->n_areas && seen != all; ai++) {
+        const char *cells = s->areas[ai].cells;
+        size_t n = s->areas[ai].n_blocks;
+        uint64_t before_free = 1; // the area's start: a tail there has no head
+        for (size_t b = 0; b < n && seen != all;) {
+            size_t m = n - b < 64 ? n - b : 64;
+            if (!(seen & other)) {
+                uint64_t free_m, tail_m;
+                mph__cell_masks(cells + b, m, &free_m, &tail_m);
+                if (tail_m & (free_m << 1 | before_free))
+                    seen |= other;
+                before_free = free_m >> 63;
+            }
+            for (unsigned left = all & ~seen; left; left &= left - 1) {
+                unsigned t = (unsigned)mph__lowest_bit(left);
+                char c = letter[t];
+                if (m == 64 ? cells_are(cells + b, c) != 0 : memchr(cells + b, c, m) != NULL)
+                    seen |= 1u << t;
+            }
+            // A run of free cells or tails holds no head, nor the start of tails
+            // with no head (all is free or tails before it): on to its end.
+            char c = cells[b];
+            b += m;
+            if (m == 64 && (c == MPH_CELL_FREE || c == MPH_CELL_TAIL) && cells[b - 1] == c &&
+                all_are(cells + b - 64, c))
+                while (n - b >= 64 && all_are(cells + b, c))
+                    b += 64;
+        }
+    }
+    return seen;
+}
+
 mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options *o,
                                   mph_sink *sink, mph_error *err) {
     mph_stats st;
-    mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
-    if (rc)
-        return rc;
+    unsigned present = 0;
+    if ((s && s->memo && s->memo->ready) || !s || s->no_cells) {
+        // At hand already (or no cells to look at): the stats say it all.
+        mph_status rc = mph_stats_compute(s, MPH_ALL_AREAS, &st, err);
+        if (rc)
+            return rc;
+        for (int t = 0; t < MPH_TYPE_COUNT; t++)
+            present |= (unsigned)(st.by_type[t].allocs != 0) << t;
+    } else {
+        // The figures of reading have the largest free run; the types need only a look.
+        mph__snapshot_figures(s, &st);
+        present = types_present(s);
+    }
     mph_outbuf *out = mph__out_new(sink, err);
     if (!out)
         return MPH_ERR_NOMEM;
@@ -231,7 +316,7 @@ mph_status mph_render_ansi_legend(const mph_snapshot *s, const mph_ansi_options 
         mph__legend_item(&l, mph_palette_role(pal, MPH_ROLE_FREE), '.', "free");
         mph__legend_item(&l, mph_palette_head(pal, MPH_TYPE_OTHER, 0), '=', "tail (its head's colour)");
         for (int t = 0; t < MPH_TYPE_COUNT; t++) {
-            if (!st.by_type[t].allocs)
+            if (!(present >> t & 1))
                 continue;
             mph__legend_item(&l, mph_palette_head(pal, (mph_type)t, 0), mph_type_letter((mph_type)t),
                              mph_type_name((mph_type)t));
@@ -384,11 +469,16 @@ typedef struct cell_run {
 /* n (<= CELLS_PER_GROUP) cells at w, each in its style. A run of one style
  * starts at each head (its own colours), at the first of free cells and at
  * tails after a free cell (the last head's colours): each run gets at most
- * one escape and one copy of its cells. */
-static char *put_colored_cells(char *w, const char *cells, size_t n, const cell_styles *cs,
-                               cell_run *run, int *current) {
-    char local[CELLS_PER_GROUP + MPH_RUN_SLACK]; // the copies read past a run's end
-    memcpy(local, cells, n);
+ * one escape and one copy of its cells. `readable`: cells that may be read
+ * from `cells` on (at least n). */
+static char *put_colored_cells(char *w, const char *cells, size_t n, size_t readable,
+                               const cell_styles *cs, cell_run *run, int *current) {
+    char buf[CELLS_PER_GROUP + MPH_RUN_SLACK]; // the copies read past a run's end
+    const char *local = cells;
+    if (readable < n + MPH_RUN_SLACK) { // near the area's end: a copy with room after it
+        memcpy(buf, cells, n);
+        local = buf;
+    }
     uint64_t all = n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0);
     uint64_t free_bits, tail_bits;
     mph__cell_masks(cells, n, &free_bits, &tail_bits);
@@ -424,7 +514,7 @@ static char *put_colored_cells(char *w, const char *cells, size_t n, const cell_
 
 /* The cells of [b, end) of an area, in groups of CELLS_PER_GROUP. */
 static void put_cells(mph_painter *p, const cell_styles *cs, cell_run *run, const char *cells,
-                      size_t b, size_t end) {
+                      size_t b, size_t end, size_t area_end) {
     for (size_t g = b; g < end; g += CELLS_PER_GROUP) {
         size_t n = end - g < CELLS_PER_GROUP ? end - g : CELLS_PER_GROUP;
         char *w = mph__out_reserve(p->out, GROUP_ROOM);
@@ -437,7 +527,7 @@ static void put_cells(mph_painter *p, const cell_styles *cs, cell_run *run, cons
             memcpy(w, cells + g, n);
             w += n;
         } else {
-            w = put_colored_cells(w, cells + g, n, cs, run, &p->current);
+            w = put_colored_cells(w, cells + g, n, area_end - g, cs, run, &p->current);
         }
         mph__out_commit(p->out, w);
     }
@@ -497,11 +587,27 @@ static size_t gutter_width(const gutter *g) {
     return (size_t)(g->use_address ? 2 : g->use_offset ? 3 : 1) + (size_t)g->digits + 1;
 }
 
+/* The end of the marks equal to m from i on (below n): eight at a time
+ * through a row inside the largest free run. */
+static size_t same_marks(const unsigned char *mk, size_t i, size_t n, unsigned char m) {
+    const uint64_t want = UINT64_C(0x0101010101010101) * m;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, mk + i, 8);
+        if (x != want)
+            break;
+    }
+    while (i < n && mk[i] == m)
+        i++;
+    return i;
+}
+
 /* A row with marks: marked stretches in their role's colours (or, without
  * colour, '_' for the largest free run), the rest as put_cells does. */
 static void put_marked_cells(mph_painter *p, const cell_styles *cs, cell_run *run,
-                             const char *cells, size_t b, size_t end, const unsigned char *mk,
-                             const mph_escape *largest, const mph_escape *blocker) {
+                             const char *cells, size_t b, size_t end, size_t area_end,
+                             const unsigned char *mk, const mph_escape *largest,
+                             const mph_escape *blocker) {
     for (size_t g = b; g < end; g += CELLS_PER_GROUP) {
         size_t n = end - g < CELLS_PER_GROUP ? end - g : CELLS_PER_GROUP;
         char *w = mph__out_reserve(p->out, GROUP_ROOM + MPH_ESCAPE_ROOM * 2);
@@ -512,24 +618,31 @@ static void put_marked_cells(mph_painter *p, const cell_styles *cs, cell_run *ru
         }
         for (size_t i = 0; i < n;) {
             unsigned char m = mk[g - b + i];
-            size_t j = i + 1;
-            while (j < n && mk[g - b + j] == m)
-                j++;
+            size_t j = same_marks(mk + (g - b), i + 1, n, m);
             const char *c = cells + g + i;
             if (m == 0) {
                 if (cs->plain) {
                     memcpy(w, c, j - i);
                     w += j - i;
                 } else {
-                    w = put_colored_cells(w, c, j - i, cs, run, &p->current);
+                    w = put_colored_cells(w, c, j - i, area_end - (g + i), cs, run, &p->current);
                 }
+            } else if (m == 1) {
+                // The largest free run: free cells only, which count no head.
+                if (!cs->plain) {
+                    w = mph__put_escape(w, largest, &p->current);
+                    memcpy(w, c, j - i);
+                } else {
+                    memset(w, '_', j - i);
+                }
+                w += j - i;
             } else {
                 if (!cs->plain)
-                    w = mph__put_escape(w, m == 1 ? largest : blocker, &p->current);
+                    w = mph__put_escape(w, blocker, &p->current);
                 for (size_t k = 0; k < j - i; k++) {
                     if (cs->kind[(unsigned char)c[k]] < MPH_TYPE_COUNT)
                         run->phase = (run->phase + 1) % RAINBOW_PHASES;
-                    *w++ = m == 1 && cs->plain ? '_' : c[k];
+                    *w++ = c[k];
                 }
             }
             i = j;
@@ -590,11 +703,12 @@ static void render_cells(mph_painter *p, const mph_snapshot *s, const mph_ansi_o
             put_gutter(p, g, &cs.gutter, s, ai, b);
             size_t end = width < a->n_blocks - b ? b + width : a->n_blocks;
             if (end - b <= sizeof mk && row_marks(m, ai, b, end, mk)) {
-                put_marked_cells(p, &cs, &run, a->cells, b, end, mk, &largest, &blocker);
+                put_marked_cells(p, &cs, &run, a->cells, b, end, a->n_blocks, mk, &largest,
+                                 &blocker);
                 if (cs.plain)
                     put_blocker_line(p->out, gutter_width(g), mk, end - b);
             } else {
-                put_cells(p, &cs, &run, a->cells, b, end);
+                put_cells(p, &cs, &run, a->cells, b, end, a->n_blocks);
             }
             b = end;
         }
