@@ -76,15 +76,17 @@ build_tool cells_floor
 # "(4194303 lines all free)" (256 MiB of cells each). show --snapshot 1 keeps one snapshot's
 # map and reuses one more to read the others into: its peak RSS is two snapshots' cells, not 40.
 BIGLOG=$OUT/biglog40.txt
+make_biglog() {
+    [ -s "$BIGLOG" ] && return
+    for i in $(seq 1 40); do
+        printf '=== mpheap %d ===\nGC: total: 1073741824, used: 0, free: 1073741824\n' "$i"
+        printf 'GC memory layout; from 10000000:\n00000000: %s\n' \
+            "................................................................"
+        printf '       (4194303 lines all free)\n'
+    done >"$BIGLOG"
+}
 biglog_bench() {
-    if [ ! -s "$BIGLOG" ]; then
-        for i in $(seq 1 40); do
-            printf '=== mpheap %d ===\nGC: total: 1073741824, used: 0, free: 1073741824\n' "$i"
-            printf 'GC memory layout; from 10000000:\n00000000: %s\n' \
-                "................................................................"
-            printf '       (4194303 lines all free)\n'
-        done >"$BIGLOG"
-    fi
+    make_biglog
     say "biglog40: show --snapshot 1 (40 snapshots of 1 GiB claimed)"
     measure "biglog.show1" 3 "$MPHEAP" show --color never -c 4 --snapshot 1 "$BIGLOG" -- "" 0 0
     local rss bad limit=$((3 * 256 * 1024))
@@ -97,14 +99,7 @@ biglog_bench() {
 # most three snapshots' cells, whatever the number of snapshots. Next to it, one snapshot's cells
 # alone: bench/cells_floor writing 256 Mi bytes, a process that does nothing else.
 biglog_timeline_bench() {
-    if [ ! -s "$BIGLOG" ]; then
-        for i in $(seq 1 40); do
-            printf '=== mpheap %d ===\nGC: total: 1073741824, used: 0, free: 1073741824\n' "$i"
-            printf 'GC memory layout; from 10000000:\n00000000: %s\n' \
-                "................................................................"
-            printf '       (4194303 lines all free)\n'
-        done >"$BIGLOG"
-    fi
+    make_biglog
     say "biglog40: one snapshot's cells alone, then timeline (one run each, ~30 s)"
     : >"$TMP/biglog.floor"
     : >"$TMP/biglog.timeline"
