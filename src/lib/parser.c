@@ -1589,10 +1589,13 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
             return st;
     }
 
+    // A marker line ("=== mpheap 2: LABEL ===") is a label, whatever its label says:
+    // a label with "GC: total: " in it must not start a dump.
+    bool marker = is_marker(s, len);
     uint64_t base;
     bool has_base;
     size_t kw = 0;
-    int k = try_layout(p, s, len, &base, &has_base, &kw, err);
+    int k = marker ? 0 : try_layout(p, s, len, &base, &has_base, &kw, err);
     if (k < 0)
         return err ? err->code : MPH_ERR_SYNTAX;
     if (k > 0) {
@@ -1611,7 +1614,7 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
         p->areas[p->n_areas - 1].base_col = has_base ? p->layout_col : 1;
         return MPH_OK;
     }
-    k = try_header(p, s, len, err);
+    k = marker ? 0 : try_header(p, s, len, err);
     if (k < 0)
         return err ? err->code : MPH_ERR_SYNTAX;
     if (k > 0) {
@@ -1647,7 +1650,6 @@ static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool ove
     p->log->skipped_lines++;
     uint64_t failed;
     // A marker line ("=== LABEL: MemoryError ... ===") belongs to the dump after it alone.
-    bool marker = is_marker(s, len);
     if (!marker && find_failed_size(s, len, true, &failed))
         note_failed_alloc(p, failed);
     if (p->ctx == CTX_MAP) {

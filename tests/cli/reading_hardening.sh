@@ -109,6 +109,14 @@ run damaged-first 0 show --color never "$TMP/first" && has damaged-first-note "$
 run damaged-last 0 show --color never "$TMP/last" && has damaged-last-note "$TMP/err" "left out, after snapshot 1"
 run damaged-only 3 show --color never "$TMP/bad" && has damaged-only-located "$TMP/err" "mpheap: $TMP/bad:8:1: error: row offset 00000800"
 
+# A marker's label is a label, whatever it says: words of a dump's header in it (a --label
+# "x GC: total: y", or a board's own print) must not start a dump (the log read whole, --strict).
+{ echo '=== mpheap 1: x GC: total: y ==='; cat "$TMP/good"; echo '=== mpheap 2: GC memory layout; from zz ==='; cat "$TMP/good"; } >"$TMP/labels"
+if run marker-label-with-header-words 0 show --strict --color never -s all "$TMP/labels"; then
+    has marker-label-gc-total "$TMP/out" "snapshot 1 of 2: mpheap 1: x GC: total: y"
+    has marker-label-layout "$TMP/out" "snapshot 2 of 2: mpheap 2: GC memory layout; from zz"
+fi
+
 # The fuzz seeds (tests/data/gen.py) hold these inputs after their first byte (the options).
 tail -c +2 fuzz/corpus/seed-area-wraps-address-space >"$TMP/wraps"
 tail -c +2 fuzz/corpus/seed-wrapped-total >"$TMP/wrapped-total"
