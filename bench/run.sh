@@ -72,6 +72,16 @@ build_tool gen_dump
 build_tool parse_only "$BUILD/libmpheap.a"
 build_tool cells_floor
 
+# print_table: '|'-separated rows on stdin, the first a header, as aligned columns with a
+# line of dashes under the header.
+print_table() {
+    awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NF }
+        END { for (r = 1; r <= NR; r++) { line = "";
+                for (i = 1; i <= n; i++) line = line sprintf("%-*s  ", w[i], c[r, i]);
+                sub(/ +$/, "", line); print line
+                if (r == 1) { line = ""; for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s "  " } sub(/ +$/, "", line); print line } } }'
+}
+
 # A small log that claims much (issue 14, 8): 40 snapshots of ~200 bytes, each a 1 GiB heap,
 # "(4194303 lines all free)" (256 MiB of cells each). show --snapshot 1 keeps one snapshot's
 # map and reuses one more to read the others into: its peak RSS is two snapshots' cells, not 40.
@@ -592,11 +602,7 @@ RES=$OUT/results.txt
     {
         echo "case|mpheap median|baseline median|ratio|target|result"
         cat "$ROWS"
-    } | awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NF }
-        END { for (r = 1; r <= NR; r++) { line = "";
-                for (i = 1; i <= n; i++) line = line sprintf("%-*s  ", w[i], c[r, i]);
-                sub(/ +$/, "", line); print line
-                if (r == 1) { line = ""; for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s "  " } sub(/ +$/, "", line); print line } } }'
+    } | print_table
     echo
     if [ -s "$SHAPE_ROWS" ]; then
         echo "every heap shape (paired medians; read = bench/parse_only, floor = bench/cells_floor):"
@@ -604,11 +610,7 @@ RES=$OUT/results.txt
         {
             echo "shape|case|mpheap median|baseline median|ratio|target|result"
             cat "$SHAPE_ROWS"
-        } | awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NF }
-            END { for (r = 1; r <= NR; r++) { line = "";
-                    for (i = 1; i <= n; i++) line = line sprintf("%-*s  ", w[i], c[r, i]);
-                    sub(/ +$/, "", line); print line
-                    if (r == 1) { line = ""; for (i = 1; i <= n; i++) { s = ""; for (k = 0; k < w[i]; k++) s = s "-"; line = line s "  " } sub(/ +$/, "", line); print line } } }'
+        } | print_table
         echo
     fi
     echo "peak memory (max RSS over the runs, from wait4):"

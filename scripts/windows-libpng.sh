@@ -52,9 +52,9 @@ for f in png pngerror pngget pngmem pngpread pngread pngrio pngrtran pngrutil pn
          pngwio pngwrite pngwtran pngwutil; do
     "$cc" -O2 -I"$out.tmp/include" -I"$src" -c "$src/$f.c" -o "$out.tmp/obj/$f.o" &
 done
-wait_all=0
-for job in $(jobs -p); do wait "$job" || wait_all=1; done
-[ $wait_all -eq 0 ] || { echo "windows-libpng: compiling $src failed" >&2; exit 1; }
+failed=0
+for job in $(jobs -p); do wait "$job" || failed=1; done
+[ $failed -eq 0 ] || { echo "windows-libpng: compiling $src failed" >&2; exit 1; }
 "$ar" rcs "$out.tmp/libpng.a" "$out.tmp"/obj/*.o
 echo "$(basename "$src")" >"$out.tmp/VERSION"
 rm -rf "$out" && mv "$out.tmp" "$out"

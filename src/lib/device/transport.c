@@ -176,6 +176,15 @@ static mph_status open_auto(const mph_port_options *o, const char *serial, mph_t
     return usb ? last : MPH_ERR_DEVICE;
 }
 
+/* The system's own serial code (transport_serial_*.c) opens it, named by its path. */
+mph_status mph_serial_open(const char *path, mph_transport **out, mph_error *err) {
+    if (!path || !out) {
+        mph__error_set(err, MPH_ERR_ARG, 0, 0, "mph_serial_open: bad argument");
+        return MPH_ERR_ARG;
+    }
+    return mph__serial_open(path, path, 0, out, err);
+}
+
 /* mpremote's c0..c3 (COM0..COM3), or a Windows name COMn. */
 static bool windows_port(const char *spec) {
     if (spec[0] == 'c' && spec[1] >= '0' && spec[1] <= '3' && !spec[2])

@@ -152,14 +152,6 @@ fail:
     return st;
 }
 
-mph_status mph_serial_open(const char *path, mph_transport **out, mph_error *err) {
-    if (!path || !out) {
-        mph__error_set(err, MPH_ERR_ARG, 0, 0, "mph_serial_open: bad argument");
-        return MPH_ERR_ARG;
-    }
-    return mph__serial_open(path, path, 0, out, err);
-}
-
 void mph__serial_set_child(mph_transport *t, pid_t child) {
     serial_port *s = mph__transport_ctx(t);
     if (s)

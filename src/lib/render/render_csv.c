@@ -15,13 +15,7 @@ static void field(mph_outbuf *o, const char *s) {
         mph__out_putc(o, '"');
     for (; *s; s++) {
         if ((unsigned char)*s >= 0x80) {
-            bool valid;
-            size_t n = mph__utf8_next(s, &valid);
-            if (valid)
-                mph__out_write(o, s, n);
-            else
-                mph__out_puts(o, MPH_UTF8_REPLACEMENT);
-            s += n - 1;
+            s += mph__out_utf8(o, s) - 1;
             continue;
         }
         if (*s == '"')

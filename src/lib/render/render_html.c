@@ -445,13 +445,7 @@ static mph_status put_diff(island *is, const mph_log *log, const mph_html_option
 static void put_html_text(mph_outbuf *o, const char *s) {
     for (; s && *s; s++) {
         if ((unsigned char)*s >= 0x80) { // valid UTF-8 only, as in the island
-            bool valid;
-            size_t n = mph__utf8_next(s, &valid);
-            if (valid)
-                mph__out_write(o, s, n);
-            else
-                mph__out_puts(o, MPH_UTF8_REPLACEMENT);
-            s += n - 1;
+            s += mph__out_utf8(o, s) - 1;
             continue;
         }
         switch (*s) {

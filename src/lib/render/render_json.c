@@ -25,13 +25,7 @@ static void jw_string_body(jw *w, const char *s) {
     mph__out_putc(w->out, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p >= 0x80) {
-            bool valid;
-            size_t n = mph__utf8_next((const char *)p, &valid);
-            if (valid)
-                mph__out_write(w->out, (const char *)p, n);
-            else
-                mph__out_puts(w->out, MPH_UTF8_REPLACEMENT);
-            p += n - 1;
+            p += mph__out_utf8(w->out, (const char *)p) - 1;
             continue;
         }
         switch (*p) {

@@ -1,5 +1,6 @@
 /* UTF-8 validation for the renderers (utf8.h). */
 #include "utf8.h"
+#include "../internal.h"
 
 size_t mph__utf8_next(const char *s, bool *valid) {
     const unsigned char *p = (const unsigned char *)s;
@@ -37,4 +38,14 @@ size_t mph__utf8_next(const char *s, bool *valid) {
         hi = 0xbf;
     }
     return need + 1;
+}
+
+size_t mph__out_utf8(mph_outbuf *o, const char *s) {
+    bool valid;
+    size_t n = mph__utf8_next(s, &valid);
+    if (valid)
+        mph__out_write(o, s, n);
+    else
+        mph__out_puts(o, MPH_UTF8_REPLACEMENT);
+    return n;
 }

@@ -16,4 +16,9 @@
  * one U+FFFD: Unicode's "maximal subpart" rule, the one WHATWG's decoder follows. */
 size_t mph__utf8_next(const char *s, bool *valid);
 
+struct mph_outbuf;
+/* Write the sequence at s (*s >= 0x80) to o, or U+FFFD for an invalid one;
+ * returns its length in s, as mph__utf8_next. */
+size_t mph__out_utf8(struct mph_outbuf *o, const char *s);
+
 #endif
