@@ -170,6 +170,8 @@ int cli_repl_options(const char *spec, double timeout_s, mph_repl_options *o);
 int cli_capture_live(const char *spec, const input_options *opts, mph_log **out);
 /* Now, UTC, as 2026-11-26T10:00:00Z. */
 void cli_utc_now(char *buf, size_t cap);
+/* Seconds on the monotonic clock: for intervals and deadlines, never for dates. */
+double cli_mono_now(void);
 /* A growable, NUL-terminated buffer and its sink write function (ctx = cli_buffer *). */
 typedef struct cli_buffer {
     char *data;

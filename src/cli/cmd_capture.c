@@ -83,9 +83,7 @@ static void on_signal(int sig) {
 
 static void sleep_until(double t) {
     for (;;) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        double left = t - ((double)now.tv_sec + now.tv_nsec / 1e9);
+        double left = t - cli_mono_now();
         if (left <= 0 || stop_requested)
             return;
         if (left > 0.2)
@@ -93,12 +91,6 @@ static void sleep_until(double t) {
         struct timespec ts = {0, (long)(left * 1e9)};
         nanosleep(&ts, NULL);
     }
-}
-
-static double mono_now(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + now.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------ raw mode */
@@ -147,12 +139,12 @@ static int take_snapshot(const capture *c, mph_repl *r, mph_transport *t, cli_lo
     mph_error err = {0};
     uint64_t in0, out0, in1, out1;
     mph_transport_counts(t, &in0, &out0);
-    double t0 = mono_now();
+    double t0 = cli_mono_now();
     mph_status st = cli_logw_marker(&text, *index + 1, *total, label, c->gc);
     size_t n = text.len;
     if (!st)
         st = mph_repl_snapshot(r, c->gc, &sink, &err);
-    double ms = (mono_now() - t0) * 1000;
+    double ms = (cli_mono_now() - t0) * 1000;
     mph_transport_counts(t, &in1, &out1);
     if (st) {
         if (text.len > n && st != MPH_ERR_STOPPED)
@@ -209,7 +201,7 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, cli_logw *w
     mph_sink sink = {cli_logw_feed, w};
     bool over_limit = false, gave_up = false, cut = false;
     if (!st) {
-        double idle = 0, started = mono_now(), interrupted = 0;
+        double idle = 0, started = cli_mono_now(), interrupted = 0;
         double dead = c->timeout > 0 ? c->timeout : 10;
         w->yielding = true;
         w->yield_at = started + 0.2;
@@ -220,7 +212,7 @@ static int run_code(const capture *c, mph_repl *r, mph_transport *t, cli_logw *w
             uint64_t before, after;
             mph_transport_counts(t, &before, NULL);
             st = mph_repl_follow(r, &sink, 200, &err);
-            double now = mono_now();
+            double now = cli_mono_now();
             if (st == MPH_ERR_STOPPED) {
                 if (cut) { // a second signal: leave at once
                     gave_up = true;
@@ -495,7 +487,7 @@ int cmd_capture(int argc, char **argv) {
 
     cli_sys_on_stop(on_signal); // a wait ends early and sees the flag
 
-    double t_start = mono_now();
+    double t_start = cli_mono_now();
     mph_transport *t = NULL;
     mph_repl *r = NULL;
     bool raised = false;
@@ -553,11 +545,11 @@ int cmd_capture(int argc, char **argv) {
             snprintf(what, sizeof what, "the listen (%d of %ld dumps)", w.dumps, c.count);
             rc = cut_short(name, &w, what);
         }
-        summary(&c, &w, name, t, mono_now() - t_start);
+        summary(&c, &w, name, t, cli_mono_now() - t_start);
         goto done;
     }
 
-    double t_enter = mono_now();
+    double t_enter = cli_mono_now();
     if ((st = mph_repl_enter(r, c.soft_reset, &err))) {
         rc = st == MPH_ERR_STOPPED ? cut_short(name, &w, "entering the raw REPL")
                                    : device_error(name, &err, st, &w);
@@ -565,7 +557,7 @@ int cmd_capture(int argc, char **argv) {
     }
     if (!c.quiet)
         fprintf(stderr, "mpheap: %s: raw REPL in %.2f ms (%s%s)\n", name,
-                (mono_now() - t_enter) * 1000,
+                (cli_mono_now() - t_enter) * 1000,
                 mph_repl_stopped_program(r) ? "a running program was stopped with Ctrl-C; " : "",
                 c.soft_reset ? "soft reset: a fresh heap" : "no soft reset");
     long taking = c.count + (c.before ? 1 : 0);
@@ -594,10 +586,10 @@ int cmd_capture(int argc, char **argv) {
     if (c.listen) {
         if (w.io_errno)
             rc = EXIT_IO;
-        summary(&c, &w, name, t, mono_now() - t_start);
+        summary(&c, &w, name, t, cli_mono_now() - t_start);
         goto done;
     }
-    double first = mono_now();
+    double first = cli_mono_now();
     for (long i = 0; i < c.count && !stop_requested; i++) {
         if (i > 0)
             sleep_until(first + c.every * (double)i);
@@ -615,7 +607,7 @@ int cmd_capture(int argc, char **argv) {
     if ((st = mph_repl_leave(r, &err)) && !c.quiet)
         fprintf(stderr, "mpheap: %s: warning: could not leave the raw REPL: %s\n", name,
                 err.message);
-    summary(&c, &w, name, t, mono_now() - t_start);
+    summary(&c, &w, name, t, cli_mono_now() - t_start);
     if (mph_repl_noise(r) && !c.quiet)
         fprintf(stderr, "mpheap: %s: note: skipped %llu bytes of line noise\n", name,
                 (unsigned long long)mph_repl_noise(r));

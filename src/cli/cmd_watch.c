@@ -97,12 +97,6 @@ typedef struct watcher {
     char note[300];
 } watcher;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------ the screen */
 
 /* A new snapshot (its log is taken over): figures, changes since the last,
@@ -136,7 +130,7 @@ static void show_snapshot(watcher *w, mph_log *log) {
     w->largest[w->n_hist] = (double)st.largest_free_blocks;
     w->frag[w->n_hist] = st.fragmentation;
     w->n_hist++;
-    double t = now_s();
+    double t = cli_mono_now();
     if (!w->shown)
         w->t_first = t;
     w->t_last = t;
@@ -210,7 +204,7 @@ static void draw(watcher *w) {
         snprintf(gone, sizeof gone,
                  " board gone %.0f s ago, waiting for it to come back (the "
                  "log is kept): %s",
-                 now_s() - w->gone_since, w->board_msg);
+                 cli_mono_now() - w->gone_since, w->board_msg);
         status = gone;
     }
     tui_text(LINES - 1, 0, COLS, w->gone ? (A_REVERSE | A_BOLD) : A_NORMAL,
@@ -231,7 +225,7 @@ static void disconnect(watcher *w) {
 static void lost(watcher *w, const char *why) {
     disconnect(w);
     w->gone = true;
-    w->gone_since = now_s();
+    w->gone_since = cli_mono_now();
     w->last_try = w->gone_since;
     time_t tt = time(NULL);
     struct tm tm;
@@ -273,13 +267,13 @@ static int connect_board(watcher *w, bool first) {
 }
 
 static void try_reconnect(watcher *w) {
-    double t = now_s();
+    double t = cli_mono_now();
     if (t - w->last_try < 0.5)
         return;
     w->last_try = t;
     if (connect_board(w, false) != EXIT_OK)
         return;
-    double away = now_s() - w->gone_since;
+    double away = cli_mono_now() - w->gone_since;
     w->gone = false;
     snprintf(w->board_msg, sizeof w->board_msg,
              " board back after %.1f s away (%s); the log "
@@ -382,13 +376,13 @@ static void listen_once(watcher *w, int ms) {
 /* ------------------------------------------------------------- the loop */
 
 static void run(watcher *w) {
-    double next = now_s();
+    double next = cli_mono_now();
     bool dirty = true;
     double drawn = 0;
     while (!tui_interrupted()) {
         if (w->count > 0 && w->log.dumps >= w->count)
             break;
-        double t = now_s();
+        double t = cli_mono_now();
         // Keys: wait until the next snapshot is due, a key, or 100 ms.
         int wait_ms = 0;
         if (w->gone || w->paused || w->listen)
@@ -417,18 +411,18 @@ static void run(watcher *w) {
             try_reconnect(w);
         } else if (!w->paused && w->listen) {
             listen_once(w, 50);
-        } else if (!w->paused && now_s() >= next) {
+        } else if (!w->paused && cli_mono_now() >= next) {
             poll_once(w);
             // From the planned time, so the rate holds; a late one is not made up
             // for.
-            next = next + w->every > now_s() ? next + w->every : now_s();
+            next = next + w->every > cli_mono_now() ? next + w->every : cli_mono_now();
         }
         if (w->shown != before || w->gone != was_gone)
             dirty = true;
         // The time gone counts up once a second.
-        if (dirty || (w->gone && now_s() - drawn >= 1)) {
+        if (dirty || (w->gone && cli_mono_now() - drawn >= 1)) {
             draw(w);
-            drawn = now_s();
+            drawn = cli_mono_now();
             dirty = false;
         }
         if (w->log.io_errno)

@@ -15,12 +15,6 @@
 #define LINE_HOLD 4096        /* a longer line is no dump's: passed on as it comes */
 #define PLAIN_KEEP (1u << 20) /* the board's own output kept in the log; more goes to stderr */
 
-static double mono_now(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + now.tv_nsec / 1e9;
-}
-
 int cli_logw_open(cli_logw *w, const char *path) {
     memset(w, 0, sizeof *w);
     w->fd = STDOUT_FILENO;
@@ -446,7 +440,7 @@ static void write_plain(cli_logw *w, const char *s, size_t n) {
 static void hold(cli_logw *w, const char *s, size_t n) {
     if (!w->in_dump) {
         w->held_limit = mph_repl_dump_limit(NULL, 0);
-        w->held_since = mono_now();
+        w->held_since = cli_mono_now();
         // The dump's marker goes with it; its limits are the dump's own.
         if (cli_buffer_write(&w->held, w->marker.data ? w->marker.data : "", w->marker.len) !=
             MPH_OK) {
@@ -471,7 +465,7 @@ static void hold(cli_logw *w, const char *s, size_t n) {
                  w->held_limit == mph_repl_dump_limit(NULL, 0) ? "a dump's header"
                                                               : "its \"GC: total:\"");
         drop_held(w, why);
-    } else if (w->dump_seconds > 0 && mono_now() - w->held_since > w->dump_seconds) {
+    } else if (w->dump_seconds > 0 && cli_mono_now() - w->held_since > w->dump_seconds) {
         snprintf(why, sizeof why, "it was still arriving after %.0f s%s", w->dump_seconds,
                  w->dump_seconds_option);
         drop_held(w, why);
@@ -545,7 +539,7 @@ mph_status cli_logw_feed(void *ctx, const char *s, size_t n) {
         return MPH_ERR_IO;
     if (w->yielding) {
         // A board that never pauses still lets the caller look at its limits.
-        double now = mono_now();
+        double now = cli_mono_now();
         if (now >= w->yield_at) {
             w->yield_at = now + 0.2;
             return MPH_ERR_TIMEOUT;
@@ -558,7 +552,7 @@ mph_status cli_logw_feed(void *ctx, const char *s, size_t n) {
  * prompt). A row still arriving is not whole. */
 void cli_logw_idle(cli_logw *w) {
     if (w->in_dump && !flush_held(w, false) && w->dump_seconds > 0 &&
-        mono_now() - w->held_since > w->dump_seconds) {
+        cli_mono_now() - w->held_since > w->dump_seconds) {
         char why[120];
         snprintf(why, sizeof why, "it was still arriving after %.0f s%s", w->dump_seconds,
                  w->dump_seconds_option);

@@ -101,6 +101,12 @@ void cli_utc_now(char *buf, size_t cap) {
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+double cli_mono_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + now.tv_nsec / 1e9;
+}
+
 /* A growable buffer as a sink. */
 mph_status cli_buffer_write(void *ctx, const char *s, size_t n) {
     cli_buffer *b = ctx;
