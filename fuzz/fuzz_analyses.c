@@ -7,7 +7,9 @@
  * part is read as a log (as `mpheap diff OLD NEW` reads two files), and the
  * whole is read as one log too. Checks, each an abort when broken:
  *   - a diff's block classes add up, per pair and over all, and its lists
- *     agree with its type totals; diff(s, s) keeps everything;
+ *     agree with its type totals; diff(s, s) keeps everything; the timeline's
+ *     gone and kept allocations, decided from the lists of allocations alone
+ *     (mph__timeline_match), are the diff's gone list and KEPT heads;
  *   - a timeline has one row per snapshot, in order, with the snapshots'
  *     labels; read as a stream (no map kept, mph_parser_on_snapshot and a
  *     mph_timeline_builder) it is the same, byte for byte in its JSON;
@@ -18,6 +20,7 @@
  * Built with -fsanitize=fuzzer by `make fuzz`, and as the replay binary of the
  * test run (fuzz/replay_main.c). */
 #include "mpheap.h"
+#include "../src/lib/analyses.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +202,35 @@ static bool small(const mph_snapshot *s) {
     return mph_snapshot_block_count(s) <= SMALL_MAX_BLOCKS;
 }
 
+static bool same_alloc(const mph_alloc *x, const mph_alloc *y) {
+    return x->area == y->area && x->block == y->block && x->n_blocks == y->n_blocks &&
+           x->address == y->address && x->type == y->type && x->orphan == y->orphan;
+}
+
+/* What the timeline takes from d, decided without a's cells, is d's. */
+static void check_timeline_match(const mph_snapshot *a, const mph_snapshot *b, const mph_diff *d) {
+    mph__allocs gone = {0}, kept = {0};
+    if (mph__timeline_match(a, b, &gone, &kept, NULL) == MPH_OK) {
+        FUZZ_CHECK(gone.n == mph_diff_gone_count(d));
+        for (size_t i = 0; i < gone.n; i++)
+            FUZZ_CHECK(same_alloc(&gone.v[i], mph_diff_gone_at(d, i)));
+        size_t k = 0;
+        mph_alloc_iter it;
+        mph_alloc x;
+        mph_alloc_iter_init(&it, b);
+        while (mph_alloc_iter_next(&it, &x)) {
+            long pi = mph__diff_pair_of_new(d, x.area);
+            const mph_area_pair *p = pi >= 0 ? mph_diff_pair_at(d, (size_t)pi) : NULL;
+            if (p && p->old_area >= 0 && x.block < p->common_blocks &&
+                p->classes[x.block] == MPH_DIFF_KEPT)
+                FUZZ_CHECK(k < kept.n && same_alloc(&kept.v[k++], &x));
+        }
+        FUZZ_CHECK(k == kept.n);
+    }
+    mph__allocs_fini(&gone);
+    mph__allocs_fini(&kept);
+}
+
 static void check_diff(const mph_snapshot *a, const mph_snapshot *b, uint8_t opt) {
     mph_diff *d = NULL;
     mph_error err = {0};
@@ -248,6 +280,9 @@ static void check_diff(const mph_snapshot *a, const mph_snapshot *b, uint8_t opt
     }
     if (a == b && !mph_snapshot_header_only(a) && !mph_snapshot_map_partial(a))
         FUZZ_CHECK(sum->total.new_count == 0 && sum->total.gone_count == 0);
+    if (mph_snapshot_has_map(a) && !mph_snapshot_map_partial(a) && mph_snapshot_has_map(b) &&
+        !mph_snapshot_map_partial(b))
+        check_timeline_match(a, b, d);
     // The largest, ranked while comparing (k <= MPH_DIFF_RANKED) or sorted afterwards.
     static const size_t ks[] = {1, 3, MPH_DIFF_RANKED + 5};
     for (size_t k = 0; k < 3; k++) {

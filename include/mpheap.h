@@ -225,14 +225,34 @@ enum { MPH_KEEP_ALL = -1, MPH_KEEP_LAST = -2, MPH_KEEP_NONE = -3 };
  * first feed. Every snapshot is still read and checked in full, and its
  * whole-heap stats (mph_stats_compute with MPH_ALL_AREAS) are computed while
  * its map is at hand; then its memory is reused for the next dump's map, so a
- * log takes about two snapshots' memory, not the sum. A snapshot whose map was
- * not kept says so (mph_snapshot_has_map false) and its areas' cells are
- * NULL: give it only to mph_stats_compute(..., MPH_ALL_AREAS, ...) and the
- * getters of its header, label and figures. A timeline reads every map: give
- * it each snapshot while its cells are there (mph_parser_on_snapshot with a
- * mph_timeline_builder).
+ * log takes at most two snapshots' cells (a byte per block: the kept map and
+ * the one being read), not the sum. A snapshot whose map was not kept says so
+ * (mph_snapshot_has_map false) and its areas' cells are NULL: give it only to
+ * mph_stats_compute(..., MPH_ALL_AREAS, ...) and the getters of its header,
+ * label and figures. A timeline reads every map: give it each snapshot while
+ * its cells are there (mph_parser_on_snapshot with a mph_timeline_builder).
+ * With an index or MPH_KEEP_NONE, mph_parser_skim_maps(p, true) never stores
+ * the other maps (and keeps no stats for them): one snapshot's cells at most.
  */
 void mph_parser_keep_maps(mph_parser *p, long which);
+
+/**
+ * With skim true, a map the parser knows it will not keep (keep_maps gave
+ * another snapshot's index, or MPH_KEEP_NONE) is read and checked without
+ * ever being stored: each row is checked, counted and forgotten. Its
+ * diagnostics and damage are those of a full read, at the same places, and
+ * it joins the log as any other; but it has no cells and no whole-heap stats:
+ * mph_snapshot_has_map is false, its areas' cells are NULL, and
+ * mph_stats_compute on it fails with MPH_ERR_ARG. Give it only to the getters
+ * of its header, label, time, lines, block size, row format, areas (bases and
+ * block counts), map_partial and failed allocation. Memory is then the kept
+ * map's cells (a byte per block), the line being read and a few hundred bytes
+ * per area of the dump being read: not a second map. No effect with
+ * MPH_KEEP_ALL, MPH_KEEP_LAST (the last is known only at the end) or a hook
+ * (mph_parser_on_snapshot, which sees every map). Call before the first feed;
+ * false by default.
+ */
+void mph_parser_skim_maps(mph_parser *p, bool skim);
 
 /**
  * Called for each snapshot with a map as it joins the log, in order: after it
@@ -1251,7 +1271,7 @@ typedef struct mph_timeline mph_timeline;
  * NULL; names may be NULL) labels a snapshot that has no label of its own.
  * The leak analysis reads the rows with a whole map only (rows from_header
  * are left out, and a note says which and why): consecutive ones are
- * compared with mph_diff_compute; survivors need three of them, growing
+ * compared as mph_diff_compute compares them; survivors need three of them, growing
  * allocations at least two growth steps, growing types sustained growth
  * (mph_leak_type). The
  * timeline copies what it keeps: the snapshots may be freed afterwards.
@@ -1266,10 +1286,12 @@ void mph_timeline_free(mph_timeline *t);
 
 /**
  * A timeline made one snapshot at a time, for logs read as a stream
- * (mph_parser_on_snapshot with MPH_KEEP_NONE): memory is one snapshot's map
- * (a copy of the last whole one, which the next is compared with, by
- * mph_diff_compute) and each row's figures, not the sum of the maps. mph_timeline_compute is this over
- * an array, and gives the same timeline. Free with mph_timeline_builder_free
+ * (mph_parser_on_snapshot with MPH_KEEP_NONE): of the last whole map it keeps
+ * only its list of allocations and its areas' places (the next is compared
+ * with that list, as mph_diff_compute would compare the maps), and each
+ * row's figures: no cells, so the stream's memory is the map being read, not
+ * the sum of the maps nor a second one. mph_timeline_compute is this over an
+ * array, and gives the same timeline. Free with mph_timeline_builder_free
  * (NULL is fine); NULL when out of memory.
  */
 typedef struct mph_timeline_builder mph_timeline_builder;

@@ -153,6 +153,8 @@ static int load(FILE *msgs, const char *path, const input_options *opts, mph_sna
         mph_parser_keep_maps(p, keep > 0    ? keep - 1
                                 : keep == -1 ? MPH_KEEP_LAST
                                              : MPH_KEEP_NONE);
+    // --snapshot N shows N alone: the others are only read and checked, never stored.
+    mph_parser_skim_maps(p, keep > 0);
     mph_parser_on_snapshot(p, fn, ctx);
     size_t n;
     while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {

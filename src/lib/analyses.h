@@ -113,6 +113,15 @@ void mph__allocs_fini(mph__allocs *a);
 /* diff.c: the pair that holds NEW's area i, or -1. */
 long mph__diff_pair_of_new(const mph_diff *d, size_t new_area);
 
+/* diff.c: mph_diff_compute's alignment alone, read from the areas' bases and
+ * sizes and the block sizes (no cell: the snapshots' maps may be gone): its
+ * pairs with their areas and common blocks, the summary's alignment, the
+ * notes and mph__diff_pair_of_new. No stats, classes (p->classes is NULL),
+ * lists or split: ask it for nothing else. Borrows the snapshots; free with
+ * mph_diff_free. MPH_OK or MPH_ERR_NOMEM. */
+MPH_NODISCARD mph_status mph__diff_align(const mph_snapshot *old_s, const mph_snapshot *new_s,
+                                         mph_diff **out, mph_error *err);
+
 /* timeline.c: the rows of a kind as "rows 1-3, 5" or "row 2" into buf (""
  * when none; a list too long for cap ends in "..."); returns how many. */
 typedef enum mph__rows_kind {
@@ -121,6 +130,16 @@ typedef enum mph__rows_kind {
     MPH__ROWS_HEADER_BYTES  /* from the header, with no block size: used and free in bytes only */
 } mph__rows_kind;
 size_t mph__timeline_rows_text(char *buf, size_t cap, const mph_timeline *t, mph__rows_kind kind);
+
+/* timeline.c: what one step of the leak analysis takes from comparing o and n
+ * (both with a whole map at hand), decided as it does it, from the two lists
+ * of allocations and the alignment: into gone, o's allocations gone in n, as
+ * mph_diff_gone_at lists them; into kept, n's allocations whose first block
+ * mph_diff_compute classes MPH_DIFF_KEPT (the same allocation in both), in
+ * address order. For the tests, which hold them against mph_diff_compute's.
+ * Appends to both (free with mph__allocs_fini). MPH_OK or MPH_ERR_NOMEM. */
+MPH_NODISCARD mph_status mph__timeline_match(const mph_snapshot *o, const mph_snapshot *n,
+                                             mph__allocs *gone, mph__allocs *kept, mph_error *err);
 
 /* verdict.c: the bytes a new heap area must have for an allocation of `bytes`
  * (gc_try_add_heap's rule), saturating rather than wrapping. */

@@ -181,6 +181,14 @@ void mph__rows_scan_generic(mph__rows *r);
 #if defined(__x86_64__) && defined(__GNUC__)
 void mph__rows_scan_avx2(mph__rows *r); /* needs AVX2 and POPCNT */
 #endif
+/* The same for a map read and checked but not kept (mph_parser_skim_maps):
+ * no cells copied (r->cells unused), and every run counted as rows arrive
+ * (no inner_skipped), as there are no cells to look at again. */
+mph__rows_scan *mph__rows_skim_pick(void);
+void mph__rows_skim_generic(mph__rows *r);
+#if defined(__x86_64__) && defined(__GNUC__)
+void mph__rows_skim_avx2(mph__rows *r);
+#endif
 
 /* stats.c, for the stats report: area ai's whole figures into part->stats
  * (as mph_stats_compute gives them) and, from the same walk over its cells,

@@ -50,6 +50,7 @@ struct mph_snapshot {
     unsigned long failed_line;
     int failed_rank;      /* where it was read: 1 before the dump, 2 after, 3 in the marker */
     bool no_cells;        /* its map was read, checked and summed up, then not kept (keep_maps) */
+    bool skimmed;         /* ... or read and checked only (mph_parser_skim_maps): no stats */
     /* The whole snapshot's figures: those the parser counted while reading,
      * and the complete stats, computed on first request. A separate block, so
      * that getters taking a const snapshot can fill it; the first call on a

@@ -53,7 +53,15 @@ typedef struct area_build {
     unsigned long short_line, short_col;
     size_t short_len;
     bool last_abbrev;
+    bool first_tail;       /* its first cell is a tail: a skimmed map has no cells to look at */
     mph__figures figures;  /* counted as the cells are copied */
+    /* A skimmed map's allocations, for old_block_figures (which counts again
+     * from the cells of a kept one): the longest tail run of those before the
+     * current one, whether a used cell comes before it, and its tails so far.
+     * Fed by the general path only: the rows of the eras it serves (no "%08x")
+     * never take the fast one. */
+    uint64_t done_tails, cur_tails;
+    bool done_used, cur_alloc;
 } area_build;
 
 #define MAX_HEADERS_ONLY 1000
@@ -117,6 +125,11 @@ struct mph_parser {
     long keep_maps;
     char *scratch;
     size_t scratch_cap;
+    /* mph_parser_skim_maps: a map not kept is read and checked with no cells
+     * at all (skim_cur: the dump being read is such a one). */
+    bool skim, skim_cur;
+    mph__rows_scan *rows_skim;
+    mph__rows_scan *rows_now; /* rows_scan, or rows_skim for a skimmed map */
     mph_snapshot_fn on_snapshot; /* sees each map before it may be dropped */
     void *on_snapshot_ctx;
 };
@@ -342,6 +355,17 @@ static void reset_snapshot_state(mph_parser *p) {
     p->interrupted_line = 0;
     p->interrupted_count = 0;
     p->max_blocks = MAX_BLOCKS_NO_TOTAL;
+    p->skim_cur = false;
+    p->rows_now = p->rows_scan;
+}
+
+/* Is the dump starting now one whose map is only read and checked? Its index
+ * is the log's count now: nothing joins the log while it is read. A hook
+ * wants every map's cells. */
+static bool skim_this(const mph_parser *p) {
+    long k = p->keep_maps;
+    return p->skim && !p->on_snapshot &&
+           (k == MPH_KEEP_NONE || (k >= 0 && (size_t)k != p->log->n_snapshots));
 }
 
 static bool is_prompt_or_noise(const char *s, size_t n) {
@@ -485,6 +509,9 @@ static mph_status start_snapshot(mph_parser *p, const char *line, size_t prefix,
     p->gap_failed_bytes = 0;
     reset_snapshot_state(p);
     p->cur = s;
+    p->skim_cur = skim_this(p);
+    if (p->skim_cur)
+        p->rows_now = p->rows_skim;
     p->ctx = CTX_HEADER;
     p->prev_adjacent = false;
     p->stamp_len = 0;
@@ -529,9 +556,12 @@ static void cap_for_wrapped_total(mph_parser *p, uint64_t need) {
 
 static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigned long col) {
     mph_snapshot *s = p->cur;
-    if (!s->cells && p->scratch) { // an earlier dump's map, not kept: its memory is this one's
+    // An earlier dump's map, not kept: its memory is this one's (a skimmed map has none).
+    if (!s->cells && p->scratch && !p->skim_cur) {
         s->cells = p->scratch;
-        p->cap_cells = p->scratch_cap;
+        // Room past this dump's limit would let the fast path take rows that the
+        // limit refuses: at most the limit, as a dump read alone has.
+        p->cap_cells = p->scratch_cap < p->max_blocks ? p->scratch_cap : (size_t)p->max_blocks;
         p->scratch = NULL;
         p->scratch_cap = 0;
     }
@@ -543,6 +573,10 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
                     (unsigned long long)p->max_blocks);
     if (need <= p->cap_cells)
         return MPH_OK;
+    if (p->skim_cur) { // no cells: room up to the limit, which the fast path stops at
+        p->cap_cells = (size_t)p->max_blocks;
+        return MPH_OK;
+    }
     size_t cap = p->cap_cells < 4096 ? 4096 : p->cap_cells / 2 * 3;
     if (cap < need)
         cap = need + need / 16; // a long "lines all free": what it needs and a little for the rows after
@@ -669,6 +703,62 @@ static bool row_continues(const mph_parser *p, const row *r) {
     return (step_mask((r->value - a->first_value) & mask, blocks, mask) & p->bpb_mask) != 0;
 }
 
+/* A skimmed map's cells (n, or n free ones with c NULL) into the counts of
+ * its allocations that area_build keeps for old_block_figures. */
+static void track_allocs(area_build *a, const char *c, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        char x = c ? c[i] : '.';
+        if (x == '=' && a->cur_alloc) {
+            a->cur_tails++;
+            continue;
+        }
+        if (a->cur_alloc) { // the current allocation ends: it is "before" the next
+            a->done_used = true;
+            if (a->cur_tails > a->done_tails)
+                a->done_tails = a->cur_tails;
+        }
+        a->cur_alloc = x != '.';
+        a->cur_tails = 0;
+        if (!c)
+            break; // the rest are free too: nothing changes
+    }
+}
+
+/* A row's cells into dst (the map's, or a skimmed row's own), checked and
+ * counted into the area's figures. Inlined twice: the kept path pays no test. */
+MPH_HOT mph_status put_cells(mph_parser *p, area_build *a, const row *r, char *dst,
+                             mph_error *err) {
+    const unsigned char *src = (const unsigned char *)r->cells;
+    unsigned bad = 0;
+    for (size_t i = 0; i < r->n_cells; i++) {
+        unsigned char c = src[i];
+        dst[i] = (char)c;
+        bad |= (mph__cell_class[c] == CELL_INVALID);
+    }
+    if (bad) {
+        for (size_t i = 0; i < r->n_cells; i++) {
+            unsigned char c = src[i];
+            if (c == 't') { // the tail letter before v1.8.1
+                dst[i] = '=';
+                p->saw_t = true;
+            } else if (mph__cell_class[c] == CELL_INVALID) {
+                char shown[8];
+                if (c >= 0x20 && c < 0x7f)
+                    snprintf(shown, sizeof shown, "'%c'", c);
+                else
+                    snprintf(shown, sizeof shown, "\\x%02x", c);
+                return fail(err, MPH_ERR_SYNTAX, p->line_no,
+                            (unsigned long)(r->cells_at + i + 1),
+                            "unknown cell %s in the block map (expected one of . = h T L D S A F "
+                            "B M m)",
+                            shown);
+            }
+        }
+    }
+    mph__figures_feed(&a->figures, dst, r->n_cells);
+    return MPH_OK;
+}
+
 static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
     mph_snapshot *s = p->cur;
     unsigned long col = (unsigned long)r->hex_at + 1;
@@ -739,35 +829,15 @@ static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
     st = grow_cells(p, s->n_blocks + r->n_cells, err, (unsigned long)r->cells_at + 1);
     if (st)
         return st;
-    char *dst = s->cells + s->n_blocks;
-    const unsigned char *src = (const unsigned char *)r->cells;
-    unsigned bad = 0;
-    for (size_t i = 0; i < r->n_cells; i++) {
-        unsigned char c = src[i];
-        dst[i] = (char)c;
-        bad |= (mph__cell_class[c] == CELL_INVALID);
+    if (p->skim_cur) {
+        char row_cells[CELLS_PER_ROW]; // a skimmed map's row: checked and counted, then gone
+        if ((st = put_cells(p, a, r, row_cells, err)))
+            return st;
+        a->first_tail |= index == 0 && row_cells[0] == '=';
+        track_allocs(a, row_cells, r->n_cells);
+    } else if ((st = put_cells(p, a, r, s->cells + s->n_blocks, err))) {
+        return st;
     }
-    if (bad) {
-        for (size_t i = 0; i < r->n_cells; i++) {
-            unsigned char c = src[i];
-            if (c == 't') { // the tail letter before v1.8.1
-                dst[i] = '=';
-                p->saw_t = true;
-            } else if (mph__cell_class[c] == CELL_INVALID) {
-                char shown[8];
-                if (c >= 0x20 && c < 0x7f)
-                    snprintf(shown, sizeof shown, "'%c'", c);
-                else
-                    snprintf(shown, sizeof shown, "\\x%02x", c);
-                return fail(err, MPH_ERR_SYNTAX, p->line_no,
-                            (unsigned long)(r->cells_at + i + 1),
-                            "unknown cell %s in the block map (expected one of . = h T L D S A F "
-                            "B M m)",
-                            shown);
-            }
-        }
-    }
-    mph__figures_feed(&a->figures, dst, r->n_cells);
     s->n_blocks += r->n_cells;
     if (r->n_cells < CELLS_PER_ROW) {
         a->short_row = true;
@@ -811,7 +881,10 @@ static mph_status add_abbrev(mph_parser *p, uint64_t n, size_t at, mph_error *er
     mph_status st = grow_cells(p, s->n_blocks + add, err, col + 1);
     if (st)
         return st;
-    memset(s->cells + s->n_blocks, '.', add);
+    if (s->cells) // a skimmed map has none
+        memset(s->cells + s->n_blocks, '.', add);
+    else
+        track_allocs(a, NULL, add);
     mph__figures_feed_free(&a->figures, add);
     s->n_blocks += add;
     a->last_abbrev = true;
@@ -1218,7 +1291,7 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
             goto out;
         }
         areas[i] = (mph_area){b->base, b->has_base, b->first_block, end - b->first_block,
-                              s->cells + b->first_block, b->line};
+                              p->skim_cur ? NULL : s->cells + b->first_block, b->line};
         if (b->short_row && b->short_len % 4 &&
             (st = diag(p, err, MPH_DIAG_WARNING, b->short_line, b->short_col,
                        "area %zu ends with a row of %zu cells, not a multiple of 4: the dump "
@@ -1228,7 +1301,7 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
         if (areas[i].n_blocks == 0 &&
             (st = diag(p, err, MPH_DIAG_WARNING, b->line, 1, "area %zu has no rows", i + 1)))
             goto out;
-        if (areas[i].n_blocks && areas[i].cells[0] == '=' &&
+        if (areas[i].n_blocks && (p->skim_cur ? b->first_tail : areas[i].cells[0] == '=') &&
             (st = diag(p, err, MPH_DIAG_WARNING, b->line, 1,
                        "area %zu starts with a tail block that has no head", i + 1)))
             goto out;
@@ -1247,7 +1320,9 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
         (st = drop_cells(p, p->log->snapshots[index - 1], p->log->snapshots[index - 1]->n_blocks,
                          err)))
         goto out;
-    if (!keep && (st = drop_cells(p, s, p->cap_cells, err)))
+    if (p->skim_cur)
+        s->no_cells = s->skimmed = true; // its figures (memo) are exact; no stats
+    else if (!keep && (st = drop_cells(p, s, p->cap_cells, err)))
         goto out;
     mph_log *log = p->log;
     if (log->n_snapshots == log->cap_snapshots) {
@@ -1302,7 +1377,9 @@ static void old_block_figures(const mph_parser *p, const mph_snapshot *s, const 
         uint64_t most = f->cells > f->free_blocks ? 1 + f->longest_tails : 0;
         *n1 -= last == 1;
         *n2 -= last == 2;
-        if (last && last == most) {
+        if (last && last == most && !a->cells) // skimmed: counted as the cells came
+            most = p->areas[i].done_used ? 1 + p->areas[i].done_tails : 0;
+        else if (last && last == most) {
             // The longest may be the last one alone: count the cells before it again.
             mph__figures g;
             mph_stats before;
@@ -1680,6 +1757,7 @@ mph_parser *mph_parser_new(const mph_parse_options *opts) {
         p->opts = *opts;
     p->keep_maps = MPH_KEEP_ALL;
     p->rows_scan = mph__rows_scan_pick();
+    p->rows_skim = mph__rows_skim_pick();
     reset_snapshot_state(p);
     return p;
 }
@@ -1703,6 +1781,11 @@ void mph_parser_keep_maps(mph_parser *p, long which) {
     if (p && (which >= 0 || which == MPH_KEEP_ALL || which == MPH_KEEP_LAST ||
               which == MPH_KEEP_NONE))
         p->keep_maps = which;
+}
+
+void mph_parser_skim_maps(mph_parser *p, bool skim) {
+    if (p)
+        p->skim = skim;
 }
 
 void mph_parser_on_snapshot(mph_parser *p, mph_snapshot_fn fn, void *ctx) {
@@ -1877,7 +1960,7 @@ static const char *fast_rows(mph_parser *p, const char *s, const char *end, uint
                    .offset = a->first_value + (uint64_t)(index - a->first_index) * p->bpb,
                    .step = (uint64_t)CELLS_PER_ROW * p->bpb,
                    .figures = &a->figures};
-    p->rows_scan(&r);
+    p->rows_now(&r);
     if (r.rows) {
         snap->n_blocks = r.n_blocks;
         a->last_abbrev = false;

@@ -45,7 +45,7 @@ typedef bool cells_same(const char *cells, char c);
  * A row that only continues a run (64 tails after a used cell, as in a big
  * allocation; 64 free cells after a free one) changes no count but the run's
  * length: it is checked with two compares and fed without the masks. */
-MPH_HOT void rows_loop(mph__rows *r, cells_check *check, cells_same *same) {
+MPH_HOT void rows_loop(mph__rows *r, cells_check *check, cells_same *same, bool skim) {
     const char *at = r->at, *end = r->end;
     char *cells = r->cells;
     size_t n_blocks = r->n_blocks, room = r->room;
@@ -53,8 +53,10 @@ MPH_HOT void rows_loop(mph__rows *r, cells_check *check, cells_same *same) {
     mph__figures figures = *r->figures;
     unsigned long rows = 0;
     // Its chunks leave out their inner runs: on the area's grid of 64, they
-    // are looked for again faster (mph__figures_finish).
-    figures.off_grid |= figures.cells % ROW_CELLS != 0;
+    // are looked for again faster (mph__figures_finish). A skimmed map has no
+    // cells to look at again: its chunks are counted whole.
+    if (!skim)
+        figures.off_grid |= figures.cells % ROW_CELLS != 0;
     while (end - at > ROW_TEXT && n_blocks + ROW_CELLS <= room) {
         size_t len = at[ROW_TEXT] == '\n'                                                  ? ROW_TEXT
                      : end - at > ROW_TEXT + 1 && at[ROW_TEXT] == '\r' && at[ROW_TEXT + 1] == '\n' ? ROW_TEXT + 1
@@ -69,7 +71,8 @@ MPH_HOT void rows_loop(mph__rows *r, cells_check *check, cells_same *same) {
             ((c == MPH_CELL_TAIL && figures.last_used) || (c == MPH_CELL_FREE && figures.last_free)) &&
             same(row, c)) {
             // What mph__figures_feed_masks would do with these masks, less the no-ops.
-            memcpy(cells + n_blocks, row, ROW_CELLS);
+            if (!skim)
+                memcpy(cells + n_blocks, row, ROW_CELLS);
             if (c == MPH_CELL_TAIL) {
                 figures.tail_run += ROW_CELLS;
                 figures.last_start = 0;
@@ -83,8 +86,9 @@ MPH_HOT void rows_loop(mph__rows *r, cells_check *check, cells_same *same) {
         } else {
             if (!check(row, &free_m, &tail_m))
                 break;
-            memcpy(cells + n_blocks, row, ROW_CELLS);
-            mph__figures_feed_masks(&figures, free_m, tail_m, ROW_CELLS, false);
+            if (!skim)
+                memcpy(cells + n_blocks, row, ROW_CELLS);
+            mph__figures_feed_masks(&figures, free_m, tail_m, ROW_CELLS, skim);
         }
         n_blocks += ROW_CELLS;
         offset += step;
@@ -144,7 +148,8 @@ MPH_HOT bool same_generic(const char *cells, char c) {
 #endif
 }
 
-void mph__rows_scan_generic(mph__rows *r) { rows_loop(r, check_generic, same_generic); }
+void mph__rows_scan_generic(mph__rows *r) { rows_loop(r, check_generic, same_generic, false); }
+void mph__rows_skim_generic(mph__rows *r) { rows_loop(r, check_generic, same_generic, true); }
 
 #if HAVE_AVX2_SCAN
 /* A byte is a map letter when the bits its two nibbles select share one:
@@ -185,7 +190,10 @@ __attribute__((target("avx2,popcnt"))) MPH_HOT bool same_avx2(const char *cells,
 }
 
 __attribute__((target("avx2,popcnt"))) void mph__rows_scan_avx2(mph__rows *r) {
-    rows_loop(r, check_avx2, same_avx2);
+    rows_loop(r, check_avx2, same_avx2, false);
+}
+__attribute__((target("avx2,popcnt"))) void mph__rows_skim_avx2(mph__rows *r) {
+    rows_loop(r, check_avx2, same_avx2, true);
 }
 #endif
 
@@ -196,4 +204,12 @@ mph__rows_scan *mph__rows_scan_pick(void) {
         return mph__rows_scan_avx2;
 #endif
     return mph__rows_scan_generic;
+}
+
+mph__rows_scan *mph__rows_skim_pick(void) {
+#if HAVE_AVX2_SCAN
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+        return mph__rows_skim_avx2;
+#endif
+    return mph__rows_skim_generic;
 }

@@ -4,10 +4,13 @@
  * of its area. */
 #include "figures.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+/* The histogram bucket of a run of v >= 1 blocks. */
 static unsigned bucket_of(uint64_t v) {
-    unsigned k = 63u - (unsigned)__builtin_clzll(v | 1);
+    unsigned k = (unsigned)__builtin_clzll(v) ^ 63u; // one bsr: 63 - clz
     return k < MPH_HISTOGRAM_BUCKETS ? k : MPH_HISTOGRAM_BUCKETS - 1;
 }
 
@@ -82,8 +85,9 @@ MPH_HOT void tail_run(tally *t, const char *cells, size_t start, size_t len, boo
     t->max_alloc = alloc_len > t->max_alloc ? alloc_len : t->max_alloc;
 }
 
-/* The first cell at or after i (a multiple of 64) that is not c, or n: 64
- * cells a step, for the long runs of a big allocation or an empty heap. */
+/* The first chunk of 64 cells from i (a multiple of 64) on that is not all c,
+ * or the last one, shorter, or n: 64 cells a step, for the long runs of a big
+ * allocation or an empty heap. The walk finds the run's end inside it. */
 static size_t run_end(const char *cells, size_t n, size_t i, char c) {
 #if defined(__SSE2__)
     const __m128i want = _mm_set1_epi8(c);
@@ -96,16 +100,26 @@ static size_t run_end(const char *cells, size_t n, size_t i, char c) {
             break;
         i += 64;
     }
+#else
+    const uint64_t want = UINT64_C(0x0101010101010101) * (unsigned char)c;
+    for (; n - i >= 64; i += 64) {
+        uint64_t bad = 0;
+        for (int k = 0; k < 64; k += 8) {
+            uint64_t x;
+            memcpy(&x, cells + i + k, 8);
+            bad |= x ^ want;
+        }
+        if (bad)
+            break;
+    }
 #endif
-    while (i < n && cells[i] == c)
-        i++;
     return i;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_RUN_END_AVX2 1
-/* run_end, 128 cells a step. */
+/* run_end, 128 cells a step, then 64. */
 __attribute__((target("avx2"))) static size_t run_end_avx2(const char *cells, size_t n, size_t i,
                                                            char c) {
     const __m256i want = _mm256_set1_epi8(c);
@@ -124,46 +138,118 @@ __attribute__((target("avx2"))) static size_t run_end_avx2(const char *cells, si
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_WALK_BMI 1
+static bool cpu_has_bmi(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+           __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+}
+/* mph__cell_masks of 64 cells, 32 a compare. */
+__attribute__((target("avx2"))) static inline void cell_masks_avx2(const char *cells,
+                                                                   uint64_t *free_m,
+                                                                   uint64_t *tail_m) {
+    const __m256i dot = _mm256_set1_epi8(MPH_CELL_FREE), eq = _mm256_set1_epi8(MPH_CELL_TAIL);
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
+    *free_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, dot)) |
+              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, dot)) << 32;
+    *tail_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, eq)) |
+              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, eq)) << 32;
+}
+
+/* The heads of chunks of 64 cells counted by letter with no step per head: a
+ * byte counter per letter and cell position, added up every 127 chunks
+ * (before a byte can overflow). Only the map's head letters are counted. */
+static const char head_letters[MPH_TYPE_COUNT] = {'T', 'L', 'D', 'S', 'A',
+                                                   'F', 'B', 'M', 'h', 'm'};
+typedef struct letter_count {
+    __m256i acc[MPH_TYPE_COUNT];
+    unsigned chunks;
+    uint64_t count[MPH_TYPE_COUNT];
+} letter_count;
+
+__attribute__((target("avx2"))) static inline void letters_flush(letter_count *lc) {
+    for (int k = 0; k < MPH_TYPE_COUNT; k++) {
+        __m256i sums = _mm256_sad_epu8(lc->acc[k], _mm256_setzero_si256());
+        lc->count[k] += (uint64_t)_mm256_extract_epi64(sums, 0) +
+                        (uint64_t)_mm256_extract_epi64(sums, 1) +
+                        (uint64_t)_mm256_extract_epi64(sums, 2) +
+                        (uint64_t)_mm256_extract_epi64(sums, 3);
+        lc->acc[k] = _mm256_setzero_si256();
+    }
+    lc->chunks = 0;
+}
+
+__attribute__((target("avx2"))) static inline void letters_add(letter_count *lc,
+                                                               const char *cells) {
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
+    for (int k = 0; k < MPH_TYPE_COUNT; k++) {
+        __m256i c = _mm256_set1_epi8(head_letters[k]);
+        lc->acc[k] = _mm256_sub_epi8(_mm256_sub_epi8(lc->acc[k], _mm256_cmpeq_epi8(lo, c)),
+                                     _mm256_cmpeq_epi8(hi, c));
+    }
+    if (++lc->chunks == 127)
+        letters_flush(lc);
+}
+#endif
+
 /*
- * One pass, 64 cells at a time with bit masks: free runs and tail runs are
- * found by their edges (a few instructions per run), and heads are only
- * looked at to count their types. Every figure follows: an allocation is a
- * head and the tail run after it, or a headless tail run. With with_extras
- * (a constant: two copies are made), the report's figures too, into part;
- * with wide, AVX2 for long runs (only from a function built for it).
+ * One pass over cells [from, to) of an area of n, 64 at a time with bit
+ * masks: free runs and tail runs are found by their edges (a few
+ * instructions per run), and heads are only looked at to count their types.
+ * Every figure follows: an allocation is a head and the tail run after it, or
+ * a headless tail run. from and to are multiples of 64 (or to is n) where no
+ * run goes on across: the area's ends, or a head. With with_extras (a
+ * constant: two copies are made), the report's figures too; with wide, AVX2
+ * for the masks and long runs (only from a function built for it).
  */
-MPH_HOT void area_walk(const mph_snapshot *s, size_t ai, mph_stats *st, const fits *fit,
-                       mph_stats_part *part, bool with_extras, bool wide) {
-    const mph_area *a = &s->areas[ai];
-    const char *cells = a->cells;
-    size_t n = a->n_blocks, free_start = 0, tail_start = 0;
+MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, const fits *fit,
+                       bool with_extras, bool wide) {
+    size_t free_start = 0, tail_start = 0;
     bool in_free = false, in_tail = false;
     uint64_t carry_free = 0, carry_tail = 0;
     uint64_t min_fit = with_extras ? fit->min_fit : UINT64_MAX;
     tally t;
     memset(&t, 0, sizeof t);
-    for (size_t base = 0; base < n; base += 64) {
+#if HAVE_WALK_BMI
+    letter_count lc;
+    memset(&lc, 0, sizeof lc);
+    uint64_t wide_heads = 0;
+#endif
+    for (size_t base = from; base < to; base += 64) {
         // Inside a run that goes on past this chunk, no mask has an edge or a head:
         // go to the chunk where it ends.
-        if ((carry_free || carry_tail) && n - base >= 128) {
+        if ((carry_free || carry_tail) && to - base >= 128) {
             char c = carry_free ? MPH_CELL_FREE : MPH_CELL_TAIL;
             if (cells[base] == c && cells[base + 63] == c && cells[base + 127] == c) {
 #if HAVE_RUN_END_AVX2
-                base = (wide ? run_end_avx2(cells, n, base, c) : run_end(cells, n, base, c)) &
+                base = (wide ? run_end_avx2(cells, to, base, c) : run_end(cells, to, base, c)) &
                        ~(size_t)63;
 #else
-                base = run_end(cells, n, base, c) & ~(size_t)63;
+                base = run_end(cells, to, base, c) & ~(size_t)63;
 #endif
-                if (base >= n)
+                if (base >= to)
                     break;
             }
         }
-        size_t m = n - base < 64 ? n - base : 64;
+        size_t m = to - base < 64 ? to - base : 64;
         uint64_t fr, tl;
-        mph__cell_masks(cells + base, m, &fr, &tl);
+#if HAVE_WALK_BMI
+        if (wide && m == 64)
+            cell_masks_avx2(cells + base, &fr, &tl);
+        else
+#endif
+            mph__cell_masks(cells + base, m, &fr, &tl);
         uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
-        for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
-            t.heads_by_cell[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]++;
+#if HAVE_WALK_BMI
+        if (wide && m == 64) {
+            letters_add(&lc, cells + base);
+            wide_heads += (uint64_t)__builtin_popcountll(~(fr | tl));
+        } else
+#endif
+            for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
+                t.heads_by_cell[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]++;
         // Runs by their edges: a start is a cell whose previous one is not in the run, an end
         // the first cell after one. The k-th end closes the run open before the chunk, if
         // any, then the k-th start: no branch on the cells, one turn per run.
@@ -204,10 +290,67 @@ MPH_HOT void area_walk(const mph_snapshot *s, size_t ai, mph_stats *st, const fi
         }
     }
     if (in_free)
-        free_run(&t, free_start, n - free_start, fit, min_fit, with_extras);
+        free_run(&t, free_start, to - free_start, fit, min_fit, with_extras);
     if (in_tail)
-        tail_run(&t, cells, tail_start, n - tail_start, with_extras);
+        tail_run(&t, cells, tail_start, to - tail_start, with_extras);
+#if HAVE_WALK_BMI
+    if (wide) {
+        letters_flush(&lc);
+        uint64_t counted = 0;
+        for (int k = 0; k < MPH_TYPE_COUNT; k++)
+            counted += lc.count[k];
+        if (counted == wide_heads) {
+            for (int k = 0; k < MPH_TYPE_COUNT; k++)
+                t.heads_by_cell[(unsigned char)head_letters[k]] += lc.count[k];
+        } else { // a head that is no map letter (a snapshot not from the parser): one by one
+            memset(t.heads_by_cell, 0, sizeof t.heads_by_cell);
+            for (size_t base = from; base < to; base += 64) {
+                size_t m = to - base < 64 ? to - base : 64;
+                uint64_t fr, tl;
+                mph__cell_masks(cells + base, m, &fr, &tl);
+                uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+                for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
+                    t.heads_by_cell[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]++;
+            }
+        }
+    }
+#endif
+    *tp = t;
+}
 
+/* Add b, the tally of the cells after a's, to a: the runs of each stop where
+ * the other's start. */
+static void tally_add(tally *a, const tally *b) {
+    a->free_blocks += b->free_blocks;
+    a->orphans += b->orphans;
+    a->n2 += b->n2;
+    a->max_alloc = b->max_alloc > a->max_alloc ? b->max_alloc : a->max_alloc;
+    if (b->largest > a->largest) { // the first of equals: a's
+        a->largest = b->largest;
+        a->largest_at = b->largest_at;
+    }
+    a->last_free = b->last_free; // read only when the area ends free: in b's run
+    for (int c = 0; c < 256; c++)
+        a->heads_by_cell[c] += b->heads_by_cell[c];
+    for (int k = 0; k < MPH_TYPE_COUNT; k++)
+        a->tails_of[k] += b->tails_of[k];
+    for (int k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
+        a->alloc_hist[k] += b->alloc_hist[k];
+        a->free_hist[k] += b->free_hist[k];
+        a->alloc_hist_blocks[k] += b->alloc_hist_blocks[k];
+        a->free_hist_blocks[k] += b->free_hist_blocks[k];
+    }
+    for (int f = 0; f < MPH_FIT_MAX; f++)
+        a->fit_count[f] += b->fit_count[f];
+}
+
+/* The area's figures from its tally t: into st, and with with_extras the
+ * report's into part. */
+static void tally_finish(tally *tp, const mph_snapshot *s, size_t ai, mph_stats *st,
+                         const fits *fit, mph_stats_part *part, bool with_extras) {
+    tally t = *tp;
+    const char *cells = s->areas[ai].cells;
+    size_t n = s->areas[ai].n_blocks;
     for (int k = 0; k < MPH_HISTOGRAM_BUCKETS; k++) {
         t.free_runs += t.free_hist[k];
         t.multi += t.alloc_hist[k];
@@ -263,39 +406,99 @@ MPH_HOT void area_walk(const mph_snapshot *s, size_t ai, mph_stats *st, const fi
 }
 
 /* Each walk once per instruction set: with BMI a run's edges are one
- * instruction each (tzcnt, blsr), and AVX2 crosses long runs 128 cells a
- * step. */
-static void area_stats_generic(const mph_snapshot *s, size_t ai, mph_stats *st) {
-    area_walk(s, ai, st, NULL, NULL, false, false);
+ * instruction each (tzcnt, blsr), and AVX2 reads 32 cells a compare and
+ * crosses long runs 128 cells a step. */
+static void walk_generic(const char *cells, size_t from, size_t to, tally *t, const fits *fit) {
+    area_walk(cells, from, to, t, fit, false, false);
 }
-static void area_report_generic(const mph_snapshot *s, size_t ai, const fits *fit,
-                                mph_stats_part *part) {
-    area_walk(s, ai, &part->stats, fit, part, true, false);
+static void walk_report_generic(const char *cells, size_t from, size_t to, tally *t,
+                                const fits *fit) {
+    area_walk(cells, from, to, t, fit, true, false);
 }
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_WALK_BMI 1
+#if HAVE_WALK_BMI
 __attribute__((target("avx2,popcnt,bmi,bmi2"))) static void
-area_stats_bmi(const mph_snapshot *s, size_t ai, mph_stats *st) {
-    area_walk(s, ai, st, NULL, NULL, false, true);
+walk_bmi(const char *cells, size_t from, size_t to, tally *t, const fits *fit) {
+    area_walk(cells, from, to, t, fit, false, true);
 }
 __attribute__((target("avx2,popcnt,bmi,bmi2"))) static void
-area_report_bmi(const mph_snapshot *s, size_t ai, const fits *fit, mph_stats_part *part) {
-    area_walk(s, ai, &part->stats, fit, part, true, true);
-}
-static bool cpu_has_bmi(void) {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
-           __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+walk_report_bmi(const char *cells, size_t from, size_t to, tally *t, const fits *fit) {
+    area_walk(cells, from, to, t, fit, true, true);
 }
 #endif
 
-static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
+typedef void walk_fn(const char *cells, size_t from, size_t to, tally *t, const fits *fit);
+
+static walk_fn *walk_pick(bool with_extras) {
 #if HAVE_WALK_BMI
-    if (cpu_has_bmi()) {
-        area_stats_bmi(s, ai, st);
+    if (cpu_has_bmi())
+        return with_extras ? walk_report_bmi : walk_bmi;
+#endif
+    return with_extras ? walk_report_generic : walk_generic;
+}
+
+/* An area this big is walked in two halves at once, one on another thread
+ * (a thread costs some tens of microseconds; these cells, a few hundred). */
+#define SPLIT_MIN_BLOCKS (256u << 10)
+
+/* Where a walk of cells [0, n) can be cut in two: a chunk's first cell that
+ * is a head (no run goes on across it) near the middle, or 0 for none. */
+static size_t split_point(const char *cells, size_t n) {
+    if (n < SPLIT_MIN_BLOCKS)
+        return 0;
+    size_t end = n - 64;
+    for (size_t p = (n / 2) & ~(size_t)63, tries = 0; p < end && tries < 4096; p += 64, tries++)
+        if (cells[p] != MPH_CELL_FREE && cells[p] != MPH_CELL_TAIL)
+            return p;
+    return 0;
+}
+
+/* The second half of a split walk. */
+typedef struct half_job {
+    walk_fn *walk;
+    const char *cells;
+    size_t from, to;
+    const fits *fit;
+    tally t;
+} half_job;
+
+static void *walk_half(void *arg) {
+    half_job *j = arg;
+    j->walk(j->cells, j->from, j->to, &j->t, j->fit);
+    return NULL;
+}
+
+/* Area ai's tally: its cells walked once, in two halves at once when the
+ * area is big (the same figures: the halves meet at a head). */
+static void area_tally(const mph_snapshot *s, size_t ai, const fits *fit, bool with_extras,
+                       tally *t) {
+    const mph_area *a = &s->areas[ai];
+    walk_fn *walk = walk_pick(with_extras);
+    size_t cut = split_point(a->cells, a->n_blocks);
+    if (!cut) {
+        walk(a->cells, 0, a->n_blocks, t, fit);
         return;
     }
-#endif
-    area_stats_generic(s, ai, st);
+    half_job *j = malloc(sizeof *j);
+    if (!j) {
+        walk(a->cells, 0, a->n_blocks, t, fit);
+        return;
+    }
+    *j = (half_job){walk, a->cells, cut, a->n_blocks, fit, {0}};
+    pthread_t other;
+    bool threaded = pthread_create(&other, NULL, walk_half, j) == 0;
+    walk(a->cells, 0, cut, t, fit);
+    if (threaded)
+        pthread_join(other, NULL);
+    else
+        walk_half(j);
+    tally_add(t, &j->t);
+    free(j);
+}
+
+static void area_stats(const mph_snapshot *s, size_t ai, mph_stats *st) {
+    tally t;
+    area_tally(s, ai, NULL, false, &t);
+    tally_finish(&t, s, ai, st, NULL, NULL, false);
 }
 
 void mph__area_report(const mph_snapshot *s, size_t ai, const uint64_t *fit_blocks, size_t n_fit,
@@ -306,12 +509,9 @@ void mph__area_report(const mph_snapshot *s, size_t ai, const uint64_t *fit_bloc
             fit.min_fit = fit_blocks[f];
     memset(&part->stats, 0, sizeof part->stats);
     part->stats.block_size = s->block_size;
-#if HAVE_WALK_BMI
-    if (cpu_has_bmi())
-        area_report_bmi(s, ai, &fit, part);
-    else
-#endif
-        area_report_generic(s, ai, &fit, part);
+    tally t;
+    area_tally(s, ai, &fit, true, &t);
+    tally_finish(&t, s, ai, &part->stats, &fit, part, true);
     mph__figures_derive(s, &part->stats);
 }
 
@@ -431,20 +631,6 @@ MPH_HOT void inner_longest(uint64_t inner, uint64_t base, uint64_t *best, uint64
     }
 }
 
-#if HAVE_WALK_BMI
-/* mph__cell_masks of 64 cells, 32 a compare. */
-__attribute__((target("avx2"))) static inline void cell_masks_avx2(const char *cells,
-                                                                   uint64_t *free_m,
-                                                                   uint64_t *tail_m) {
-    const __m256i dot = _mm256_set1_epi8(MPH_CELL_FREE), eq = _mm256_set1_epi8(MPH_CELL_TAIL);
-    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
-    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
-    *free_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, dot)) |
-              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, dot)) << 32;
-    *tail_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, eq)) |
-              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, eq)) << 32;
-}
-#endif
 
 /* longest_runs_again, when every chunk that left out its inner runs was on
  * the area's grid of 64: the runs that touch a chunk's end were all seen, so
@@ -586,6 +772,12 @@ unsigned mph__header_figures(const mph_snapshot *s, mph_stats *st) {
 mph_status mph_stats_compute(const mph_snapshot *s, size_t area, mph_stats *out, mph_error *err) {
     if (!s || !out || (area != MPH_ALL_AREAS && area >= s->n_areas)) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "no snapshot, no output or no such area");
+        return MPH_ERR_ARG;
+    }
+    if (s->skimmed) { // no cells were kept, nor the stats they give
+        mph__error_set(err, MPH_ERR_ARG, s->first_line, 1,
+                       "the snapshot's map was only read and checked (mph_parser_skim_maps): it "
+                       "has no stats");
         return MPH_ERR_ARG;
     }
     // Every renderer asks again: compute them once.

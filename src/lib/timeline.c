@@ -2,13 +2,16 @@
  * The leak analysis reads the rows with a whole map: a row with none
  * (mem_info() without an argument) or a partial one has only the header's
  * figures, and comparing a cut map would make up frees. Consecutive rows
- * with maps are compared with mph_diff_compute; what each
- * allocation inherits from the one it continues (the row it first appeared
- * in, the growth chain it belongs to) is carried along in address-sorted
- * arrays, so memory stays proportional to the allocations of two rows. The
- * rows come one at a time (mph_timeline_builder), so a log read as a stream
- * needs only the last whole map besides the one being read: the builder keeps
- * a copy of it. */
+ * with maps are compared as mph_diff_compute compares them, but from their
+ * lists of allocations: an allocation of the older row is kept exactly when
+ * the newer's paired area has the same cells over its blocks and no tail
+ * right after them, which the two address-sorted lists tell without a cell
+ * (mark_gone). What each allocation inherits from the one it continues (the
+ * row it first appeared in, the growth chain it belongs to) is carried along
+ * in those lists, so memory stays proportional to the allocations of two
+ * rows. The rows come one at a time (mph_timeline_builder), so a log read as
+ * a stream needs the map being read and nothing of the one before but its
+ * list and its areas' places. */
 #include "analyses.h"
 
 #include <stdarg.h>
@@ -21,6 +24,7 @@ typedef struct entry {
     size_t since; /* row of first appearance (continuous presence) */
     long chain;   /* growth chain, or -1 */
     mph_type type;
+    char head;    /* its first cell: the type letter, or a tail for a run of orphan tails */
     bool linked;  /* target of a growth link in this step */
     bool gone;    /* gone in this step (OLD side) */
 } entry;
@@ -73,7 +77,8 @@ static bool push_entry(entries *e, const entry *x) {
     return true;
 }
 
-static long find_entry(const entries *e, size_t area, size_t block) {
+/* The first entry at or after (area, block). */
+static size_t lower_entry(const entries *e, size_t area, size_t block) {
     size_t lo = 0, hi = e->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -83,6 +88,11 @@ static long find_entry(const entries *e, size_t area, size_t block) {
         else
             hi = mid;
     }
+    return lo;
+}
+
+static long find_entry(const entries *e, size_t area, size_t block) {
+    size_t lo = lower_entry(e, area, block);
     if (lo < e->n && e->v[lo].area == area && e->v[lo].block == block)
         return (long)lo;
     return -1;
@@ -133,7 +143,7 @@ static bool collect(const mph_snapshot *s, size_t row, entries *out) {
             b += mph__run_length(cells, n, b, '=');
             int type = mph_type_of_cell(cells[start]);
             entry e = {ai, start, b - start, row, -1,
-                       type >= 0 ? (mph_type)type : MPH_TYPE_OTHER, false, false};
+                       type >= 0 ? (mph_type)type : MPH_TYPE_OTHER, cells[start], false, false};
             if (!push_entry(out, &e))
                 return false;
         }
@@ -173,13 +183,57 @@ static bool link_growth(mph_timeline *t, entry *from, entry *to, size_t row, boo
     return true;
 }
 
+/* Mark prev's allocations (OLD's) gone or kept in cur (NEW's), as
+ * mph_diff_compute classes them: OLD's [s, e) is kept when NEW's paired area
+ * has the same cells over it and no tail at e. In the lists: NEW's allocation
+ * holding block s ends at e and has OLD's first cell at s (its own first
+ * cell, or a tail when it starts before s: then OLD's are orphan tails). Each
+ * pair's two lists are walked once, side by side. */
+static void mark_gone(const mph_diff *al, entries *prev, const entries *cur) {
+    for (size_t j = 0; j < prev->n; j++)
+        prev->v[j].gone = true;
+    for (size_t i = 0; i < mph_diff_pair_count(al); i++) {
+        const mph_area_pair *p = mph_diff_pair_at(al, i);
+        if (p->old_area < 0 || p->new_area < 0)
+            continue;
+        size_t oa = (size_t)p->old_area, na = (size_t)p->new_area;
+        size_t k = lower_entry(cur, na, 0);
+        for (size_t j = lower_entry(prev, oa, 0); j < prev->n && prev->v[j].area == oa; j++) {
+            entry *o = &prev->v[j];
+            size_t end = o->block + o->n_blocks;
+            while (k < cur->n && cur->v[k].area == na &&
+                   cur->v[k].block + cur->v[k].n_blocks <= o->block)
+                k++;
+            if (k == cur->n || cur->v[k].area != na)
+                break; // NEW's area ends before the rest of OLD's: all gone
+            const entry *x = &cur->v[k];
+            char first = x->block == o->block ? x->head : MPH_CELL_TAIL;
+            o->gone = !(x->block <= o->block && x->block + x->n_blocks == end && first == o->head);
+        }
+    }
+}
+
+/* The entry of prev that cur's entry e continues (mph_diff_compute's
+ * MPH_DIFF_KEPT at its first block: a kept allocation of OLD starts there),
+ * or -1; after mark_gone. */
+static long continued(const mph_diff *al, const entries *prev, const entry *e) {
+    long pi = mph__diff_pair_of_new(al, e->area);
+    const mph_area_pair *p = pi >= 0 ? mph_diff_pair_at(al, (size_t)pi) : NULL;
+    if (!p || p->old_area < 0)
+        return -1;
+    long j = find_entry(prev, (size_t)p->old_area, e->block);
+    return j >= 0 && !prev->v[j].gone ? j : -1;
+}
+
 /* One step: prev holds row-1's entries, cur receives row's (rows with a
- * whole map; old_row and new_row are their places among all rows, for notes). */
+ * whole map; old_row and new_row are their places among all rows, for
+ * notes). o is row-1's snapshot with or without its cells: only its areas'
+ * places are read. */
 static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, size_t row,
                  size_t old_row, size_t new_row, entries *prev, entries *cur, mph_error *err,
                  mph_status *rc) {
-    mph_diff *d = NULL;
-    *rc = mph_diff_compute(o, n, &d, err);
+    mph_diff *al = NULL;
+    *rc = mph__diff_align(o, n, &al, err);
     if (*rc)
         return false;
     *rc = MPH_ERR_NOMEM;
@@ -188,43 +242,38 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
     mph__sized *gone_idx = NULL, *new_idx = NULL;
     if (!collect(n, row, cur))
         goto done;
-    const mph_diff_summary *sum = mph_diff_get_summary(d);
+    const mph_diff_summary *sum = mph_diff_get_summary(al);
     if (sum->alignment == MPH_ALIGN_NONE) {
         // Nothing carries over: every chain ends, every allocation is new.
         for (size_t c = 0; c < t->n_chains; c++)
             t->chains[c].alive = false;
         ok = add_note(t, "rows %zu and %zu cannot be aligned (%s): survivors and growing "
                          "allocations start again at row %zu",
-                      old_row + 1, new_row + 1, mph_diff_note_at(d, 0), new_row + 1);
+                      old_row + 1, new_row + 1, mph_diff_note_at(al, 0), new_row + 1);
         goto done;
     }
     if (sum->alignment == MPH_ALIGN_ORDER &&
-        !add_note(t, "rows %zu and %zu: %s", old_row + 1, new_row + 1, mph_diff_note_at(d, 0)))
+        !add_note(t, "rows %zu and %zu: %s", old_row + 1, new_row + 1, mph_diff_note_at(al, 0)))
         goto done;
     pair_of_old = malloc((o->n_areas ? o->n_areas : 1) * sizeof *pair_of_old);
     if (!pair_of_old)
         goto done;
     for (size_t i = 0; i < o->n_areas; i++)
         pair_of_old[i] = -1;
-    for (size_t i = 0; i < mph_diff_pair_count(d); i++) {
-        const mph_area_pair *p = mph_diff_pair_at(d, i);
+    for (size_t i = 0; i < mph_diff_pair_count(al); i++) {
+        const mph_area_pair *p = mph_diff_pair_at(al, i);
         if (p->old_area >= 0)
             pair_of_old[p->old_area] = (long)i;
     }
+    mark_gone(al, prev, cur);
     for (size_t c = 0; c < t->n_chains; c++)
         t->chains[c].at = -1;
     // Kept allocations carry their history over.
     for (size_t k = 0; k < cur->n; k++) {
         entry *e = &cur->v[k];
-        long pi = mph__diff_pair_of_new(d, e->area);
-        if (pi < 0)
-            continue;
-        const mph_area_pair *p = mph_diff_pair_at(d, (size_t)pi);
-        if (p->old_area < 0 || e->block >= p->common_blocks || p->classes[e->block] != MPH_DIFF_KEPT)
-            continue;
-        long j = find_entry(prev, (size_t)p->old_area, e->block);
+        long j = continued(al, prev, e);
         if (j < 0)
-            continue; // cannot happen: a kept block starts the same allocation in OLD
+            continue;
         e->since = prev->v[j].since;
         e->chain = prev->v[j].chain;
         if (e->chain >= 0) {
@@ -234,18 +283,16 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
             ch->at = (long)k;
         }
     }
-    // Growth in place: a gone allocation whose offset now starts a larger one of its type.
-    for (size_t g = 0; g < mph_diff_gone_count(d); g++) {
-        const mph_alloc *a = mph_diff_gone_at(d, g);
-        long j = find_entry(prev, a->area, a->block);
-        if (j < 0)
-            continue;
+    // Growth in place: a gone allocation whose offset now starts a larger one
+    // of its type. In OLD's area and block order, as the diff lists the gone.
+    for (size_t j = 0; j < prev->n; j++) {
         entry *from = &prev->v[j];
-        from->gone = true;
-        long pi = pair_of_old[a->area];
-        const mph_area_pair *p = pi >= 0 ? mph_diff_pair_at(d, (size_t)pi) : NULL;
-        long k = p && p->new_area >= 0 ? find_entry(cur, (size_t)p->new_area, a->block) : -1;
-        if (k >= 0 && cur->v[k].type == a->type && cur->v[k].n_blocks > a->n_blocks &&
+        if (!from->gone)
+            continue;
+        long pi = pair_of_old[from->area];
+        const mph_area_pair *p = pi >= 0 ? mph_diff_pair_at(al, (size_t)pi) : NULL;
+        long k = p && p->new_area >= 0 ? find_entry(cur, (size_t)p->new_area, from->block) : -1;
+        if (k >= 0 && cur->v[k].type == from->type && cur->v[k].n_blocks > from->n_blocks &&
             cur->v[k].since == row && !cur->v[k].linked) {
             if (!link_growth(t, from, &cur->v[k], row, false))
                 goto done;
@@ -307,7 +354,7 @@ done:
     free(pair_of_old);
     free(gone_idx);
     free(new_idx);
-    mph_diff_free(d);
+    mph_diff_free(al);
     if (ok)
         *rc = MPH_OK;
     else if (*rc == MPH_ERR_NOMEM)
@@ -550,23 +597,21 @@ static bool note_left_out(mph_timeline *t) {
 }
 
 /* The builder: the timeline so far, the entries of the last row with a whole
- * map, and that map itself (the next one is compared with it). */
+ * map, and that row's snapshot without its cells (the next one is compared
+ * with its list, placed by its areas). */
 struct mph_timeline_builder {
     mph_timeline *t;
     size_t cap_rows;
     entries a, b, *prev, *cur;
-    const mph_snapshot *last; /* the last whole map: the caller's, or copy */
     size_t last_row;
     unsigned last_block_size, row_block_size; /* of the last whole map, of the last row */
     bool spent;
-    /* A copy of the last whole map, for callers whose snapshot goes (or loses its
-     * cells) after add: its buffers are reused from one row to the next. */
-    mph_snapshot copy;
-    stats_memo copy_memo;
-    mph_area *copy_areas;
+    /* The last whole map's snapshot: its areas' bases and sizes and its block
+     * size, what the alignment and the suspects' addresses read; its cells
+     * are not kept. The areas' buffer is reused from one row to the next. */
+    mph_snapshot last;
+    mph_area *last_areas;
     size_t cap_areas;
-    char *copy_cells;
-    size_t cap_cells;
 };
 
 mph_timeline_builder *mph_timeline_builder_new(void) {
@@ -588,8 +633,7 @@ void mph_timeline_builder_free(mph_timeline_builder *b) {
     mph_timeline_free(b->t);
     free(b->a.v);
     free(b->b.v);
-    free(b->copy_areas);
-    free(b->copy_cells);
+    free(b->last_areas);
     free(b);
 }
 
@@ -597,46 +641,30 @@ size_t mph_timeline_builder_row_count(const mph_timeline_builder *b) {
     return b && b->t ? b->t->n_rows : 0;
 }
 
-/* s as b->copy: what the diff and the suspects' addresses read (areas, cells,
- * block size, header, the memoized stats); not its label or time. */
-static bool keep_copy(mph_timeline_builder *b, const mph_snapshot *s) {
+/* s as b->last, without what no later step reads: cells, label, time, memo. */
+static bool keep_places(mph_timeline_builder *b, const mph_snapshot *s) {
     if (s->n_areas > b->cap_areas) {
-        mph_area *v = realloc(b->copy_areas, s->n_areas * sizeof *v);
+        mph_area *v = realloc(b->last_areas, s->n_areas * sizeof *v);
         if (!v)
             return false;
-        b->copy_areas = v;
+        b->last_areas = v;
         b->cap_areas = s->n_areas;
     }
-    if (s->n_blocks > b->cap_cells) {
-        // Nothing to keep from the old buffer: a fresh one, not a realloc that copies.
-        free(b->copy_cells);
-        b->cap_cells = 0;
-        if (!(b->copy_cells = malloc(s->n_blocks)))
-            return false;
-        b->cap_cells = s->n_blocks;
-    }
-    if (s->n_blocks)
-        memcpy(b->copy_cells, s->cells, s->n_blocks);
-    b->copy = *s;
-    b->copy.label = b->copy.time = NULL;
-    b->copy.areas = b->copy_areas;
-    b->copy.cells = b->copy_cells;
+    b->last = *s;
+    b->last.label = b->last.time = NULL;
+    b->last.cells = NULL;
+    b->last.no_cells = true;
+    b->last.memo = NULL;
+    b->last.areas = b->last_areas;
     for (size_t i = 0; i < s->n_areas; i++) {
-        b->copy_areas[i] = s->areas[i];
-        b->copy_areas[i].cells = b->copy_cells + (s->areas[i].cells - s->cells);
-    }
-    b->copy.memo = NULL;
-    if (s->memo) {
-        b->copy_memo = *s->memo;
-        b->copy.memo = &b->copy_memo;
+        b->last_areas[i] = s->areas[i];
+        b->last_areas[i].cells = NULL;
     }
     return true;
 }
 
-/* The next row. stays: s outlives the builder's work (mph_timeline_compute's
- * array), so it is read in place instead of copied. */
-static mph_status add_row(mph_timeline_builder *b, const mph_snapshot *s, bool stays,
-                          mph_error *err) {
+mph_status mph_timeline_builder_add(mph_timeline_builder *b, const mph_snapshot *s,
+                                    mph_error *err) {
     if (!b || !s || b->spent) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0,
                        b && b->spent ? "the timeline builder has failed or finished"
@@ -690,17 +718,13 @@ static mph_status add_row(mph_timeline_builder *b, const mph_snapshot *s, bool s
         b->cur = x;
         for (size_t k = 0; k < b->prev->n; k++)
             b->prev->v[k].linked = b->prev->v[k].gone = false;
-        if (!step(t, b->last, s, m, b->last_row, i, b->prev, b->cur, err, &rc))
+        if (!step(t, &b->last, s, m, b->last_row, i, b->prev, b->cur, err, &rc))
             goto fail;
     }
     t->mapped[t->n_mapped++] = b->last_row = i;
     b->last_block_size = s->block_size;
     rc = MPH_ERR_NOMEM;
-    if (stays)
-        b->last = s;
-    else if (keep_copy(b, s))
-        b->last = &b->copy;
-    else
+    if (!keep_places(b, s))
         goto fail;
     return MPH_OK;
 fail:
@@ -708,11 +732,6 @@ fail:
     if (rc == MPH_ERR_NOMEM)
         mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
     return rc;
-}
-
-mph_status mph_timeline_builder_add(mph_timeline_builder *b, const mph_snapshot *s,
-                                    mph_error *err) {
-    return add_row(b, s, false, err);
 }
 
 mph_status mph_timeline_builder_finish(mph_timeline_builder *b, const char *const *names,
@@ -740,7 +759,7 @@ mph_status mph_timeline_builder_finish(mph_timeline_builder *b, const char *cons
     }
     // The suspects' sizes and addresses are the last whole map's.
     t->block_size = t->n_mapped ? b->last_block_size : b->row_block_size;
-    if (!note_left_out(t) || !finish(t, b->last, b->cur))
+    if (!note_left_out(t) || !finish(t, &b->last, b->cur))
         goto nomem;
     b->t = NULL;
     *out = t;
@@ -763,10 +782,52 @@ mph_status mph_timeline_compute(const mph_snapshot *const *snapshots, const char
     }
     mph_status rc = MPH_OK;
     for (size_t i = 0; i < n && !rc; i++)
-        rc = add_row(b, snapshots[i], true, err);
+        rc = mph_timeline_builder_add(b, snapshots[i], err);
     if (!rc)
         rc = mph_timeline_builder_finish(b, names, out, err);
     mph_timeline_builder_free(b);
+    return rc;
+}
+
+mph_status mph__timeline_match(const mph_snapshot *o, const mph_snapshot *n, mph__allocs *gone,
+                               mph__allocs *kept, mph_error *err) {
+    entries prev = {0}, cur = {0};
+    mph_diff *al = NULL;
+    mph_status rc = mph__diff_align(o, n, &al, err);
+    if (rc)
+        return rc;
+    rc = MPH_ERR_NOMEM;
+    if (!collect(o, 0, &prev) || !collect(n, 1, &cur))
+        goto done;
+    // Not aligned: the diff lists nothing and keeps nothing.
+    if (mph_diff_get_summary(al)->alignment == MPH_ALIGN_NONE) {
+        rc = MPH_OK;
+        goto done;
+    }
+    mark_gone(al, &prev, &cur);
+    for (size_t j = 0; j < prev.n; j++) {
+        const entry *e = &prev.v[j];
+        mph_alloc x = {e->area, e->block, e->n_blocks,
+                       mph_snapshot_block_address(o, e->area, e->block), e->type,
+                       mph__cell_class[(unsigned char)e->head] != CELL_HEAD};
+        if (e->gone && !mph__allocs_push(gone, &x))
+            goto done;
+    }
+    for (size_t k = 0; k < cur.n; k++) {
+        const entry *e = &cur.v[k];
+        mph_alloc x = {e->area, e->block, e->n_blocks,
+                       mph_snapshot_block_address(n, e->area, e->block), e->type,
+                       mph__cell_class[(unsigned char)e->head] != CELL_HEAD};
+        if (continued(al, &prev, e) >= 0 && !mph__allocs_push(kept, &x))
+            goto done;
+    }
+    rc = MPH_OK;
+done:
+    free(prev.v);
+    free(cur.v);
+    mph_diff_free(al);
+    if (rc == MPH_ERR_NOMEM)
+        mph__error_set(err, MPH_ERR_NOMEM, 0, 0, "out of memory");
     return rc;
 }
 
