@@ -232,7 +232,8 @@ enum { MPH_KEEP_ALL = -1, MPH_KEEP_LAST = -2, MPH_KEEP_NONE = -3 };
  * label and figures. A timeline reads every map: give it each snapshot while
  * its cells are there (mph_parser_on_snapshot with a mph_timeline_builder).
  * With an index or MPH_KEEP_NONE, mph_parser_skim_maps(p, true) never stores
- * the other maps (and keeps no stats for them): one snapshot's cells at most.
+ * the other maps (and keeps no stats for them): one snapshot's cells at most;
+ * with MPH_KEEP_LAST it gives each map back early (see there).
  */
 void mph_parser_keep_maps(mph_parser *p, long which);
 
@@ -247,10 +248,14 @@ void mph_parser_keep_maps(mph_parser *p, long which);
  * of its header, label, time, lines, block size, row format, areas (bases and
  * block counts), map_partial and failed allocation. Memory is then the kept
  * map's cells (a byte per block), the line being read and a few hundred bytes
- * per area of the dump being read: not a second map. No effect with
- * MPH_KEEP_ALL, MPH_KEEP_LAST (the last is known only at the end) or a hook
- * (mph_parser_on_snapshot, which sees every map). Call before the first feed;
- * false by default.
+ * per area of the dump being read: not a second map. With MPH_KEEP_LAST (the
+ * last is known only at the end) every map is read in full, but the last one
+ * so far is given back, its whole-heap stats kept, as soon as the next dump's
+ * map begins: one map at a time. Should that next dump prove damaged (it is
+ * then left out), the log's last snapshot has no map (mph_snapshot_has_map
+ * false, though it has areas): read the input again keeping its index. No
+ * effect with MPH_KEEP_ALL or a hook (mph_parser_on_snapshot, which sees
+ * every map). Call before the first feed; false by default.
  */
 void mph_parser_skim_maps(mph_parser *p, bool skim);
 

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Reads of 128 KiB stay in the core's cache until the parser has used them;
@@ -118,43 +119,19 @@ static void print_diagnostics(FILE *msgs, const char *name, const mph_log *log, 
                 mph_log_skipped_lines(log));
 }
 
-static int load(FILE *msgs, const char *path, const input_options *opts, mph_snapshot_fn fn,
-                void *ctx, mph_log **out) {
-    if (opts->port) {
-        if (path) {
-            fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
-            return EXIT_USAGE;
-        }
-        return cli_capture_live(opts->port, opts, out);
-    }
-    bool use_stdin = !path || strcmp(path, "-") == 0;
-    const char *name = use_stdin ? "<stdin>" : path;
-    if (use_stdin && isatty(STDIN_FILENO))
-        // Else a terminal would wait in silence for what it never asked for.
-        fprintf(stderr, "mpheap: reading a dump from the terminal: paste what "
-                        "micropython.mem_info(1)\nprinted, then press Ctrl-D (or give a FILE, "
-                        "or -p PORT to take one from a board)\n");
-    FILE *f = use_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        fprintf(msgs, "mpheap: %s: error: %s\n", name, strerror(errno));
-        return EXIT_IO;
-    }
+/* One pass of a parser over f into *out, keeping the maps `which` says
+ * (mph_parser_keep_maps); EXIT_OK, or the exit code with the error printed. */
+static int parse_file(FILE *msgs, const char *name, FILE *f, const input_options *opts, long which,
+                      bool skim, mph_snapshot_fn fn, void *ctx, char *buf, mph_log **out) {
     mph_error err = {0};
     mph_parser *p = mph_parser_new(&opts->parse);
-    char *buf = malloc(READ_CHUNK);
     int rc = EXIT_OK;
-    if (!p || !buf) {
+    if (!p) {
         fprintf(msgs, "mpheap: %s: error: out of memory\n", name);
-        rc = EXIT_IO;
-        goto done;
+        return EXIT_IO;
     }
-    long keep = opts->keep_maps;
-    if (keep)
-        mph_parser_keep_maps(p, keep > 0    ? keep - 1
-                                : keep == -1 ? MPH_KEEP_LAST
-                                             : MPH_KEEP_NONE);
-    // --snapshot N shows N alone: the others are only read and checked, never stored.
-    mph_parser_skim_maps(p, keep > 0);
+    mph_parser_keep_maps(p, which);
+    mph_parser_skim_maps(p, skim);
     mph_parser_on_snapshot(p, fn, ctx);
     size_t n;
     while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {
@@ -176,12 +153,64 @@ static int load(FILE *msgs, const char *path, const input_options *opts, mph_sna
     if (st) {
         print_error_to(msgs, name, &err);
         rc = cli_exit_code(st);
+    }
+done:
+    mph_parser_free(p);
+    return rc;
+}
+
+static int load(FILE *msgs, const char *path, const input_options *opts, mph_snapshot_fn fn,
+                void *ctx, mph_log **out) {
+    if (opts->port) {
+        if (path) {
+            fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
+            return EXIT_USAGE;
+        }
+        return cli_capture_live(opts->port, opts, out);
+    }
+    bool use_stdin = !path || strcmp(path, "-") == 0;
+    const char *name = use_stdin ? "<stdin>" : path;
+    if (use_stdin && isatty(STDIN_FILENO))
+        // Else a terminal would wait in silence for what it never asked for.
+        fprintf(stderr, "mpheap: reading a dump from the terminal: paste what "
+                        "micropython.mem_info(1)\nprinted, then press Ctrl-D (or give a FILE, "
+                        "or -p PORT to take one from a board)\n");
+    FILE *f = use_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(msgs, "mpheap: %s: error: %s\n", name, strerror(errno));
+        return EXIT_IO;
+    }
+    char *buf = malloc(READ_CHUNK);
+    int rc = EXIT_OK;
+    if (!buf) {
+        fprintf(msgs, "mpheap: %s: error: out of memory\n", name);
+        rc = EXIT_IO;
         goto done;
     }
-    print_diagnostics(msgs, name, *out, opts->verbose);
+    long keep = opts->keep_maps;
+    long which = keep > 0 ? keep - 1 : keep == -1 ? MPH_KEEP_LAST : keep ? MPH_KEEP_NONE : MPH_KEEP_ALL;
+    // The last map so far is given back early only where it can be read again: a file.
+    struct stat st;
+    bool again = keep == -1 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    // --snapshot N shows N alone: the others are only read and checked, never stored.
+    rc = parse_file(msgs, name, f, opts, which, keep > 0 || again, fn, ctx, buf, out);
+    size_t count = rc == EXIT_OK ? mph_log_snapshot_count(*out) : 0;
+    const mph_snapshot *last = count ? mph_log_snapshot(*out, count - 1) : NULL;
+    if (again && last && !mph_snapshot_has_map(last) && mph_snapshot_area_count(last)) {
+        // The dump after it was damaged once its map had begun: read again, for this one's.
+        mph_log_free(*out);
+        *out = NULL;
+        if (fseek(f, 0, SEEK_SET) != 0) {
+            fprintf(msgs, "mpheap: %s: error: cannot read it again: %s\n", name, strerror(errno));
+            rc = EXIT_IO;
+            goto done;
+        }
+        rc = parse_file(msgs, name, f, opts, (long)(count - 1), true, fn, ctx, buf, out);
+    }
+    if (rc == EXIT_OK)
+        print_diagnostics(msgs, name, *out, opts->verbose);
 done:
     free(buf);
-    mph_parser_free(p);
     if (!use_stdin)
         fclose(f);
     return rc;

@@ -554,8 +554,20 @@ static void cap_for_wrapped_total(mph_parser *p, uint64_t need) {
         p->max_blocks = MAX_BLOCKS;
 }
 
+static mph_status drop_cells(mph_parser *p, mph_snapshot *s, size_t cap, mph_error *err);
+
 static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigned long col) {
     mph_snapshot *s = p->cur;
+    // MPH_KEEP_LAST skimming: the last map so far goes (its stats stay) as soon
+    // as this one starts, so there is never a second map; should this dump
+    // prove damaged, the caller reads the input again for the one it lost.
+    if (!s->cells && p->skim && p->keep_maps == MPH_KEEP_LAST && !p->on_snapshot &&
+        p->log->n_snapshots) {
+        mph_snapshot *last = p->log->snapshots[p->log->n_snapshots - 1];
+        mph_status st = drop_cells(p, last, last->n_blocks, err);
+        if (st)
+            return st;
+    }
     // An earlier dump's map, not kept: its memory is this one's (a skimmed map has none).
     if (!s->cells && p->scratch && !p->skim_cur) {
         s->cells = p->scratch;

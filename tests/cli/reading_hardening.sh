@@ -99,6 +99,32 @@ if cc -O2 -o "$TMP/maxrss" bench/maxrss.c 2>/dev/null; then
     expect show-one-map-exit-0 [ "$rc" = 0 ]
     expect show-one-map-memory [ "$kib" -le "$limit" ]
     has show-one-map-first "$TMP/out" "snapshot 1 of 16: mpheap 1"
+    # 8: show of the last (the default) from a file gives each map back as soon as the next
+    # dump's map begins: one map too.
+    "$TMP/maxrss" -o "$TMP/showlast.rss" -t 120 -- "$MPHEAP" show --color never -c 4 "$TMP/big16" >"$TMP/out" 2>"$TMP/err"
+    read -r wall kib rc <"$TMP/showlast.rss"
+    echo "show (the last) of 16 x 32 MiB of cells: peak RSS ${kib} KiB (limit ${limit}), ${wall} s"
+    expect show-last-one-map-exit-0 [ "$rc" = 0 ]
+    expect show-last-one-map-memory [ "$kib" -le "$limit" ]
+    has show-last-one-map-last "$TMP/out" "snapshot 16 of 16: mpheap 16"
+    # A 17th dump damaged after its map began: the 16th, whose map was given back, is read
+    # again; what is shown is what --snapshot 16 shows, in the same memory.
+    { cat "$TMP/big16"
+      printf '=== mpheap 17 ===\nGC: total: 134217728, used: 4, free: 134217724\nGC memory layout; from 10000000:\n'
+      printf '00000000: h%s\n       (100000 lines all free)\n' "$(printf '%63s' '' | tr ' ' '.')"
+      printf '00000000: h%s\n' "$(printf '%63s' '' | tr ' ' '.')"; } >"$TMP/big17d"
+    "$TMP/maxrss" -o "$TMP/showd.rss" -t 120 -- "$MPHEAP" show --color never -c 4 "$TMP/big17d" >"$TMP/out" 2>"$TMP/err"
+    read -r wall kib rc <"$TMP/showd.rss"
+    echo "show (the last) of 16 x 32 MiB and a damaged 17th: peak RSS ${kib} KiB (limit ${limit}), ${wall} s"
+    expect show-last-damaged-exit [ "$rc" = 0 ]
+    expect show-last-damaged-memory [ "$kib" -le "$limit" ]
+    has show-last-damaged-says "$TMP/err" "dump 17 of the input (mpheap 17) is damaged"
+    "$MPHEAP" show --color never -c 4 --snapshot 16 "$TMP/big17d" >"$TMP/out16" 2>"$TMP/err16"
+    expect show-last-damaged-is-16 cmp -s "$TMP/out" "$TMP/out16"
+    "$MPHEAP" show --color never -c 4 <"$TMP/big17d" >"$TMP/out16" 2>/dev/null
+    expect show-last-damaged-stdin-same cmp -s "$TMP/out" "$TMP/out16"
+    cat "$TMP/big17d" | "$MPHEAP" show --color never -c 4 >"$TMP/out16" 2>/dev/null
+    expect show-last-damaged-pipe-same cmp -s "$TMP/out" "$TMP/out16"
     # The same log as two files: the stream goes on across them.
     head -n 40 "$TMP/big16" >"$TMP/big16a"
     tail -n +41 "$TMP/big16" >"$TMP/big16b"

@@ -160,7 +160,11 @@ static mph_status sc_parse_chunks(mph_error *err) {
  * that succeeds with a wrong answer is counted in skim_wrong (run() takes any
  * located error for a good one). */
 static long skim_wrong;
-static mph_status sc_parse_skim(mph_error *err) {
+static mph_status parse_skimming(long keep, mph_error *err);
+static mph_status sc_parse_skim(mph_error *err) { return parse_skimming(1, err); }
+/* show (the last): each map given back, its stats kept, once the next one begins. */
+static mph_status sc_parse_skim_last(mph_error *err) { return parse_skimming(MPH_KEEP_LAST, err); }
+static mph_status parse_skimming(long keep, mph_error *err) {
     mph_parse_options o = {0, false};
     mph_parser *p = mph_parser_new(&o);
     if (!p) {
@@ -168,7 +172,7 @@ static mph_status sc_parse_skim(mph_error *err) {
         snprintf(err->message, sizeof err->message, "mph_parser_new: NULL");
         return MPH_ERR_NOMEM;
     }
-    mph_parser_keep_maps(p, 1);
+    mph_parser_keep_maps(p, keep);
     mph_parser_skim_maps(p, true);
     mph_status st = MPH_OK;
     for (size_t at = 0; at < dump_len && st == MPH_OK; at += 777) {
@@ -185,8 +189,10 @@ static mph_status sc_parse_skim(mph_error *err) {
             continue;
         mph_stats stats;
         mph_error e = {0};
-        if (mph_stats_compute(s, MPH_ALL_AREAS, &stats, &e) != (i == 1 ? MPH_OK : MPH_ERR_ARG) ||
-            mph_snapshot_has_map(s) != (i == 1))
+        bool kept = keep == MPH_KEEP_LAST ? i + 1 == mph_log_snapshot_count(log) : i == 1;
+        mph_status want = kept || keep == MPH_KEEP_LAST ? MPH_OK : MPH_ERR_ARG;
+        if (mph_stats_compute(s, MPH_ALL_AREAS, &stats, &e) != want ||
+            mph_snapshot_has_map(s) != kept)
             skim_wrong++;
     }
     mph_log_free(log);
@@ -469,6 +475,7 @@ int main(int argc, char **argv) {
     run("parse", sc_parse, 100000, false);
     run("parse-chunks", sc_parse_chunks, 100000, false);
     run("parse-skim", sc_parse_skim, 100000, false);
+    run("parse-skim-last", sc_parse_skim_last, 100000, false);
     if (skim_wrong) {
         printf("FAIL alloc-fail/parse-skim-answers: %ld snapshots kept or skimmed wrongly\n",
                skim_wrong);
