@@ -134,7 +134,8 @@ static mph_status sc_parse(mph_error *err) {
     return st;
 }
 
-static mph_status sc_parse_chunks(mph_error *err) {
+/* The dump fed 777 bytes at a time, keeping the maps `keep` says (skimming the others). */
+static mph_status parse_in_chunks(long keep, bool skim, mph_log **log, mph_error *err) {
     mph_parse_options o = {0, false};
     mph_parser *p = mph_parser_new(&o);
     if (!p) {
@@ -142,15 +143,22 @@ static mph_status sc_parse_chunks(mph_error *err) {
         snprintf(err->message, sizeof err->message, "mph_parser_new: NULL");
         return MPH_ERR_NOMEM;
     }
+    mph_parser_keep_maps(p, keep);
+    mph_parser_skim_maps(p, skim);
     mph_status st = MPH_OK;
     for (size_t at = 0; at < dump_len && st == MPH_OK; at += 777) {
         size_t n = dump_len - at < 777 ? dump_len - at : 777;
         st = mph_parser_feed(p, dump_text + at, n, err);
     }
-    mph_log *log = NULL;
     if (st == MPH_OK)
-        st = mph_parser_finish(p, &log, err);
+        st = mph_parser_finish(p, log, err);
     mph_parser_free(p);
+    return st;
+}
+
+static mph_status sc_parse_chunks(mph_error *err) {
+    mph_log *log = NULL;
+    mph_status st = parse_in_chunks(MPH_KEEP_ALL, false, &log, err);
     mph_log_free(log);
     return st;
 }
@@ -160,29 +168,9 @@ static mph_status sc_parse_chunks(mph_error *err) {
  * that succeeds with a wrong answer is counted in skim_wrong (run() takes any
  * located error for a good one). */
 static long skim_wrong;
-static mph_status parse_skimming(long keep, mph_error *err);
-static mph_status sc_parse_skim(mph_error *err) { return parse_skimming(1, err); }
-/* show (the last): each map given back, its stats kept, once the next one begins. */
-static mph_status sc_parse_skim_last(mph_error *err) { return parse_skimming(MPH_KEEP_LAST, err); }
 static mph_status parse_skimming(long keep, mph_error *err) {
-    mph_parse_options o = {0, false};
-    mph_parser *p = mph_parser_new(&o);
-    if (!p) {
-        err->code = MPH_ERR_NOMEM;
-        snprintf(err->message, sizeof err->message, "mph_parser_new: NULL");
-        return MPH_ERR_NOMEM;
-    }
-    mph_parser_keep_maps(p, keep);
-    mph_parser_skim_maps(p, true);
-    mph_status st = MPH_OK;
-    for (size_t at = 0; at < dump_len && st == MPH_OK; at += 777) {
-        size_t n = dump_len - at < 777 ? dump_len - at : 777;
-        st = mph_parser_feed(p, dump_text + at, n, err);
-    }
     mph_log *log = NULL;
-    if (st == MPH_OK)
-        st = mph_parser_finish(p, &log, err);
-    mph_parser_free(p);
+    mph_status st = parse_in_chunks(keep, true, &log, err);
     for (size_t i = 0; st == MPH_OK && i < mph_log_snapshot_count(log); i++) {
         const mph_snapshot *s = mph_log_snapshot(log, i);
         if (mph_snapshot_header_only(s))
@@ -198,6 +186,10 @@ static mph_status parse_skimming(long keep, mph_error *err) {
     mph_log_free(log);
     return st;
 }
+
+static mph_status sc_parse_skim(mph_error *err) { return parse_skimming(1, err); }
+/* show (the last): each map given back, its stats kept, once the next one begins. */
+static mph_status sc_parse_skim_last(mph_error *err) { return parse_skimming(MPH_KEEP_LAST, err); }
 
 static const mph_snapshot *snap(size_t i) {
     size_t n = mph_log_snapshot_count(log_all);

@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 
 #define MAX_TESTS 1024
@@ -59,4 +60,25 @@ int main(int argc, char **argv) {
     }
     printf("unit: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;
+}
+
+static int by_path(const void *a, const void *b) { return strcmp(a, b); }
+
+size_t harness_list_txt(const char *const *dirs, size_t n_dirs, char paths[][256], size_t cap) {
+    size_t n = 0;
+    for (size_t k = 0; k < n_dirs; k++) {
+        DIR *d = opendir(dirs[k]);
+        if (!d)
+            continue;
+        size_t first = n;
+        struct dirent *e;
+        while ((e = readdir(d)) && n < cap) {
+            size_t len = strlen(e->d_name);
+            if (len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0)
+                snprintf(paths[n++], 256, "%s/%s", dirs[k], e->d_name);
+        }
+        closedir(d);
+        qsort(paths + first, n - first, 256, by_path);
+    }
+    return n;
 }

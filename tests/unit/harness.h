@@ -16,6 +16,9 @@ char *harness_read_file(const char *path, size_t *len);
 /* Read the rest of f; NULL when out of memory. Free with free(). (harness_read.c) */
 char *harness_read_stream(FILE *f, size_t *len);
 void harness_skip(const char *why);
+/* The .txt files of the n folders dirs, each folder's sorted by name, into
+ * paths (cap of them at most); how many. (harness.c) */
+size_t harness_list_txt(const char *const *dirs, size_t n, char paths[][256], size_t cap);
 
 #define TEST(name)                                                                                \
     static void name(void);                                                               \

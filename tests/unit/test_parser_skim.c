@@ -7,7 +7,6 @@
 #include "harness.h"
 #include "../../src/lib/internal.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
 static bool same_error(const mph_error *a, const mph_error *b) {
@@ -150,32 +149,13 @@ done:
     return ok;
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(a, b); }
-
-static size_t list_txt(const char *dir, char paths[][256], size_t cap) {
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < cap) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0)
-            snprintf(paths[n++], 256, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    qsort(paths, n, 256, by_name);
-    return n;
-}
-
 TEST(parser_skim_same_as_full_read) {
     static const char *const dirs[] = {"tests/data/samples", "tests/data/variants",
                                        "tests/data/variants/canon", "tests/data/malformed",
                                        "tests/data/mpy"};
     static char paths[512][256];
-    size_t n = 0, compared = 0;
-    for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++)
-        n += list_txt(dirs[d], paths + n, 512 - n);
+    size_t compared = 0;
+    size_t n = harness_list_txt(dirs, sizeof dirs / sizeof *dirs, paths, 512);
     if (n == 0) {
         harness_skip("tests/data is not here (run from the repository root)");
         return;

@@ -6,7 +6,6 @@
 #include "harness.h"
 #include "test_parser_rss.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__
@@ -161,31 +160,12 @@ static void same_both_ways(const char *path, const char *path2, size_t *compared
     }
 }
 
-static int by_path(const void *a, const void *b) { return strcmp(a, b); }
-
-static size_t list_txt(const char *dir, char paths[][256], size_t cap) {
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < cap) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0)
-            snprintf(paths[n++], 256, "%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    qsort(paths, n, 256, by_path);
-    return n;
-}
-
 TEST(timeline_stream_same_as_compute) {
     static const char *const dirs[] = {"tests/data/samples", "tests/data/variants",
                                        "tests/data/variants/canon", "tests/data/malformed"};
     static char paths[512][256];
-    size_t n = 0, compared = 0;
-    for (size_t d = 0; d < sizeof dirs / sizeof *dirs; d++)
-        n += list_txt(dirs[d], paths + n, 512 - n);
+    size_t compared = 0;
+    size_t n = harness_list_txt(dirs, sizeof dirs / sizeof *dirs, paths, 512);
     if (n == 0) {
         harness_skip("tests/data is not here (run from the repository root)");
         return;
