@@ -185,6 +185,7 @@ int cmd_check(int argc, char **argv) {
         limits[i].growth = !no_growth;
     const char *path = optind < argc ? argv[optind] : NULL;
     mph_log *log = NULL;
+    in.keep_maps = cli_keep_maps_for(selector); // one snapshot: its map alone
     if ((rc = cli_load(path, &in, &log)))
         return rc;
     size_t first, last;

@@ -218,8 +218,14 @@ int cmd_diff(int argc, char **argv) {
     char *new_msgs = NULL;
     size_t new_msgs_len = 0;
     FILE *held = files == 2 && !port ? cli_sys_memstream(&new_msgs, &new_msgs_len) : NULL;
+    // From two inputs, one snapshot each: its map alone (from one log, the pair).
+    input_options old_in = in;
+    if (files == 2) {
+        old_in.keep_maps = cli_keep_maps_for(from);
+        live.keep_maps = cli_keep_maps_for(to);
+    }
     load_job job = {port ? NULL : new_path, &live, false, held ? held : stderr, NULL, EXIT_OK};
-    load_job old_job = {old_path, &in, files == 2 && !from, stderr, NULL, EXIT_OK};
+    load_job old_job = {old_path, &old_in, files == 2 && !from, stderr, NULL, EXIT_OK};
     pthread_t reader;
     bool threaded = held && pthread_create(&reader, NULL, load_in_thread, &job) == 0;
     load_in_thread(&old_job);

@@ -125,6 +125,19 @@ if cc -O2 -o "$TMP/maxrss" bench/maxrss.c 2>/dev/null; then
     expect show-last-damaged-stdin-same cmp -s "$TMP/out" "$TMP/out16"
     cat "$TMP/big17d" | "$MPHEAP" show --color never -c 4 >"$TMP/out16" 2>/dev/null
     expect show-last-damaged-pipe-same cmp -s "$TMP/out" "$TMP/out16"
+    # check of one snapshot keeps its map alone too; diff of two logs, one snapshot of each and
+    # the comparison's byte per block: three maps, not the 32 of both logs.
+    "$TMP/maxrss" -o "$TMP/check.rss" -t 120 -- "$MPHEAP" check --max-fragmentation 0.5 "$TMP/big16" >"$TMP/out" 2>"$TMP/err"
+    read -r wall kib rc <"$TMP/check.rss"
+    echo "check of 16 x 32 MiB of cells: peak RSS ${kib} KiB (limit ${limit}), ${wall} s"
+    expect check-one-map-exit-0 [ "$rc" = 0 ]
+    expect check-one-map-memory [ "$kib" -le "$limit" ]
+    "$TMP/maxrss" -o "$TMP/diff.rss" -t 120 -- "$MPHEAP" diff --color never "$TMP/big16" "$TMP/big17d" >"$TMP/out" 2>"$TMP/err"
+    read -r wall kib rc <"$TMP/diff.rss"
+    echo "diff of two logs of 16 x 32 MiB of cells: peak RSS ${kib} KiB (limit $((base + 3 * 32768 + 8192)): three maps + 8 MiB), ${wall} s"
+    expect diff-two-maps-exit-0 [ "$rc" = 0 ]
+    expect diff-two-maps-memory [ "$kib" -le $((base + 3 * 32768 + 8192)) ]
+    has diff-two-maps-compares "$TMP/out" "big16#16"
     # The same log as two files: the stream goes on across them.
     head -n 40 "$TMP/big16" >"$TMP/big16a"
     tail -n +41 "$TMP/big16" >"$TMP/big16b"
