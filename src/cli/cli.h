@@ -38,6 +38,15 @@ int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opt
  * snapshot (--port) or a log with no map: fn sees none of those; they are in *out. */
 int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn fn, void *ctx,
                   mph_log **out);
+/* Can FILE ("-" or NULL = stdin) be read twice: a regular file, not a pipe or a board? */
+bool cli_rereadable(const char *path, const input_options *opts);
+/* A first pass over a rereadable FILE: *total, its snapshots, each map only read and
+ * checked; prints the errors and warnings a reading prints. Then cli_load_each_quietly
+ * (keep_maps -2) gives fn each snapshot knowing how many there are, one map at a time. */
+int cli_count_snapshots(const char *path, const input_options *opts, size_t *total);
+/* cli_load_each without the warnings (cli_count_snapshots printed them). */
+int cli_load_each_quietly(const char *path, const input_options *opts, mph_snapshot_fn fn,
+                          void *ctx, mph_log **out);
 
 /* Write s to f with the bytes a terminal acts on (escape sequences, other C0 and C1
  * controls but newline and tab) shown as \xNN, \u00NN; a CR is left out. */
@@ -127,6 +136,9 @@ int cli_damaged_rc(const mph_log *log);
 /* "FILE" or, when the log has several snapshots, "FILE#N" (the port with --port). */
 const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const input_options *in,
                               const mph_log *log, size_t index);
+/* The same for snapshot index of count, with no log at hand (a log read as a stream). */
+const char *cli_snapshot_name_of(char *buf, size_t cap, const char *path, const input_options *in,
+                                 size_t count, size_t index);
 /* "0.35" or "35%" as a fraction in [0, 1]; false when malformed. */
 int cli_parse_fraction(const char *text, double *out);
 /* Seconds: plain decimal, a fraction allowed, at most 1e7; false when malformed (nan,

@@ -114,6 +114,51 @@ static int parse_limit(int opt, const char *arg, mph_check_limit *l) {
     return EXIT_USAGE;
 }
 
+/* What checking each snapshot needs, and what came of it so far. */
+typedef struct check_run {
+    const char *path;
+    const input_options *in;
+    const mph_check_limit *limits;
+    size_t n_limits, total, seen; /* seen: snapshots checked so far */
+    mph_text_options o;
+    bool json, quiet, broken;
+    int rc;
+} check_run;
+
+/* Snapshot index of total (s) against the limits: its lines, unless quiet. */
+static void check_one(check_run *r, const mph_snapshot *s, size_t index) {
+    r->seen++;
+    mph_check_result results[MAX_LIMITS];
+    mph_error err = {0};
+    size_t failed = 0;
+    char name[512];
+    r->o.name = cli_snapshot_name_of(name, sizeof name, r->path, r->in, r->total, index);
+    mph_status st = mph_check_run(s, r->limits, r->n_limits, results, &failed, &err);
+    if (st) {
+        cli_print_error(r->o.name, &err);
+        r->rc = cli_exit_code(st);
+        return;
+    }
+    r->broken |= failed > 0;
+    if (r->quiet)
+        return;
+    mph_sink sink = cli_stdout_sink();
+    st = r->json ? mph_render_json_check(results, r->n_limits, &r->o, &sink, &err)
+                 : mph_render_text_check(results, r->n_limits, &r->o, &sink, &err);
+    if (st) {
+        cli_print_error("<stdout>", &err);
+        r->rc = cli_exit_code(st);
+    }
+}
+
+static mph_status check_streamed(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
+    (void)err;
+    check_run *r = ctx;
+    if (r->rc == EXIT_OK)
+        check_one(r, s, index);
+    return MPH_OK;
+}
+
 int cmd_check(int argc, char **argv) {
     static const struct option longopts[] = {
         {"min-largest-free", required_argument, NULL, OPT_MIN_LARGEST},
@@ -185,40 +230,34 @@ int cmd_check(int argc, char **argv) {
         limits[i].growth = !no_growth;
     const char *path = optind < argc ? argv[optind] : NULL;
     mph_log *log = NULL;
-    in.keep_maps = cli_keep_maps_for(selector); // one snapshot: its map alone
-    if ((rc = cli_load(path, &in, &log)))
-        return rc;
-    size_t first, last;
-    if ((rc = cli_pick_range(log, selector, &first, &last))) {
-        mph_log_free(log);
-        return rc;
-    }
-    mph_check_result results[MAX_LIMITS];
-    bool broken = false;
-    for (size_t i = first; i <= last; i++) {
-        mph_error err = {0};
-        size_t failed = 0;
-        char name[512];
-        o.name = cli_snapshot_name(name, sizeof name, path, &in, log, i);
-        mph_status st = mph_check_run(mph_log_snapshot(log, i), limits, n_limits, results,
-                                      &failed, &err);
-        if (st) {
-            cli_print_error(o.name, &err);
-            rc = cli_exit_code(st);
-            break;
+    check_run r = {path, &in, limits, n_limits, 0, 0, o, json, quiet, false, EXIT_OK};
+    if (selector && strcmp(selector, "all") == 0 && cli_rereadable(path, &in)) {
+        // Every snapshot of a file, one map at a time: a first pass counts them.
+        if ((rc = cli_count_snapshots(path, &in, &r.total)))
+            return rc;
+        in.keep_maps = -2;
+        rc = cli_load_each_quietly(path, &in, check_streamed, &r, &log);
+        // No dump with a map: the log holds their headers, and check_streamed saw none.
+        for (size_t i = 0; rc == EXIT_OK && !r.seen && i < mph_log_snapshot_count(log) &&
+                           r.rc == EXIT_OK;
+             i++)
+            check_one(&r, mph_log_snapshot(log, i), i);
+    } else {
+        in.keep_maps = cli_keep_maps_for(selector); // one snapshot: its map alone
+        if ((rc = cli_load(path, &in, &log)))
+            return rc;
+        size_t first, last;
+        if ((rc = cli_pick_range(log, selector, &first, &last))) {
+            mph_log_free(log);
+            return rc;
         }
-        broken |= failed > 0;
-        if (quiet)
-            continue;
-        mph_sink sink = cli_stdout_sink();
-        st = json ? mph_render_json_check(results, n_limits, &o, &sink, &err)
-                  : mph_render_text_check(results, n_limits, &o, &sink, &err);
-        if (st) {
-            cli_print_error("<stdout>", &err);
-            rc = cli_exit_code(st);
-            break;
-        }
+        r.total = mph_log_snapshot_count(log);
+        for (size_t i = first; i <= last && r.rc == EXIT_OK; i++)
+            check_one(&r, mph_log_snapshot(log, i), i);
     }
+    if (rc == EXIT_OK)
+        rc = r.rc;
+    bool broken = r.broken;
     mph_log_free(log);
     if (cli_flush_stdout() != 0 && rc == EXIT_OK)
         rc = EXIT_IO;

@@ -41,9 +41,10 @@ static const char usage[] =
 enum { OPT_COLLAPSE = 256, OPT_COLOR, OPT_SCALE, OPT_NO_SUMMARY,
        OPT_NO_LEGEND, OPT_NEED, OPT_PALETTE, OPT_DEPTH, OPT_NO_PAGER };
 
-static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, bool auto_columns,
-                    bool auto_scale, bool summary, bool legend, bool title, uint64_t need) {
-    const mph_snapshot *s = mph_log_snapshot(log, index);
+/* Snapshot index of count (s) on the terminal. */
+static int show_one(const mph_snapshot *s, size_t index, size_t count, mph_ansi_options opts,
+                    bool auto_columns, bool auto_scale, bool summary, bool legend, bool title,
+                    uint64_t need) {
     mph_sink sink = cli_out_sink();
     mph_error err = {0};
     mph_verdict *verdict = NULL;
@@ -69,8 +70,8 @@ static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, boo
     }
     if (title) {
         const char *label = mph_snapshot_label(s), *time = mph_snapshot_time(s);
-        cli_printf("== snapshot %zu of %zu%s%s%s%s (line %lu) ==\n", index + 1,
-                   mph_log_snapshot_count(log), label ? ": " : "", label ? label : "",
+        cli_printf("== snapshot %zu of %zu%s%s%s%s (line %lu) ==\n", index + 1, count,
+                   label ? ": " : "", label ? label : "",
                    time ? " @ " : "", time ? time : "", mph_snapshot_first_line(s));
     }
     mph_status st = MPH_OK;
@@ -93,6 +94,52 @@ static int show_one(const mph_log *log, size_t index, mph_ansi_options opts, boo
         return cli_exit_code(st);
     }
     return EXIT_OK;
+}
+
+/* How show_one shows each snapshot of a stream, and how far it has got. */
+typedef struct show_view {
+    mph_ansi_options opts;
+    bool auto_columns, auto_scale, summary, legend;
+    uint64_t need;
+    size_t total, shown; /* the snapshots in the input; shown so far */
+    int rc;
+} show_view;
+
+static mph_status show_streamed(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
+    (void)err;
+    show_view *v = ctx;
+    if (v->rc != EXIT_OK || cli_pager_quit())
+        return MPH_OK; // the rest is still read: its damage decides the exit status
+    if (v->shown++)
+        cli_printf("\n");
+    v->rc = show_one(s, index, v->total, v->opts, v->auto_columns, v->auto_scale, v->summary,
+                     v->legend, v->total > 1 || mph_snapshot_label(s), v->need);
+    return MPH_OK;
+}
+
+/* --snapshot all of a file, one map at a time: a first pass counts the snapshots (their maps
+ * only read and checked), the second shows each while its map is at hand. */
+static int show_all_streamed(const char *path, input_options in, show_view *v, bool paging) {
+    int rc = cli_count_snapshots(path, &in, &v->total);
+    if (rc)
+        return rc;
+    cli_pager_begin(paging);
+    in.keep_maps = -2;
+    mph_log *log = NULL;
+    rc = cli_load_each_quietly(path, &in, show_streamed, v, &log);
+    // No dump with a map: the log holds their headers, and fn saw none.
+    for (size_t i = 0; rc == EXIT_OK && !v->shown && i < mph_log_snapshot_count(log) &&
+                       v->rc == EXIT_OK && !cli_pager_quit();
+         i++)
+        show_streamed(v, mph_log_snapshot(log, i), i, NULL);
+    if (rc == EXIT_OK)
+        rc = v->rc;
+    if (rc == EXIT_OK)
+        rc = cli_damaged_rc(log);
+    mph_log_free(log);
+    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
+        rc = EXIT_IO;
+    return rc;
 }
 
 int cmd_show(int argc, char **argv) {
@@ -186,6 +233,11 @@ int cmd_show(int argc, char **argv) {
     cli_picture_format picture = CLI_PICTURE_SVG;
     if (output && cli_picture_format_of(output, NULL, &picture) != EXIT_OK)
         return EXIT_USAGE;
+    const char *path = optind < argc ? argv[optind] : NULL;
+    if (selector && strcmp(selector, "all") == 0 && !output && cli_rereadable(path, &in)) {
+        show_view v = {opts, auto_columns, auto_scale, summary, legend, need, 0, 0, EXIT_OK};
+        return show_all_streamed(path, in, &v, paging);
+    }
     mph_log *log = NULL;
     if (!output || picture != CLI_PICTURE_HTML) // the page shows every snapshot
         in.keep_maps = cli_keep_maps_for(selector);
@@ -248,8 +300,9 @@ int cmd_show(int argc, char **argv) {
     for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++) {
         if (i > first)
             cli_printf("\n");
-        rc = show_one(log, i, opts, auto_columns, auto_scale, summary, legend,
-                      count > 1 || mph_snapshot_label(mph_log_snapshot(log, i)), need);
+        const mph_snapshot *s = mph_log_snapshot(log, i);
+        rc = show_one(s, i, count, opts, auto_columns, auto_scale, summary, legend,
+                      count > 1 || mph_snapshot_label(s), need);
     }
     if (rc == EXIT_OK && selector && strcmp(selector, "all") == 0)
         rc = cli_damaged_rc(log);

@@ -55,9 +55,10 @@ static int add_fits(const char *list, uint64_t *fits, size_t *n) {
     return rc;
 }
 
-static int stats_one(const mph_log *log, size_t index, const char *path, const input_options *in,
-                     const uint64_t *fits, size_t n_fit, bool json, uint64_t need) {
-    const mph_snapshot *s = mph_log_snapshot(log, index);
+/* Snapshot index of count (s): its stats and verdict. */
+static int stats_one(const mph_snapshot *s, size_t index, size_t count, const char *path,
+                     const input_options *in, const uint64_t *fits, size_t n_fit, bool json,
+                     uint64_t need) {
     mph_error err = {0};
     mph_stats_report *r = NULL;
     mph_verdict *v = NULL;
@@ -72,7 +73,7 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
     char name[512];
     mph_text_options o;
     memset(&o, 0, sizeof o);
-    o.name = cli_snapshot_name(name, sizeof name, path, in, log, index);
+    o.name = cli_snapshot_name_of(name, sizeof name, path, in, count, index);
     mph_sink sink = cli_out_sink();
     o.verdict = v;
     st = json ? mph_render_json_stats(r, &o, &sink, &err) : mph_render_text_stats(r, &o, &sink, &err);
@@ -88,6 +89,53 @@ static int stats_one(const mph_log *log, size_t index, const char *path, const i
         return cli_exit_code(st);
     }
     return EXIT_OK;
+}
+
+/* --snapshot all of a file, one map at a time (show's show_all_streamed): what each snapshot
+ * needs, and how far the stream has got. */
+typedef struct stats_stream {
+    const char *path;
+    const input_options *in;
+    const uint64_t *fits;
+    size_t n_fit, total, shown;
+    uint64_t need;
+    int rc;
+} stats_stream;
+
+static mph_status stats_streamed(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
+    (void)err;
+    stats_stream *v = ctx;
+    if (v->rc != EXIT_OK || cli_pager_quit())
+        return MPH_OK; // the rest is still read: its damage decides the exit status
+    if (v->shown++)
+        cli_printf("\n");
+    v->rc = stats_one(s, index, v->total, v->path, v->in, v->fits, v->n_fit, false, v->need);
+    return MPH_OK;
+}
+
+static int stats_all_streamed(input_options in, stats_stream *v, bool paging) {
+    int rc = cli_count_snapshots(v->path, &in, &v->total);
+    if (rc)
+        return rc;
+    cli_pager_begin(paging);
+    in.keep_maps = -2;
+    mph_log *log = NULL;
+    rc = cli_load_each_quietly(v->path, &in, stats_streamed, v, &log);
+    // No dump with a map: the log holds their headers, and fn saw none.
+    for (size_t i = 0; rc == EXIT_OK && !v->shown && i < mph_log_snapshot_count(log) &&
+                       v->rc == EXIT_OK && !cli_pager_quit();
+         i++)
+        stats_streamed(v, mph_log_snapshot(log, i), i, NULL);
+    if (rc == EXIT_OK)
+        rc = v->rc;
+    if (rc == EXIT_OK)
+        rc = cli_damaged_rc(log);
+    mph_log_free(log);
+    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
+        rc = EXIT_IO;
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = EXIT_IO;
+    return rc;
 }
 
 int cmd_stats(int argc, char **argv) {
@@ -141,6 +189,10 @@ int cmd_stats(int argc, char **argv) {
         return EXIT_USAGE;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
+    if (all && cli_rereadable(path, &in)) {
+        stats_stream v = {path, &in, fits, n_fit, 0, 0, need, EXIT_OK};
+        return stats_all_streamed(in, &v, paging);
+    }
     mph_log *log = NULL;
     in.keep_maps = cli_keep_maps_for(selector);
     if ((rc = cli_load(path, &in, &log)))
@@ -157,7 +209,7 @@ int cmd_stats(int argc, char **argv) {
     for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++) {
         if (i > first)
             cli_printf("\n");
-        rc = stats_one(log, i, path, &in, fits, n_fit, json, need);
+        rc = stats_one(mph_log_snapshot(log, i), i, count, path, &in, fits, n_fit, json, need);
     }
     if (rc == EXIT_OK && all)
         rc = cli_damaged_rc(log);

@@ -160,7 +160,7 @@ done:
 }
 
 static int load(FILE *msgs, const char *path, const input_options *opts, mph_snapshot_fn fn,
-                void *ctx, mph_log **out) {
+                void *ctx, bool quiet, mph_log **out) {
     if (opts->port) {
         if (path) {
             fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
@@ -207,7 +207,7 @@ static int load(FILE *msgs, const char *path, const input_options *opts, mph_sna
         }
         rc = parse_file(msgs, name, f, opts, (long)(count - 1), true, fn, ctx, buf, out);
     }
-    if (rc == EXIT_OK)
+    if (rc == EXIT_OK && !quiet)
         print_diagnostics(msgs, name, *out, opts->verbose);
 done:
     free(buf);
@@ -217,16 +217,62 @@ done:
 }
 
 int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out) {
-    return load(msgs, path, opts, NULL, NULL, out);
+    return load(msgs, path, opts, NULL, NULL, false, out);
 }
 
 int cli_load(const char *path, const input_options *opts, mph_log **out) {
-    return load(stderr, path, opts, NULL, NULL, out);
+    return load(stderr, path, opts, NULL, NULL, false, out);
 }
 
 int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn fn, void *ctx,
                   mph_log **out) {
-    return load(stderr, path, opts, fn, ctx, out);
+    return load(stderr, path, opts, fn, ctx, false, out);
+}
+
+bool cli_rereadable(const char *path, const input_options *opts) {
+    struct stat st;
+    if (opts->port)
+        return false;
+    if (!path || strcmp(path, "-") == 0)
+        return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int cli_count_snapshots(const char *path, const input_options *opts, size_t *total) {
+    mph_log *log = NULL;
+    // No map kept, each only read and checked: the messages are those of any reading.
+    FILE *f = !path || strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    const char *name = f == stdin ? "<stdin>" : path;
+    if (!f) {
+        fprintf(stderr, "mpheap: %s: error: %s\n", name, strerror(errno));
+        return EXIT_IO;
+    }
+    char *buf = malloc(READ_CHUNK);
+    int rc = buf ? parse_file(stderr, name, f, opts, MPH_KEEP_NONE, true, NULL, NULL, buf, &log)
+                 : EXIT_IO;
+    if (!buf)
+        fprintf(stderr, "mpheap: %s: error: out of memory\n", name);
+    if (rc == EXIT_OK) {
+        print_diagnostics(stderr, name, log, opts->verbose);
+        *total = mph_log_snapshot_count(log);
+    }
+    mph_log_free(log);
+    free(buf);
+    if (f == stdin) {
+        if (fseek(f, 0, SEEK_SET) != 0 && rc == EXIT_OK) {
+            fprintf(stderr, "mpheap: %s: error: cannot read it again: %s\n", name, strerror(errno));
+            rc = EXIT_IO;
+        }
+        clearerr(f);
+    } else {
+        fclose(f);
+    }
+    return rc;
+}
+
+int cli_load_each_quietly(const char *path, const input_options *opts, mph_snapshot_fn fn,
+                          void *ctx, mph_log **out) {
+    return load(stderr, path, opts, fn, ctx, true, out);
 }
 
 /* The one number reader behind every numeric option: decimal digits, with
@@ -626,8 +672,13 @@ int cli_pick_range(const mph_log *log, const char *selector, size_t *first, size
 
 const char *cli_snapshot_name(char *buf, size_t cap, const char *path, const input_options *in,
                               const mph_log *log, size_t index) {
+    return cli_snapshot_name_of(buf, cap, path, in, mph_log_snapshot_count(log), index);
+}
+
+const char *cli_snapshot_name_of(char *buf, size_t cap, const char *path, const input_options *in,
+                                 size_t count, size_t index) {
     const char *file = in && in->port ? in->port : !path || strcmp(path, "-") == 0 ? "<stdin>" : path;
-    if (mph_log_snapshot_count(log) > 1)
+    if (count > 1)
         snprintf(buf, cap, "%s#%zu", file, index + 1);
     else
         snprintf(buf, cap, "%s", file);

@@ -132,6 +132,29 @@ if cc -O2 -o "$TMP/maxrss" bench/maxrss.c 2>/dev/null; then
     echo "check of 16 x 32 MiB of cells: peak RSS ${kib} KiB (limit ${limit}), ${wall} s"
     expect check-one-map-exit-0 [ "$rc" = 0 ]
     expect check-one-map-memory [ "$kib" -le "$limit" ]
+    # Every snapshot of a file, one map at a time: a first pass counts them, the second shows
+    # each while its map is at hand. From a pipe, which cannot be read twice, the same output.
+    for cmd in show stats check; do
+        case $cmd in
+        show) args="show --color never -c 4 --snapshot all" ;;
+        stats) args="stats --snapshot all" ;;
+        check) args="check --snapshot all --max-fragmentation 0.5" ;;
+        esac
+        # shellcheck disable=SC2086 # args is words
+        "$TMP/maxrss" -o "$TMP/all.rss" -t 120 -- "$MPHEAP" $args "$TMP/big17d" >"$TMP/out" 2>"$TMP/err"
+        read -r wall kib rc <"$TMP/all.rss"
+        echo "$cmd --snapshot all of 16 x 32 MiB of cells and a damaged 17th: peak RSS ${kib} KiB (limit ${limit}), ${wall} s"
+        expect $cmd-all-one-map-memory [ "$kib" -le "$limit" ]
+        expect $cmd-all-exit [ "$rc" = "$([ $cmd = check ] && echo 0 || echo 3)" ]
+        # shellcheck disable=SC2086
+        cat "$TMP/big17d" | "$MPHEAP" $args >"$TMP/out2" 2>/dev/null
+        if [ $cmd = show ]; then
+            expect $cmd-all-pipe-same cmp -s "$TMP/out" "$TMP/out2"
+        else # the names say <stdin>
+            expect $cmd-all-pipe-same cmp -s <(sed "s|$TMP/big17d|<stdin>|g" "$TMP/out") "$TMP/out2"
+        fi
+    done
+    has show-all-sixteen "$TMP/out" "big17d#16"
     "$TMP/maxrss" -o "$TMP/diff.rss" -t 120 -- "$MPHEAP" diff --color never "$TMP/big16" "$TMP/big17d" >"$TMP/out" 2>"$TMP/err"
     read -r wall kib rc <"$TMP/diff.rss"
     echo "diff of two logs of 16 x 32 MiB of cells: peak RSS ${kib} KiB (limit $((base + 3 * 32768 + 8192)): three maps + 8 MiB), ${wall} s"
