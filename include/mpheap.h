@@ -260,6 +260,17 @@ void mph_parser_keep_maps(mph_parser *p, long which);
 void mph_parser_skim_maps(mph_parser *p, bool skim);
 
 /**
+ * Bound the memory of maps on a hostile or huge log: the maps kept (see
+ * mph_parser_keep_maps) and the one being read together hold at most
+ * max_blocks cells (a byte each). A dump whose map would pass it fails the
+ * whole parse with MPH_ERR_NOMEM at the row that would, saying so: the input
+ * is not damaged, the caller's budget is spent. 0, the default: no bound but
+ * each dump's own (its GC total, at most 2^28 blocks). Call before the first
+ * feed.
+ */
+void mph_parser_limit_maps(mph_parser *p, uint64_t max_blocks);
+
+/**
  * Called for each snapshot with a map as it joins the log, in order: after it
  * was read and checked, before its map is dropped (mph_parser_keep_maps), so
  * the one moment every map is at hand when not all are kept. index is its

@@ -119,6 +119,22 @@ static void print_diagnostics(FILE *msgs, const char *name, const mph_log *log, 
                 mph_log_skipped_lines(log));
 }
 
+/* How many cells a log's maps may take at once: MPHEAP_MAP_MEMORY (a size, as --need
+ * takes), else 2 GiB; a small file claiming huge heaps must not take the host's memory. */
+static uint64_t cli_map_memory(void) {
+    static bool warned;
+    uint64_t n;
+    const char *v = getenv("MPHEAP_MAP_MEMORY");
+    if (v && *v && cli_parse_size(v, &n) && n > 0)
+        return n;
+    if (v && *v && !warned) {
+        warned = true;
+        fprintf(stderr, "mpheap: warning: MPHEAP_MAP_MEMORY='%s' is not a size (say 512M or 8G): "
+                        "2G it is\n", v);
+    }
+    return UINT64_C(2) << 30;
+}
+
 /* One pass of a parser over f into *out, keeping the maps `which` says
  * (mph_parser_keep_maps); EXIT_OK, or the exit code with the error printed. */
 static int parse_file(FILE *msgs, const char *name, FILE *f, const input_options *opts, long which,
@@ -132,12 +148,19 @@ static int parse_file(FILE *msgs, const char *name, FILE *f, const input_options
     }
     mph_parser_keep_maps(p, which);
     mph_parser_skim_maps(p, skim);
+    uint64_t budget = cli_map_memory();
+    mph_parser_limit_maps(p, budget);
     mph_parser_on_snapshot(p, fn, ctx);
     size_t n;
     while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {
         mph_status st = mph_parser_feed(p, buf, n, &err);
         if (st) {
             print_error_to(msgs, name, &err);
+            if (st == MPH_ERR_NOMEM && strstr(err.message, "may be kept at once"))
+                fprintf(msgs, "mpheap: %s: note: a log's maps may take %llu MiB at once "
+                              "(MPHEAP_MAP_MEMORY, a size: 2G if unset); `--snapshot N`, `timeline` "
+                              "and, from a file, `--snapshot all` hold one map at a time\n",
+                        name, (unsigned long long)(budget >> 20));
             rc = cli_exit_code(st);
             goto done;
         }

@@ -23,7 +23,8 @@ static const char usage[] =
     "  explore   a dump or a log full screen: a cursor over the blocks, step by snapshot\n"
     "\n"
     "mpheap COMMAND --help tells more. Exit status: 0 ok, 1 a check failed, 2 usage,\n"
-    "3 bad input (the message names file:line:column), 4 i/o error, 5 device error.\n";
+    "3 bad input (the message names file:line:column), 4 i/o error or out of memory\n"
+    "(a log's maps kept at once take at most $MPHEAP_MAP_MEMORY, 2G if unset), 5 device error.\n";
 
 typedef struct command {
     const char *name;

@@ -128,6 +128,8 @@ struct mph_parser {
     /* mph_parser_skim_maps: a map not kept is read and checked with no cells
      * at all (skim_cur: the dump being read is such a one). */
     bool skim, skim_cur;
+    /* mph_parser_limit_maps: the kept maps and the one being read, together, in cells. */
+    uint64_t max_map_blocks;
     mph__rows_scan *rows_skim;
     mph__rows_scan *rows_now; /* rows_scan, or rows_skim for a skimmed map */
     mph_snapshot_fn on_snapshot; /* sees each map before it may be dropped */
@@ -589,6 +591,15 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
         p->cap_cells = (size_t)p->max_blocks;
         return MPH_OK;
     }
+    // What the maps kept so far hold: with this one's, within the caller's budget.
+    uint64_t kept = 0, budget = p->max_map_blocks;
+    for (size_t i = 0; budget && i < p->log->n_snapshots; i++)
+        kept += p->log->snapshots[i]->cells ? p->log->snapshots[i]->n_blocks : 0;
+    if (budget && (kept >= budget || need > budget - kept))
+        return fail(err, MPH_ERR_NOMEM, p->line_no, col,
+                    "the maps kept so far (%llu blocks) and this one's (%zu so far) would pass "
+                    "the %llu blocks that may be kept at once",
+                    (unsigned long long)kept, need, (unsigned long long)budget);
     size_t cap = p->cap_cells < 4096 ? 4096 : p->cap_cells / 2 * 3;
     if (cap < need)
         cap = need + need / 16; // a long "lines all free": what it needs and a little for the rows after
@@ -600,6 +611,8 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
     }
     if (cap > p->max_blocks)
         cap = (size_t)p->max_blocks;
+    if (budget && cap > budget - kept)
+        cap = (size_t)(budget - kept);
     char *c = realloc(s->cells, cap);
     if (!c)
         return fail(err, MPH_ERR_NOMEM, p->line_no, col, "out of memory for %zu blocks", need);
@@ -1793,6 +1806,11 @@ void mph_parser_keep_maps(mph_parser *p, long which) {
     if (p && (which >= 0 || which == MPH_KEEP_ALL || which == MPH_KEEP_LAST ||
               which == MPH_KEEP_NONE))
         p->keep_maps = which;
+}
+
+void mph_parser_limit_maps(mph_parser *p, uint64_t max_blocks) {
+    if (p)
+        p->max_map_blocks = max_blocks;
 }
 
 void mph_parser_skim_maps(mph_parser *p, bool skim) {

@@ -155,6 +155,22 @@ if cc -O2 -o "$TMP/maxrss" bench/maxrss.c 2>/dev/null; then
         fi
     done
     has show-all-sixteen "$TMP/out" "big17d#16"
+    # What must keep every map at once (report, a pipe's --snapshot all) stops at a budget
+    # (MPHEAP_MAP_MEMORY, 2G if unset) with an error saying so: 16 maps of 32 MiB against 64M.
+    MPHEAP_MAP_MEMORY=64M "$TMP/maxrss" -o "$TMP/budget.rss" -t 120 -- "$MPHEAP" report -o "$TMP/r.html" "$TMP/big16" >"$TMP/out" 2>"$TMP/err"
+    read -r wall kib rc <"$TMP/budget.rss"
+    echo "report of 16 x 32 MiB of cells, MPHEAP_MAP_MEMORY=64M: peak RSS ${kib} KiB, exit ${rc}"
+    expect map-budget-exit-4 [ "$rc" = 4 ]
+    expect map-budget-memory [ "$kib" -le $((base + 65536 + 8192)) ]
+    has map-budget-says "$TMP/err" "big16:14:11: error: the maps kept so far (67108864 blocks) and this one's (64 so far) would pass the 67108864 blocks that may be kept at once"
+    has map-budget-hints "$TMP/err" "MPHEAP_MAP_MEMORY, a size: 2G if unset"
+    expect map-budget-no-report [ ! -e "$TMP/r.html" ]
+    MPHEAP_MAP_MEMORY=64M "$MPHEAP" show --snapshot all --color never <"$TMP/big16" >/dev/null 2>"$TMP/err"
+    expect map-budget-file-streams [ $? = 0 ]
+    cat "$TMP/big16" | MPHEAP_MAP_MEMORY=64M "$MPHEAP" show --snapshot all --color never >/dev/null 2>"$TMP/err"
+    expect map-budget-pipe-stops [ $? = 4 ]
+    MPHEAP_MAP_MEMORY=lots "$MPHEAP" show "$TMP/small1" >/dev/null 2>"$TMP/err"
+    has map-budget-bad-size "$TMP/err" "MPHEAP_MAP_MEMORY='lots' is not a size (say 512M or 8G): 2G it is"
     "$TMP/maxrss" -o "$TMP/diff.rss" -t 120 -- "$MPHEAP" diff --color never "$TMP/big16" "$TMP/big17d" >"$TMP/out" 2>"$TMP/err"
     read -r wall kib rc <"$TMP/diff.rss"
     echo "diff of two logs of 16 x 32 MiB of cells: peak RSS ${kib} KiB (limit $((base + 3 * 32768 + 8192)): three maps + 8 MiB), ${wall} s"

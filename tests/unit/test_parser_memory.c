@@ -117,3 +117,59 @@ TEST(parser_warnings_capped) {
     else
         CHECK(grown >= 0 && grown <= 4096);
 }
+
+/* mph_parser_limit_maps: the maps kept at once stay within the budget; past it the whole
+ * parse fails (out of memory, not damage), at the row that would pass it. */
+static mph_status parse_budget(const char *text, long keep, bool skim, uint64_t budget,
+                               mph_log **log, mph_error *err) {
+    mph_parse_options o = {0, false};
+    mph_parser *p = mph_parser_new(&o);
+    if (!p)
+        return MPH_ERR_NOMEM;
+    mph_parser_keep_maps(p, keep);
+    mph_parser_skim_maps(p, skim);
+    mph_parser_limit_maps(p, budget);
+    mph_status st = mph_parser_feed(p, text, strlen(text), err);
+    if (!st)
+        st = mph_parser_finish(p, log, err);
+    mph_parser_free(p);
+    return st;
+}
+
+TEST(parser_map_budget) {
+    // Three dumps of 64 Ki blocks each ("(1023 lines all free)" after one row).
+    char text[1024];
+    size_t n = 0;
+    for (int i = 1; i <= 3; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "=== %d ===\nGC: total: 1048576, used: 16, free: 1048560\n"
+                              "GC memory layout; from 10000000:\n00000000: h%063d\n"
+                              "       (1023 lines all free)\n",
+                              i, 0);
+    for (size_t k = 0; k < n; k++) // the row: h and 63 free cells
+        if (text[k] == '0' && k > 0 && (text[k - 1] == 'h' || text[k - 1] == '.'))
+            text[k] = '.';
+    mph_log *log = NULL;
+    mph_error err = {0};
+    // Two maps fit 2 x 65536 blocks; the third's first row passes it.
+    mph_status st = parse_budget(text, MPH_KEEP_ALL, false, 2 * 65536, &log, &err);
+    CHECK_EQ(st, MPH_ERR_NOMEM);
+    CHECK_EQ(err.line, 14);
+    CHECK(strstr(err.message, "would pass the 131072 blocks that may be kept at once") != NULL);
+    CHECK(log == NULL);
+    // Enough for all three; or one kept and the others skimmed (no cells), or read
+    // one at a time (the kept one and the one being read): every dump reads.
+    memset(&err, 0, sizeof err);
+    CHECK_EQ(parse_budget(text, MPH_KEEP_ALL, false, 3 * 65536, &log, &err), MPH_OK);
+    CHECK_EQ(mph_log_snapshot_count(log), 3);
+    mph_log_free(log);
+    log = NULL;
+    CHECK_EQ(parse_budget(text, 1, true, 65536, &log, &err), MPH_OK);
+    CHECK_EQ(mph_log_snapshot_count(log), 3);
+    CHECK(mph_snapshot_has_map(mph_log_snapshot(log, 1)));
+    mph_log_free(log);
+    log = NULL;
+    CHECK_EQ(parse_budget(text, 1, false, 2 * 65536, &log, &err), MPH_OK);
+    CHECK(mph_snapshot_has_map(mph_log_snapshot(log, 1)));
+    mph_log_free(log);
+}
