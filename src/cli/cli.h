@@ -41,12 +41,17 @@ int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn f
 /* Can FILE ("-" or NULL = stdin) be read twice: a regular file, not a pipe or a board? */
 bool cli_rereadable(const char *path, const input_options *opts);
 /* A first pass over a rereadable FILE: *total, its snapshots, each map only read and
- * checked; prints the errors and warnings a reading prints. Then cli_load_each_quietly
- * (keep_maps -2) gives fn each snapshot knowing how many there are, one map at a time. */
+ * checked; prints the errors and warnings a reading prints. */
 int cli_count_snapshots(const char *path, const input_options *opts, size_t *total);
-/* cli_load_each without the warnings (cli_count_snapshots printed them). */
-int cli_load_each_quietly(const char *path, const input_options *opts, mph_snapshot_fn fn,
-                          void *ctx, mph_log **out);
+/* What a command does with snapshot index of total (s, its map at hand): an exit code. */
+typedef int (*cli_snapshot_each)(void *ctx, const mph_snapshot *s, size_t index, size_t total);
+/* Every snapshot of a rereadable FILE, one map at a time (--snapshot all): after
+ * cli_count_snapshots, the pager (cli_pager_begin(paging); the caller ends it), then each
+ * snapshot to each while its map is at hand, until each fails or the reader quits the
+ * pager. *out: the log, whose maps are gone (its damage tells the exit status). Returns
+ * reading's exit code, else the first failing each's. */
+int cli_stream_snapshots(const char *path, const input_options *opts, bool paging,
+                         cli_snapshot_each each, void *ctx, mph_log **out);
 
 /* Write s to f with the bytes a terminal acts on (escape sequences, other C0 and C1
  * controls but newline and tab) shown as \xNN, \u00NN; a CR is left out. */

@@ -119,7 +119,7 @@ typedef struct check_run {
     const char *path;
     const input_options *in;
     const mph_check_limit *limits;
-    size_t n_limits, total, seen; /* seen: snapshots checked so far */
+    size_t n_limits, total;
     mph_text_options o;
     bool json, quiet, broken;
     int rc;
@@ -127,7 +127,6 @@ typedef struct check_run {
 
 /* Snapshot index of total (s) against the limits: its lines, unless quiet. */
 static void check_one(check_run *r, const mph_snapshot *s, size_t index) {
-    r->seen++;
     mph_check_result results[MAX_LIMITS];
     mph_error err = {0};
     size_t failed = 0;
@@ -151,12 +150,11 @@ static void check_one(check_run *r, const mph_snapshot *s, size_t index) {
     }
 }
 
-static mph_status check_streamed(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
-    (void)err;
+static int check_each(void *ctx, const mph_snapshot *s, size_t index, size_t total) {
     check_run *r = ctx;
-    if (r->rc == EXIT_OK)
-        check_one(r, s, index);
-    return MPH_OK;
+    r->total = total;
+    check_one(r, s, index);
+    return r->rc;
 }
 
 int cmd_check(int argc, char **argv) {
@@ -230,18 +228,10 @@ int cmd_check(int argc, char **argv) {
         limits[i].growth = !no_growth;
     const char *path = optind < argc ? argv[optind] : NULL;
     mph_log *log = NULL;
-    check_run r = {path, &in, limits, n_limits, 0, 0, o, json, quiet, false, EXIT_OK};
+    check_run r = {path, &in, limits, n_limits, 0, o, json, quiet, false, EXIT_OK};
     if (selector && strcmp(selector, "all") == 0 && cli_rereadable(path, &in)) {
         // Every snapshot of a file, one map at a time: a first pass counts them.
-        if ((rc = cli_count_snapshots(path, &in, &r.total)))
-            return rc;
-        in.keep_maps = -2;
-        rc = cli_load_each_quietly(path, &in, check_streamed, &r, &log);
-        // No dump with a map: the log holds their headers, and check_streamed saw none.
-        for (size_t i = 0; rc == EXIT_OK && !r.seen && i < mph_log_snapshot_count(log) &&
-                           r.rc == EXIT_OK;
-             i++)
-            check_one(&r, mph_log_snapshot(log, i), i);
+        rc = cli_stream_snapshots(path, &in, false, check_each, &r, &log);
     } else {
         in.keep_maps = cli_keep_maps_for(selector); // one snapshot: its map alone
         if ((rc = cli_load(path, &in, &log)))

@@ -96,50 +96,20 @@ static int show_one(const mph_snapshot *s, size_t index, size_t count, mph_ansi_
     return EXIT_OK;
 }
 
-/* How show_one shows each snapshot of a stream, and how far it has got. */
+/* How show_one shows each snapshot of a stream, and how many it has shown. */
 typedef struct show_view {
     mph_ansi_options opts;
     bool auto_columns, auto_scale, summary, legend;
     uint64_t need;
-    size_t total, shown; /* the snapshots in the input; shown so far */
-    int rc;
+    size_t shown;
 } show_view;
 
-static mph_status show_streamed(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
-    (void)err;
+static int show_each(void *ctx, const mph_snapshot *s, size_t index, size_t total) {
     show_view *v = ctx;
-    if (v->rc != EXIT_OK || cli_pager_quit())
-        return MPH_OK; // the rest is still read: its damage decides the exit status
     if (v->shown++)
         cli_printf("\n");
-    v->rc = show_one(s, index, v->total, v->opts, v->auto_columns, v->auto_scale, v->summary,
-                     v->legend, v->total > 1 || mph_snapshot_label(s), v->need);
-    return MPH_OK;
-}
-
-/* --snapshot all of a file, one map at a time: a first pass counts the snapshots (their maps
- * only read and checked), the second shows each while its map is at hand. */
-static int show_all_streamed(const char *path, input_options in, show_view *v, bool paging) {
-    int rc = cli_count_snapshots(path, &in, &v->total);
-    if (rc)
-        return rc;
-    cli_pager_begin(paging);
-    in.keep_maps = -2;
-    mph_log *log = NULL;
-    rc = cli_load_each_quietly(path, &in, show_streamed, v, &log);
-    // No dump with a map: the log holds their headers, and fn saw none.
-    for (size_t i = 0; rc == EXIT_OK && !v->shown && i < mph_log_snapshot_count(log) &&
-                       v->rc == EXIT_OK && !cli_pager_quit();
-         i++)
-        show_streamed(v, mph_log_snapshot(log, i), i, NULL);
-    if (rc == EXIT_OK)
-        rc = v->rc;
-    if (rc == EXIT_OK)
-        rc = cli_damaged_rc(log);
-    mph_log_free(log);
-    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
-        rc = EXIT_IO;
-    return rc;
+    return show_one(s, index, total, v->opts, v->auto_columns, v->auto_scale, v->summary,
+                    v->legend, total > 1 || mph_snapshot_label(s), v->need);
 }
 
 int cmd_show(int argc, char **argv) {
@@ -235,8 +205,16 @@ int cmd_show(int argc, char **argv) {
         return EXIT_USAGE;
     const char *path = optind < argc ? argv[optind] : NULL;
     if (selector && strcmp(selector, "all") == 0 && !output && cli_rereadable(path, &in)) {
-        show_view v = {opts, auto_columns, auto_scale, summary, legend, need, 0, 0, EXIT_OK};
-        return show_all_streamed(path, in, &v, paging);
+        // One map at a time: a first pass counts the snapshots, the second shows each.
+        show_view v = {opts, auto_columns, auto_scale, summary, legend, need, 0};
+        mph_log *log = NULL;
+        int rc = cli_stream_snapshots(path, &in, paging, show_each, &v, &log);
+        if (rc == EXIT_OK)
+            rc = cli_damaged_rc(log);
+        mph_log_free(log);
+        if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
+            rc = EXIT_IO;
+        return rc;
     }
     mph_log *log = NULL;
     if (!output || picture != CLI_PICTURE_HTML) // the page shows every snapshot

@@ -91,51 +91,20 @@ static int stats_one(const mph_snapshot *s, size_t index, size_t count, const ch
     return EXIT_OK;
 }
 
-/* --snapshot all of a file, one map at a time (show's show_all_streamed): what each snapshot
- * needs, and how far the stream has got. */
-typedef struct stats_stream {
+/* What stats_one needs for each snapshot of a stream, and how many it has shown. */
+typedef struct stats_view {
     const char *path;
     const input_options *in;
     const uint64_t *fits;
-    size_t n_fit, total, shown;
+    size_t n_fit, shown;
     uint64_t need;
-    int rc;
-} stats_stream;
+} stats_view;
 
-static mph_status stats_streamed(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
-    (void)err;
-    stats_stream *v = ctx;
-    if (v->rc != EXIT_OK || cli_pager_quit())
-        return MPH_OK; // the rest is still read: its damage decides the exit status
+static int stats_each(void *ctx, const mph_snapshot *s, size_t index, size_t total) {
+    stats_view *v = ctx;
     if (v->shown++)
         cli_printf("\n");
-    v->rc = stats_one(s, index, v->total, v->path, v->in, v->fits, v->n_fit, false, v->need);
-    return MPH_OK;
-}
-
-static int stats_all_streamed(input_options in, stats_stream *v, bool paging) {
-    int rc = cli_count_snapshots(v->path, &in, &v->total);
-    if (rc)
-        return rc;
-    cli_pager_begin(paging);
-    in.keep_maps = -2;
-    mph_log *log = NULL;
-    rc = cli_load_each_quietly(v->path, &in, stats_streamed, v, &log);
-    // No dump with a map: the log holds their headers, and fn saw none.
-    for (size_t i = 0; rc == EXIT_OK && !v->shown && i < mph_log_snapshot_count(log) &&
-                       v->rc == EXIT_OK && !cli_pager_quit();
-         i++)
-        stats_streamed(v, mph_log_snapshot(log, i), i, NULL);
-    if (rc == EXIT_OK)
-        rc = v->rc;
-    if (rc == EXIT_OK)
-        rc = cli_damaged_rc(log);
-    mph_log_free(log);
-    if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
-        rc = EXIT_IO;
-    if (fflush(stdout) != 0 && rc == EXIT_OK)
-        rc = EXIT_IO;
-    return rc;
+    return stats_one(s, index, total, v->path, v->in, v->fits, v->n_fit, false, v->need);
 }
 
 int cmd_stats(int argc, char **argv) {
@@ -189,11 +158,13 @@ int cmd_stats(int argc, char **argv) {
         return EXIT_USAGE;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
-    if (all && cli_rereadable(path, &in)) {
-        stats_stream v = {path, &in, fits, n_fit, 0, 0, need, EXIT_OK};
-        return stats_all_streamed(in, &v, paging);
-    }
     mph_log *log = NULL;
+    if (all && cli_rereadable(path, &in)) {
+        // One map at a time: a first pass counts the snapshots, the second shows each.
+        stats_view v = {path, &in, fits, n_fit, 0, need};
+        rc = cli_stream_snapshots(path, &in, paging, stats_each, &v, &log);
+        goto done;
+    }
     in.keep_maps = cli_keep_maps_for(selector);
     if ((rc = cli_load(path, &in, &log)))
         return rc;
@@ -211,6 +182,7 @@ int cmd_stats(int argc, char **argv) {
             cli_printf("\n");
         rc = stats_one(mph_log_snapshot(log, i), i, count, path, &in, fits, n_fit, json, need);
     }
+done:
     if (rc == EXIT_OK && all)
         rc = cli_damaged_rc(log);
     mph_log_free(log);

@@ -293,9 +293,38 @@ int cli_count_snapshots(const char *path, const input_options *opts, size_t *tot
     return rc;
 }
 
-int cli_load_each_quietly(const char *path, const input_options *opts, mph_snapshot_fn fn,
-                          void *ctx, mph_log **out) {
-    return load(stderr, path, opts, fn, ctx, true, out);
+/* cli_stream_snapshots' hook: the command's each, until it fails or the reader quits. */
+typedef struct stream_state {
+    cli_snapshot_each each;
+    void *ctx;
+    size_t total, seen;
+    int rc;
+} stream_state;
+
+static mph_status stream_one(void *ctx, const mph_snapshot *s, size_t index, mph_error *err) {
+    (void)err;
+    stream_state *st = ctx;
+    st->seen++;
+    if (st->rc == EXIT_OK && !cli_pager_quit()) // the rest is still read: its damage counts
+        st->rc = st->each(st->ctx, s, index, st->total);
+    return MPH_OK;
+}
+
+int cli_stream_snapshots(const char *path, const input_options *opts, bool paging,
+                         cli_snapshot_each each, void *ctx, mph_log **out) {
+    stream_state st = {each, ctx, 0, 0, EXIT_OK};
+    int rc = cli_count_snapshots(path, opts, &st.total);
+    if (rc)
+        return rc;
+    cli_pager_begin(paging);
+    input_options in = *opts;
+    in.keep_maps = -2;
+    rc = load(stderr, path, &in, stream_one, &st, true, out);
+    // No dump with a map: the log holds their headers, and the hook saw none.
+    for (size_t i = 0, hooked = st.seen; rc == EXIT_OK && !hooked && i < mph_log_snapshot_count(*out);
+         i++)
+        stream_one(&st, mph_log_snapshot(*out, i), i, NULL);
+    return rc ? rc : st.rc;
 }
 
 /* The one number reader behind every numeric option: decimal digits, with
