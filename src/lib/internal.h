@@ -128,6 +128,13 @@ mph_status mph__out_finish(mph_outbuf *o, mph_error *err);
 
 /* Number formats shared by the renderers. */
 const char *mph__fmt_count(char buf[32], uint64_t n); /* 259,072 */
+/* A chart's value (a double made from a count) back to a count, its fraction dropped: a
+ * count near 2^64 comes back as 2^64 in a double, one past what a uint64_t holds. */
+static inline uint64_t mph__count_of(double v) {
+    if (!(v > 0)) // and NaN
+        return 0;
+    return v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
+}
 const char *mph__fmt_size(char buf[32], uint64_t bytes); /* 253.0 KiB */
 
 /* ------------------------------------------------------------------------

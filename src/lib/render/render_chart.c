@@ -104,9 +104,9 @@ static double y_of(const chart *c, int which, double v) {
 static void left_label(const chart *c, int k, char buf[32]) {
     double v = c->top * k / 4;
     if (c->bytes)
-        mph__fmt_size(buf, (uint64_t)llround(v));
+        mph__fmt_size(buf, mph__count_of(v + 0.5));
     else
-        mph__fmt_count(buf, (uint64_t)llround(v));
+        mph__fmt_count(buf, mph__count_of(v + 0.5));
 }
 
 /* Label every step-th snapshot: 1, 2, 5, 10, 20, 50... so that labels do not meet. */
@@ -237,7 +237,7 @@ mph_status mph_render_timeline_svg(const mph_timeline *t, const mph_picture_opti
             if (s == SER_FRAG)
                 snprintf(val, sizeof val, "%.1f%%", 100 * v);
             else
-                mph__fmt_blocks(val, (uint64_t)llround(v), c.bytes ? 1 : 0);
+                mph__fmt_blocks(val, mph__count_of(v + 0.5), c.bytes ? 1 : 0);
             mph__out_printf(out,
                             "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" data-row=\"%zu\" "
                             "data-value=\"%.17g\"><title>",

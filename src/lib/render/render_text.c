@@ -648,9 +648,9 @@ static void value_text(char buf[48], double v, int which, bool bytes) {
     if (which == S_FRAG)
         snprintf(buf, 48, "%.1f%%", 100.0 * v);
     else if (which == S_ALLOCS)
-        snprintf(buf, 48, "%s", mph__fmt_count(a, (uint64_t)v));
+        snprintf(buf, 48, "%s", mph__fmt_count(a, mph__count_of(v)));
     else
-        mph__fmt_blocks(buf, (uint64_t)v, bytes ? 1 : 0);
+        mph__fmt_blocks(buf, mph__count_of(v), bytes ? 1 : 0);
 }
 
 static void chart_row(mph_outbuf *o, const char *title, const double *v, const bool *known,
