@@ -40,16 +40,14 @@ int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn f
                   mph_log **out);
 /* Can FILE ("-" or NULL = stdin) be read twice: a regular file, not a pipe or a board? */
 bool cli_rereadable(const char *path, const input_options *opts);
-/* A first pass over a rereadable FILE: *total, its snapshots, each map only read and
- * checked; prints the errors and warnings a reading prints. */
-int cli_count_snapshots(const char *path, const input_options *opts, size_t *total);
 /* What a command does with snapshot index of total (s, its map at hand): an exit code. */
 typedef int (*cli_snapshot_each)(void *ctx, const mph_snapshot *s, size_t index, size_t total);
-/* Every snapshot of a rereadable FILE, one map at a time (--snapshot all): after
- * cli_count_snapshots, the pager (cli_pager_begin(paging); the caller ends it), then each
- * snapshot to each while its map is at hand, until each fails or the reader quits the
- * pager. *out: the log, whose maps are gone (its damage tells the exit status). Returns
- * reading's exit code, else the first failing each's. */
+/* Every snapshot of a rereadable FILE, one map at a time (--snapshot all): a first pass
+ * counts them (each map only read and checked; its messages are the ones printed), then
+ * the pager begins (cli_pager_begin(paging); the caller ends it), and a second pass, over
+ * the same bytes, gives each snapshot to each while its map is at hand, until each fails
+ * or the reader quits the pager. *out: the log, whose maps are gone (its damage tells the
+ * exit status). Returns reading's exit code, else the first failing each's. */
 int cli_stream_snapshots(const char *path, const input_options *opts, bool paging,
                          cli_snapshot_each each, void *ctx, mph_log **out);
 

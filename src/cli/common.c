@@ -138,7 +138,10 @@ static uint64_t cli_map_memory(void) {
 /* One pass of a parser over f into *out, keeping the maps `which` says
  * (mph_parser_keep_maps); EXIT_OK, or the exit code with the error printed. */
 static int parse_file(FILE *msgs, const char *name, FILE *f, const input_options *opts, long which,
-                      bool skim, mph_snapshot_fn fn, void *ctx, char *buf, mph_log **out) {
+                      bool skim, mph_snapshot_fn fn, void *ctx, char *buf, uint64_t *bytes,
+                      mph_log **out) {
+    uint64_t most = *bytes; // in: the most to read (a second pass reads what the first did)
+    *bytes = 0;
     mph_error err = {0};
     mph_parser *p = mph_parser_new(&opts->parse);
     int rc = EXIT_OK;
@@ -152,7 +155,9 @@ static int parse_file(FILE *msgs, const char *name, FILE *f, const input_options
     mph_parser_limit_maps(p, budget);
     mph_parser_on_snapshot(p, fn, ctx);
     size_t n;
-    while ((n = fread(buf, 1, READ_CHUNK, f)) > 0) {
+    while (*bytes < most &&
+           (n = fread(buf, 1, most - *bytes < READ_CHUNK ? (size_t)(most - *bytes) : READ_CHUNK, f)) > 0) {
+        *bytes += n;
         mph_status st = mph_parser_feed(p, buf, n, &err);
         if (st) {
             print_error_to(msgs, name, &err);
@@ -183,7 +188,7 @@ done:
 }
 
 static int load(FILE *msgs, const char *path, const input_options *opts, mph_snapshot_fn fn,
-                void *ctx, bool quiet, mph_log **out) {
+                void *ctx, bool quiet, uint64_t most, mph_log **out) {
     if (opts->port) {
         if (path) {
             fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
@@ -216,7 +221,8 @@ static int load(FILE *msgs, const char *path, const input_options *opts, mph_sna
     struct stat st;
     bool again = keep == -1 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
     // --snapshot N shows N alone: the others are only read and checked, never stored.
-    rc = parse_file(msgs, name, f, opts, which, keep > 0 || again, fn, ctx, buf, out);
+    uint64_t bytes = most;
+    rc = parse_file(msgs, name, f, opts, which, keep > 0 || again, fn, ctx, buf, &bytes, out);
     size_t count = rc == EXIT_OK ? mph_log_snapshot_count(*out) : 0;
     const mph_snapshot *last = count ? mph_log_snapshot(*out, count - 1) : NULL;
     if (again && last && !mph_snapshot_has_map(last) && mph_snapshot_area_count(last)) {
@@ -228,7 +234,8 @@ static int load(FILE *msgs, const char *path, const input_options *opts, mph_sna
             rc = EXIT_IO;
             goto done;
         }
-        rc = parse_file(msgs, name, f, opts, (long)(count - 1), true, fn, ctx, buf, out);
+        // The bytes read the first time: a log that grows meanwhile has the same last snapshot.
+        rc = parse_file(msgs, name, f, opts, (long)(count - 1), true, fn, ctx, buf, &bytes, out);
     }
     if (rc == EXIT_OK && !quiet)
         print_diagnostics(msgs, name, *out, opts->verbose);
@@ -240,16 +247,16 @@ done:
 }
 
 int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out) {
-    return load(msgs, path, opts, NULL, NULL, false, out);
+    return load(msgs, path, opts, NULL, NULL, false, UINT64_MAX, out);
 }
 
 int cli_load(const char *path, const input_options *opts, mph_log **out) {
-    return load(stderr, path, opts, NULL, NULL, false, out);
+    return load(stderr, path, opts, NULL, NULL, false, UINT64_MAX, out);
 }
 
 int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn fn, void *ctx,
                   mph_log **out) {
-    return load(stderr, path, opts, fn, ctx, false, out);
+    return load(stderr, path, opts, fn, ctx, false, UINT64_MAX, out);
 }
 
 bool cli_rereadable(const char *path, const input_options *opts) {
@@ -261,7 +268,10 @@ bool cli_rereadable(const char *path, const input_options *opts) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int cli_count_snapshots(const char *path, const input_options *opts, size_t *total) {
+/* A first pass over a rereadable FILE: *total, its snapshots, each map only read and
+ * checked, in the *bytes it has now; prints the errors and warnings a reading prints. */
+static int count_snapshots(const char *path, const input_options *opts, size_t *total,
+                           uint64_t *bytes) {
     mph_log *log = NULL;
     // No map kept, each only read and checked: the messages are those of any reading.
     FILE *f = !path || strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -271,7 +281,8 @@ int cli_count_snapshots(const char *path, const input_options *opts, size_t *tot
         return EXIT_IO;
     }
     char *buf = malloc(READ_CHUNK);
-    int rc = buf ? parse_file(stderr, name, f, opts, MPH_KEEP_NONE, true, NULL, NULL, buf, &log)
+    *bytes = UINT64_MAX;
+    int rc = buf ? parse_file(stderr, name, f, opts, MPH_KEEP_NONE, true, NULL, NULL, buf, bytes, &log)
                  : EXIT_IO;
     if (!buf)
         fprintf(stderr, "mpheap: %s: error: out of memory\n", name);
@@ -313,13 +324,15 @@ static mph_status stream_one(void *ctx, const mph_snapshot *s, size_t index, mph
 int cli_stream_snapshots(const char *path, const input_options *opts, bool paging,
                          cli_snapshot_each each, void *ctx, mph_log **out) {
     stream_state st = {each, ctx, 0, 0, EXIT_OK};
-    int rc = cli_count_snapshots(path, opts, &st.total);
+    uint64_t bytes;
+    int rc = count_snapshots(path, opts, &st.total, &bytes);
     if (rc)
         return rc;
     cli_pager_begin(paging);
     input_options in = *opts;
     in.keep_maps = -2;
-    rc = load(stderr, path, &in, stream_one, &st, true, out);
+    // What the first pass read, no more: a log that grows meanwhile shows what was counted.
+    rc = load(stderr, path, &in, stream_one, &st, true, bytes, out);
     // No dump with a map: the log holds their headers, and the hook saw none.
     for (size_t i = 0, hooked = st.seen; rc == EXIT_OK && !hooked && i < mph_log_snapshot_count(*out);
          i++)
