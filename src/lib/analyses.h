@@ -112,11 +112,13 @@ void mph__allocs_fini(mph__allocs *a);
 
 /* diff.c: the pair that holds NEW's area i, or -1. */
 long mph__diff_pair_of_new(const mph_diff *d, size_t new_area);
+/* The same for an area of OLD. */
+long mph__diff_pair_of_old(const mph_diff *d, size_t old_area);
 
 /* diff.c: mph_diff_compute's alignment alone, read from the areas' bases and
  * sizes and the block sizes (no cell: the snapshots' maps may be gone): its
  * pairs with their areas and common blocks, the summary's alignment, the
- * notes and mph__diff_pair_of_new. No stats, classes (p->classes is NULL),
+ * notes and mph__diff_pair_of_new/old. No stats, classes (p->classes is NULL),
  * lists or split: ask it for nothing else. Borrows the snapshots; free with
  * mph_diff_free. MPH_OK or MPH_ERR_NOMEM. */
 MPH_NODISCARD mph_status mph__diff_align(const mph_snapshot *old_s, const mph_snapshot *new_s,

@@ -1070,28 +1070,41 @@ static void side_of(mph_diff_side *x, const mph_stats *st) {
     x->fragmentation = st->fragmentation;
 }
 
+/* A diff of the two with room for its pairs and its area -> pair maps, nothing
+ * filled in yet; NULL when out of memory. */
+static mph_diff *diff_new(const mph_snapshot *old_s, const mph_snapshot *new_s) {
+    mph_diff *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->old_s = old_s;
+    d->new_s = new_s;
+    d->pair_of_old = pair_map(old_s->n_areas);
+    d->pair_of_new = pair_map(new_s->n_areas);
+    d->pairs = calloc(old_s->n_areas + new_s->n_areas + 1, sizeof *d->pairs);
+    if (!d->pair_of_old || !d->pair_of_new || !d->pairs) {
+        mph_diff_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 mph_status mph_diff_compute(const mph_snapshot *old_s, const mph_snapshot *new_s, mph_diff **out,
                             mph_error *err) {
     if (!old_s || !new_s || !out) {
         mph__error_set(err, MPH_ERR_ARG, 0, 0, "a diff needs two snapshots and an output");
         return MPH_ERR_ARG;
     }
-    mph_diff *d = calloc(1, sizeof *d);
+    mph_diff *d = diff_new(old_s, new_s);
     if (!d)
         goto nomem;
-    d->old_s = old_s;
-    d->new_s = new_s;
     d->sum.old_block_size = old_s->block_size;
     d->sum.new_block_size = new_s->block_size;
     for (int c = 0; c < 256; c++) {
         int t = mph_type_of_cell((char)c);
         d->type_of[c] = (unsigned char)(t >= 0 ? t : MPH_TYPE_OTHER);
     }
-    d->pair_of_old = pair_map(old_s->n_areas);
-    d->pair_of_new = pair_map(new_s->n_areas);
-    d->pairs = calloc(old_s->n_areas + new_s->n_areas + 1, sizeof *d->pairs);
     d->split = calloc(1, sizeof *d->split);
-    if (!d->pair_of_old || !d->pair_of_new || !d->pairs || !d->split)
+    if (!d->split)
         goto nomem;
     d->gones.s = d->news.other = old_s;
     d->news.s = d->gones.other = new_s;
@@ -1173,17 +1186,9 @@ void mph_diff_free(mph_diff *d) {
 
 mph_status mph__diff_align(const mph_snapshot *old_s, const mph_snapshot *new_s, mph_diff **out,
                             mph_error *err) {
-    mph_diff *d = calloc(1, sizeof *d);
+    mph_diff *d = diff_new(old_s, new_s);
     bool unaligned;
-    if (!d)
-        goto nomem;
-    d->old_s = old_s;
-    d->new_s = new_s;
-    d->pair_of_old = pair_map(old_s->n_areas);
-    d->pair_of_new = pair_map(new_s->n_areas);
-    d->pairs = calloc(old_s->n_areas + new_s->n_areas + 1, sizeof *d->pairs);
-    if (!d->pair_of_old || !d->pair_of_new || !d->pairs || !note_unaligned(d, &unaligned) ||
-        (!unaligned && !(align_areas(d) && describe(d))))
+    if (!d || !note_unaligned(d, &unaligned) || (!unaligned && !(align_areas(d) && describe(d))))
         goto nomem;
     *out = d;
     return MPH_OK;
@@ -1313,4 +1318,8 @@ const char *mph_diff_note_at(const mph_diff *d, size_t i) {
 
 long mph__diff_pair_of_new(const mph_diff *d, size_t new_area) {
     return new_area < d->new_s->n_areas ? d->pair_of_new[new_area] : -1;
+}
+
+long mph__diff_pair_of_old(const mph_diff *d, size_t old_area) {
+    return old_area < d->old_s->n_areas ? d->pair_of_old[old_area] : -1;
 }

@@ -176,7 +176,8 @@ typedef struct mph__rows {
     mph__figures *figures; /* the area's */
 } mph__rows;
 typedef void mph__rows_scan(mph__rows *r);
-mph__rows_scan *mph__rows_scan_pick(void); /* the best this CPU runs */
+/* The best this CPU runs: the scan, or with skim its mph__rows_skim_* twin. */
+mph__rows_scan *mph__rows_scan_pick(bool skim);
 void mph__rows_scan_generic(mph__rows *r);
 #if defined(__x86_64__) && defined(__GNUC__)
 void mph__rows_scan_avx2(mph__rows *r); /* needs AVX2 and POPCNT */
@@ -184,7 +185,6 @@ void mph__rows_scan_avx2(mph__rows *r); /* needs AVX2 and POPCNT */
 /* The same for a map read and checked but not kept (mph_parser_skim_maps):
  * no cells copied (r->cells unused), and every run counted as rows arrive
  * (no inner_skipped), as there are no cells to look at again. */
-mph__rows_scan *mph__rows_skim_pick(void);
 void mph__rows_skim_generic(mph__rows *r);
 #if defined(__x86_64__) && defined(__GNUC__)
 void mph__rows_skim_avx2(mph__rows *r);

@@ -130,8 +130,7 @@ struct mph_parser {
     bool skim, skim_cur;
     /* mph_parser_limit_maps: the kept maps and the one being read, together, in cells. */
     uint64_t max_map_blocks;
-    mph__rows_scan *rows_skim;
-    mph__rows_scan *rows_now; /* rows_scan, or rows_skim for a skimmed map */
+    mph__rows_scan *rows_skim; /* rows_scan's twin for a skimmed map */
     mph_snapshot_fn on_snapshot; /* sees each map before it may be dropped */
     void *on_snapshot_ctx;
 };
@@ -358,7 +357,6 @@ static void reset_snapshot_state(mph_parser *p) {
     p->interrupted_count = 0;
     p->max_blocks = MAX_BLOCKS_NO_TOTAL;
     p->skim_cur = false;
-    p->rows_now = p->rows_scan;
 }
 
 /* Is the dump starting now one whose map is only read and checked? Its index
@@ -512,8 +510,6 @@ static mph_status start_snapshot(mph_parser *p, const char *line, size_t prefix,
     reset_snapshot_state(p);
     p->cur = s;
     p->skim_cur = skim_this(p);
-    if (p->skim_cur)
-        p->rows_now = p->rows_skim;
     p->ctx = CTX_HEADER;
     p->prev_adjacent = false;
     p->stamp_len = 0;
@@ -1781,8 +1777,8 @@ mph_parser *mph_parser_new(const mph_parse_options *opts) {
     if (opts)
         p->opts = *opts;
     p->keep_maps = MPH_KEEP_ALL;
-    p->rows_scan = mph__rows_scan_pick();
-    p->rows_skim = mph__rows_skim_pick();
+    p->rows_scan = mph__rows_scan_pick(false);
+    p->rows_skim = mph__rows_scan_pick(true);
     reset_snapshot_state(p);
     return p;
 }
@@ -1990,7 +1986,7 @@ static const char *fast_rows(mph_parser *p, const char *s, const char *end, uint
                    .offset = a->first_value + (uint64_t)(index - a->first_index) * p->bpb,
                    .step = (uint64_t)CELLS_PER_ROW * p->bpb,
                    .figures = &a->figures};
-    p->rows_now(&r);
+    (p->skim_cur ? p->rows_skim : p->rows_scan)(&r);
     if (r.rows) {
         snap->n_blocks = r.n_blocks;
         a->last_abbrev = false;

@@ -197,19 +197,11 @@ __attribute__((target("avx2,popcnt"))) void mph__rows_skim_avx2(mph__rows *r) {
 }
 #endif
 
-mph__rows_scan *mph__rows_scan_pick(void) {
+mph__rows_scan *mph__rows_scan_pick(bool skim) {
 #if HAVE_AVX2_SCAN
     // The CPU's features were read by a constructor before main.
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
-        return mph__rows_scan_avx2;
+        return skim ? mph__rows_skim_avx2 : mph__rows_scan_avx2;
 #endif
-    return mph__rows_scan_generic;
-}
-
-mph__rows_scan *mph__rows_skim_pick(void) {
-#if HAVE_AVX2_SCAN
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
-        return mph__rows_skim_avx2;
-#endif
-    return mph__rows_skim_generic;
+    return skim ? mph__rows_skim_generic : mph__rows_scan_generic;
 }

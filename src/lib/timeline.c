@@ -238,7 +238,6 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
         return false;
     *rc = MPH_ERR_NOMEM;
     bool ok = false;
-    long *pair_of_old = NULL;
     mph__sized *gone_idx = NULL, *new_idx = NULL;
     if (!collect(n, row, cur))
         goto done;
@@ -255,16 +254,6 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
     if (sum->alignment == MPH_ALIGN_ORDER &&
         !add_note(t, "rows %zu and %zu: %s", old_row + 1, new_row + 1, mph_diff_note_at(al, 0)))
         goto done;
-    pair_of_old = malloc((o->n_areas ? o->n_areas : 1) * sizeof *pair_of_old);
-    if (!pair_of_old)
-        goto done;
-    for (size_t i = 0; i < o->n_areas; i++)
-        pair_of_old[i] = -1;
-    for (size_t i = 0; i < mph_diff_pair_count(al); i++) {
-        const mph_area_pair *p = mph_diff_pair_at(al, i);
-        if (p->old_area >= 0)
-            pair_of_old[p->old_area] = (long)i;
-    }
     mark_gone(al, prev, cur);
     for (size_t c = 0; c < t->n_chains; c++)
         t->chains[c].at = -1;
@@ -289,7 +278,7 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
         entry *from = &prev->v[j];
         if (!from->gone)
             continue;
-        long pi = pair_of_old[from->area];
+        long pi = mph__diff_pair_of_old(al, from->area);
         const mph_area_pair *p = pi >= 0 ? mph_diff_pair_at(al, (size_t)pi) : NULL;
         long k = p && p->new_area >= 0 ? find_entry(cur, (size_t)p->new_area, from->block) : -1;
         if (k >= 0 && cur->v[k].type == from->type && cur->v[k].n_blocks > from->n_blocks &&
@@ -351,7 +340,6 @@ static bool step(mph_timeline *t, const mph_snapshot *o, const mph_snapshot *n, 
             t->chains[c].alive = false;
     ok = true;
 done:
-    free(pair_of_old);
     free(gone_idx);
     free(new_idx);
     mph_diff_free(al);
@@ -604,7 +592,7 @@ struct mph_timeline_builder {
     size_t cap_rows;
     entries a, b, *prev, *cur;
     size_t last_row;
-    unsigned last_block_size, row_block_size; /* of the last whole map, of the last row */
+    unsigned row_block_size; /* of the last row (the last whole map's: last.block_size) */
     bool spent;
     /* The last whole map's snapshot: its areas' bases and sizes and its block
      * size, what the alignment and the suspects' addresses read; its cells
@@ -722,7 +710,6 @@ mph_status mph_timeline_builder_add(mph_timeline_builder *b, const mph_snapshot 
             goto fail;
     }
     t->mapped[t->n_mapped++] = b->last_row = i;
-    b->last_block_size = s->block_size;
     rc = MPH_ERR_NOMEM;
     if (!keep_places(b, s))
         goto fail;
@@ -758,7 +745,7 @@ mph_status mph_timeline_builder_finish(mph_timeline_builder *b, const char *cons
             goto nomem;
     }
     // The suspects' sizes and addresses are the last whole map's.
-    t->block_size = t->n_mapped ? b->last_block_size : b->row_block_size;
+    t->block_size = t->n_mapped ? b->last.block_size : b->row_block_size;
     if (!note_left_out(t) || !finish(t, &b->last, b->cur))
         goto nomem;
     b->t = NULL;

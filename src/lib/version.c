@@ -18,7 +18,7 @@ int mph_version_number(void) { return MPH_VERSION_NUMBER; }
 const char *mph_version_features(void) {
 #if defined(__x86_64__) && defined(__GNUC__)
     // The scanner the parser really uses, not what the compiler could do.
-    if (mph__rows_scan_pick() == mph__rows_scan_avx2)
+    if (mph__rows_scan_pick(false) == mph__rows_scan_avx2)
         return "+avx2 " PNG_WORD;
 #endif
     return "-avx2 " PNG_WORD;

@@ -286,7 +286,7 @@ TEST(stats_by_runs_equal_block_walk_samples) {
 TEST(rows_scan_off_grid_agrees) {
     enum { ROWS = 120 };
     static char cells[64 * ROWS + 64], text[75 * ROWS + 1], copy[64 * ROWS + 64];
-    mph__rows_scan *scan = mph__rows_scan_pick();
+    mph__rows_scan *scan = mph__rows_scan_pick(false);
     for (int round = 0; round < 60; round++) {
         fill(cells, sizeof cells);
         // Every run shorter than 63, most of the time: the longest lie inside chunks.
