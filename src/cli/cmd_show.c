@@ -204,27 +204,22 @@ int cmd_show(int argc, char **argv) {
     if (output && cli_picture_format_of(output, NULL, &picture) != EXIT_OK)
         return EXIT_USAGE;
     const char *path = optind < argc ? argv[optind] : NULL;
-    if (selector && strcmp(selector, "all") == 0 && !output && cli_rereadable(path, &in)) {
-        // One map at a time: a first pass counts the snapshots, the second shows each.
-        show_view v = {opts, auto_columns, auto_scale, summary, legend, need, 0};
-        mph_log *log = NULL;
-        int rc = cli_stream_snapshots(path, &in, paging, show_each, &v, &log);
-        if (rc == EXIT_OK)
-            rc = cli_damaged_rc(log);
-        mph_log_free(log);
-        if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())
-            rc = EXIT_IO;
-        return rc;
-    }
+    bool all = selector && strcmp(selector, "all") == 0;
+    show_view v = {opts, auto_columns, auto_scale, summary, legend, need, 0};
     mph_log *log = NULL;
+    int rc;
+    if (all && !output && cli_rereadable(path, &in)) {
+        // One map at a time: a first pass counts the snapshots, the second shows each.
+        rc = cli_stream_snapshots(path, &in, paging, show_each, &v, &log);
+        goto done;
+    }
     if (!output || picture != CLI_PICTURE_HTML) // the page shows every snapshot
         in.keep_maps = cli_keep_maps_for(selector);
-    int rc = cli_load(optind < argc ? argv[optind] : NULL, &in, &log);
+    rc = cli_load(path, &in, &log);
     if (rc)
         return rc;
     if (output && picture == CLI_PICTURE_HTML) { // the page: every snapshot, this one first
         size_t index;
-        bool all = selector && strcmp(selector, "all") == 0;
         rc = cli_pick_snapshot(log, all ? NULL : selector, "--snapshot", &index);
         if (rc == EXIT_OK) {
             mph_html_options ho;
@@ -241,9 +236,8 @@ int cmd_show(int argc, char **argv) {
     }
     if (output) { // the picture of what show shows: one snapshot, report's defaults
         size_t index;
-        rc = selector && strcmp(selector, "all") == 0 ? EXIT_USAGE
-                                                      : cli_pick_snapshot(log, selector, "--snapshot", &index);
-        if (rc == EXIT_USAGE && selector && strcmp(selector, "all") == 0)
+        rc = all ? EXIT_USAGE : cli_pick_snapshot(log, selector, "--snapshot", &index);
+        if (rc == EXIT_USAGE && all)
             fprintf(stderr, "mpheap: -o writes one snapshot's picture: give --snapshot N|LABEL\n");
         if (rc == EXIT_OK) {
             mph_picture_options po;
@@ -258,7 +252,7 @@ int cmd_show(int argc, char **argv) {
         return rc;
     }
     size_t count = mph_log_snapshot_count(log), first = count - 1, last = count - 1;
-    if (selector && strcmp(selector, "all") == 0) {
+    if (all) {
         first = 0;
     } else if (selector) {
         long i = mph_log_find_snapshot(log, selector);
@@ -275,14 +269,10 @@ int cmd_show(int argc, char **argv) {
                 count, count);
     }
     cli_pager_begin(paging);
-    for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++) {
-        if (i > first)
-            cli_printf("\n");
-        const mph_snapshot *s = mph_log_snapshot(log, i);
-        rc = show_one(s, i, count, opts, auto_columns, auto_scale, summary, legend,
-                      count > 1 || mph_snapshot_label(s), need);
-    }
-    if (rc == EXIT_OK && selector && strcmp(selector, "all") == 0)
+    for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++)
+        rc = show_each(&v, mph_log_snapshot(log, i), i, count);
+done:
+    if (rc == EXIT_OK && all)
         rc = cli_damaged_rc(log);
     mph_log_free(log);
     if (cli_pager_end() != 0 && rc == EXIT_OK && !cli_pager_quit())

@@ -97,6 +97,7 @@ typedef struct stats_view {
     const input_options *in;
     const uint64_t *fits;
     size_t n_fit, shown;
+    bool json;
     uint64_t need;
 } stats_view;
 
@@ -104,7 +105,7 @@ static int stats_each(void *ctx, const mph_snapshot *s, size_t index, size_t tot
     stats_view *v = ctx;
     if (v->shown++)
         cli_printf("\n");
-    return stats_one(s, index, total, v->path, v->in, v->fits, v->n_fit, false, v->need);
+    return stats_one(s, index, total, v->path, v->in, v->fits, v->n_fit, v->json, v->need);
 }
 
 int cmd_stats(int argc, char **argv) {
@@ -159,9 +160,9 @@ int cmd_stats(int argc, char **argv) {
     }
     const char *path = optind < argc ? argv[optind] : NULL;
     mph_log *log = NULL;
+    stats_view v = {path, &in, fits, n_fit, 0, json, need};
     if (all && cli_rereadable(path, &in)) {
         // One map at a time: a first pass counts the snapshots, the second shows each.
-        stats_view v = {path, &in, fits, n_fit, 0, need};
         rc = cli_stream_snapshots(path, &in, paging, stats_each, &v, &log);
         goto done;
     }
@@ -177,11 +178,8 @@ int cmd_stats(int argc, char **argv) {
         fprintf(stderr, "mpheap: stats of snapshot %zu of %zu (--snapshot N|LABEL|all to choose)\n",
                 count, count);
     cli_pager_begin(paging && !json);
-    for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++) {
-        if (i > first)
-            cli_printf("\n");
-        rc = stats_one(mph_log_snapshot(log, i), i, count, path, &in, fits, n_fit, json, need);
-    }
+    for (size_t i = first; i <= last && rc == EXIT_OK && !cli_pager_quit(); i++)
+        rc = stats_each(&v, mph_log_snapshot(log, i), i, count);
 done:
     if (rc == EXIT_OK && all)
         rc = cli_damaged_rc(log);

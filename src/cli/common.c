@@ -187,8 +187,17 @@ done:
     return rc;
 }
 
+/* A regular file: it can be read again. */
+static bool regular(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Read FILE into *out: keep_maps says which maps stay; fn sees each map (NULL: none);
+ * quiet: no warnings (a first pass printed them); *bytes (NULL: all), in: the most to
+ * read, out: how many were. */
 static int load(FILE *msgs, const char *path, const input_options *opts, mph_snapshot_fn fn,
-                void *ctx, bool quiet, uint64_t most, mph_log **out) {
+                void *ctx, bool quiet, uint64_t *bytes, mph_log **out) {
     if (opts->port) {
         if (path) {
             fprintf(stderr, "mpheap: give a FILE or --port, not both\n");
@@ -218,11 +227,12 @@ static int load(FILE *msgs, const char *path, const input_options *opts, mph_sna
     long keep = opts->keep_maps;
     long which = keep > 0 ? keep - 1 : keep == -1 ? MPH_KEEP_LAST : keep ? MPH_KEEP_NONE : MPH_KEEP_ALL;
     // The last map so far is given back early only where it can be read again: a file.
-    struct stat st;
-    bool again = keep == -1 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    // --snapshot N shows N alone: the others are only read and checked, never stored.
-    uint64_t bytes = most;
-    rc = parse_file(msgs, name, f, opts, which, keep > 0 || again, fn, ctx, buf, &bytes, out);
+    bool again = keep == -1 && regular(fileno(f));
+    // --snapshot N shows N alone: the others are only read and checked, never stored; so
+    // are all when none is kept and no hook sees them (a count).
+    uint64_t most = bytes ? *bytes : UINT64_MAX, got = most;
+    rc = parse_file(msgs, name, f, opts, which, keep > 0 || again || (keep == -2 && !fn), fn, ctx,
+                    buf, &got, out);
     size_t count = rc == EXIT_OK ? mph_log_snapshot_count(*out) : 0;
     const mph_snapshot *last = count ? mph_log_snapshot(*out, count - 1) : NULL;
     if (again && last && !mph_snapshot_has_map(last) && mph_snapshot_area_count(last)) {
@@ -235,8 +245,10 @@ static int load(FILE *msgs, const char *path, const input_options *opts, mph_sna
             goto done;
         }
         // The bytes read the first time: a log that grows meanwhile has the same last snapshot.
-        rc = parse_file(msgs, name, f, opts, (long)(count - 1), true, fn, ctx, buf, &bytes, out);
+        rc = parse_file(msgs, name, f, opts, (long)(count - 1), true, fn, ctx, buf, &got, out);
     }
+    if (bytes)
+        *bytes = got;
     if (rc == EXIT_OK && !quiet)
         print_diagnostics(msgs, name, *out, opts->verbose);
 done:
@@ -247,16 +259,16 @@ done:
 }
 
 int cli_load_reporting_to(FILE *msgs, const char *path, const input_options *opts, mph_log **out) {
-    return load(msgs, path, opts, NULL, NULL, false, UINT64_MAX, out);
+    return load(msgs, path, opts, NULL, NULL, false, NULL, out);
 }
 
 int cli_load(const char *path, const input_options *opts, mph_log **out) {
-    return load(stderr, path, opts, NULL, NULL, false, UINT64_MAX, out);
+    return load(stderr, path, opts, NULL, NULL, false, NULL, out);
 }
 
 int cli_load_each(const char *path, const input_options *opts, mph_snapshot_fn fn, void *ctx,
                   mph_log **out) {
-    return load(stderr, path, opts, fn, ctx, false, UINT64_MAX, out);
+    return load(stderr, path, opts, fn, ctx, false, NULL, out);
 }
 
 bool cli_rereadable(const char *path, const input_options *opts) {
@@ -264,42 +276,29 @@ bool cli_rereadable(const char *path, const input_options *opts) {
     if (opts->port)
         return false;
     if (!path || strcmp(path, "-") == 0)
-        return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+        return regular(STDIN_FILENO);
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* A first pass over a rereadable FILE: *total, its snapshots, each map only read and
- * checked, in the *bytes it has now; prints the errors and warnings a reading prints. */
+ * checked, in the *bytes it has now; prints the errors and warnings a reading prints.
+ * Standard input is then wound back for the second. */
 static int count_snapshots(const char *path, const input_options *opts, size_t *total,
                            uint64_t *bytes) {
+    input_options counting = *opts;
+    counting.keep_maps = -2;
     mph_log *log = NULL;
-    // No map kept, each only read and checked: the messages are those of any reading.
-    FILE *f = !path || strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    const char *name = f == stdin ? "<stdin>" : path;
-    if (!f) {
-        fprintf(stderr, "mpheap: %s: error: %s\n", name, strerror(errno));
-        return EXIT_IO;
-    }
-    char *buf = malloc(READ_CHUNK);
     *bytes = UINT64_MAX;
-    int rc = buf ? parse_file(stderr, name, f, opts, MPH_KEEP_NONE, true, NULL, NULL, buf, bytes, &log)
-                 : EXIT_IO;
-    if (!buf)
-        fprintf(stderr, "mpheap: %s: error: out of memory\n", name);
-    if (rc == EXIT_OK) {
-        print_diagnostics(stderr, name, log, opts->verbose);
+    int rc = load(stderr, path, &counting, NULL, NULL, false, bytes, &log);
+    if (rc == EXIT_OK)
         *total = mph_log_snapshot_count(log);
-    }
     mph_log_free(log);
-    free(buf);
-    if (f == stdin) {
-        if (fseek(f, 0, SEEK_SET) != 0 && rc == EXIT_OK) {
-            fprintf(stderr, "mpheap: %s: error: cannot read it again: %s\n", name, strerror(errno));
+    if ((!path || strcmp(path, "-") == 0) && rc == EXIT_OK) {
+        clearerr(stdin);
+        if (fseek(stdin, 0, SEEK_SET) != 0) {
+            fprintf(stderr, "mpheap: <stdin>: error: cannot read it again: %s\n", strerror(errno));
             rc = EXIT_IO;
         }
-        clearerr(f);
-    } else {
-        fclose(f);
     }
     return rc;
 }
@@ -332,7 +331,7 @@ int cli_stream_snapshots(const char *path, const input_options *opts, bool pagin
     input_options in = *opts;
     in.keep_maps = -2;
     // What the first pass read, no more: a log that grows meanwhile shows what was counted.
-    rc = load(stderr, path, &in, stream_one, &st, true, bytes, out);
+    rc = load(stderr, path, &in, stream_one, &st, true, &bytes, out);
     // No dump with a map: the log holds their headers, and the hook saw none.
     for (size_t i = 0, hooked = st.seen; rc == EXIT_OK && !hooked && i < mph_log_snapshot_count(*out);
          i++)
