@@ -119,7 +119,8 @@ static size_t run_end(const char *cells, size_t n, size_t i, char c) {
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_RUN_END_AVX2 1
-/* run_end, 128 cells a step, then 64. */
+/* run_end, 128 cells a step, then 64: AVX2 throughout (a call to the SSE
+ * code from here pays for the switch). */
 __attribute__((target("avx2"))) static size_t run_end_avx2(const char *cells, size_t n, size_t i,
                                                            char c) {
     const __m256i want = _mm256_set1_epi8(c);
@@ -134,7 +135,14 @@ __attribute__((target("avx2"))) static size_t run_end_avx2(const char *cells, si
             break;
         i += 128;
     }
-    return run_end(cells, n, i, c);
+    if (n - i >= 64) { // the first half of the 128 that differ, or the last 64 to 127
+        const __m256i *v = (const __m256i *)(const void *)(cells + i);
+        __m256i ok = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(v), want),
+                                      _mm256_cmpeq_epi8(_mm256_loadu_si256(v + 1), want));
+        if (_mm256_movemask_epi8(ok) == -1)
+            i += 64;
+    }
+    return i;
 }
 #endif
 
@@ -218,21 +226,6 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
     uint64_t wide_heads = 0;
 #endif
     for (size_t base = from; base < to; base += 64) {
-        // Inside a run that goes on past this chunk, no mask has an edge or a head:
-        // go to the chunk where it ends.
-        if ((carry_free || carry_tail) && to - base >= 128) {
-            char c = carry_free ? MPH_CELL_FREE : MPH_CELL_TAIL;
-            if (cells[base] == c && cells[base + 63] == c && cells[base + 127] == c) {
-#if HAVE_RUN_END_AVX2
-                base = (wide ? run_end_avx2(cells, to, base, c) : run_end(cells, to, base, c)) &
-                       ~(size_t)63;
-#else
-                base = run_end(cells, to, base, c) & ~(size_t)63;
-#endif
-                if (base >= to)
-                    break;
-            }
-        }
         size_t m = to - base < 64 ? to - base : 64;
         uint64_t fr, tl;
 #if HAVE_WALK_BMI
@@ -241,6 +234,20 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
         else
 #endif
             mph__cell_masks(cells + base, m, &fr, &tl);
+        // A chunk all inside the run from before has no edge and no head: on to the
+        // chunk where the run ends (a big allocation, an empty heap), 64 cells or more a
+        // step. (Looking at a few cells first, as this did, sent most chunks of a
+        // fragmented heap there for nothing: half its cells are free.)
+        if (m == 64 && ((carry_free && !~fr) || (carry_tail && !~tl))) {
+            char c = carry_free ? MPH_CELL_FREE : MPH_CELL_TAIL;
+#if HAVE_RUN_END_AVX2
+            size_t next = wide ? run_end_avx2(cells, to, base + 64, c) : run_end(cells, to, base + 64, c);
+#else
+            size_t next = run_end(cells, to, base + 64, c);
+#endif
+            base = next - 64; // the loop steps to next
+            continue;
+        }
         uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
 #if HAVE_WALK_BMI
         if (wide && m == 64) {
