@@ -154,8 +154,21 @@ static inline void mph__figures_feed_free(mph__figures *f, uint64_t n) {
 }
 
 /* The area (its n cells) is complete: add its figures to st (area ai). The
- * fields they do not cover (per type, histograms) are left alone. */
-void mph__figures_finish(mph__figures *f, const char *cells, size_t n, size_t ai, mph_stats *st);
+ * fields they do not cover (per type, histograms) are left alone. longer_free
+ * and longer_tails: the longest runs another area of the snapshot is known to
+ * have (0: none known); from 63 up, the area's runs inside one chunk (62 at
+ * most) cannot be the snapshot's longest and are not looked for, so its own
+ * longest runs are then only what the chunks' ends showed. */
+void mph__figures_finish(mph__figures *f, const char *cells, size_t n, size_t ai, mph_stats *st,
+                         uint64_t longer_free, uint64_t longer_tails);
+
+/* The longest free run and run of tails the fed chunks' ends showed, the
+ * area's last runs included: at least what mph__figures_finish will find. */
+static inline void mph__figures_seen(const mph__figures *f, uint64_t *free_run,
+                                     uint64_t *tails) {
+    *free_run = f->free_run > f->largest_free ? f->free_run : f->largest_free;
+    *tails = f->tail_run > f->longest_tails ? f->tail_run : f->longest_tails;
+}
 
 /* Blocks of the allocation that holds the last cell fed (0 when that cell is
  * free): its start and the tails that continue it up to there. */

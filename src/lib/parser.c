@@ -1407,7 +1407,7 @@ static void old_block_figures(const mph_parser *p, const mph_snapshot *s, const 
             memset(&g, 0, sizeof g);
             memset(&before, 0, sizeof before);
             mph__figures_feed(&g, a->cells, a->n_blocks - (size_t)last);
-            mph__figures_finish(&g, a->cells, a->n_blocks - (size_t)last, i, &before);
+            mph__figures_finish(&g, a->cells, a->n_blocks - (size_t)last, i, &before, 0, 0);
             most = before.max_alloc_blocks;
         }
         if (most > *max_block)
@@ -1423,8 +1423,20 @@ static mph_status check_figures(mph_parser *p, mph_error *err) {
     mph_stats st;
     memset(&st, 0, sizeof st);
     st.block_size = s->block_size;
+    // Only the snapshot's longest runs are kept: once one area shows a run of 63 or more
+    // at its chunks' ends, no area's runs inside a chunk need looking for (a split heap's
+    // second pass over its cells). Old figures count each area's own (old_block_figures).
+    uint64_t seen_free = 0, seen_tails = 0;
+    if (!old_gc_info(s))
+        for (size_t i = 0; i < p->n_areas; i++) {
+            uint64_t f, t;
+            mph__figures_seen(&p->areas[i].figures, &f, &t);
+            seen_free = f > seen_free ? f : seen_free;
+            seen_tails = t > seen_tails ? t : seen_tails;
+        }
     for (size_t i = 0; i < p->n_areas; i++)
-        mph__figures_finish(&p->areas[i].figures, s->areas[i].cells, s->areas[i].n_blocks, i, &st);
+        mph__figures_finish(&p->areas[i].figures, s->areas[i].cells, s->areas[i].n_blocks, i, &st,
+                            seen_free, seen_tails);
     mph__figures_derive(s, &st);
     s->memo->figures = st;
     s->memo->figures_ready = true;

@@ -700,10 +700,11 @@ static void inner_runs_again(mph__figures *f, const char *cells, size_t n, bool 
     inner_runs_generic(f, cells, n, want_free, want_tails);
 }
 
-void mph__figures_finish(mph__figures *f, const char *cells, size_t n, size_t ai,
-                         mph_stats *st) {
+void mph__figures_finish(mph__figures *f, const char *cells, size_t n, size_t ai, mph_stats *st,
+                         uint64_t longer_free, uint64_t longer_tails) {
     close_runs(f);
-    bool free_short = f->largest_free < 63, tails_short = f->longest_tails < 63;
+    bool free_short = f->largest_free < 63 && longer_free < 63;
+    bool tails_short = f->longest_tails < 63 && longer_tails < 63;
     if (f->inner_skipped && (free_short || tails_short)) {
         if (f->off_grid)
             longest_runs_again(f, cells, n, free_short, tails_short);
@@ -742,7 +743,7 @@ void mph__snapshot_figures(const mph_snapshot *s, mph_stats *out) {
         mph__figures f;
         memset(&f, 0, sizeof f);
         mph__figures_feed(&f, s->areas[i].cells, s->areas[i].n_blocks);
-        mph__figures_finish(&f, s->areas[i].cells, s->areas[i].n_blocks, i, &st);
+        mph__figures_finish(&f, s->areas[i].cells, s->areas[i].n_blocks, i, &st, 0, 0);
     }
     mph__figures_derive(s, &st);
     if (s->memo) {

@@ -174,7 +174,7 @@ static void feed_in_pieces(const char *cells, size_t n, size_t ai, mph_stats *st
         mph__figures_feed(&f, cells + i, take);
         i += take;
     }
-    mph__figures_finish(&f, cells, n, ai, st);
+    mph__figures_finish(&f, cells, n, ai, st, 0, 0);
 }
 
 TEST(figures_fed_in_pieces_equal_block_walk) {
@@ -246,7 +246,7 @@ TEST(rows_scan_versions_agree) {
             CHECK(memcmp(copy, cells, 64 * damaged) == 0);
             mph_stats got, want;
             memset(&got, 0, sizeof got);
-            mph__figures_finish(&f, copy, 64 * damaged, 0, &got);
+            mph__figures_finish(&f, copy, 64 * damaged, 0, &got, 0, 0);
             mph_snapshot s;
             memset(&s, 0, sizeof s);
             mph_area area = {0, false, 0, 64 * damaged, cells, 1};
@@ -306,7 +306,7 @@ TEST(rows_scan_off_grid_agrees) {
         CHECK_EQ(f.off_grid, k != 64);
         mph_stats got, want;
         memset(&got, 0, sizeof got);
-        mph__figures_finish(&f, copy, k + 64 * ROWS, 0, &got);
+        mph__figures_finish(&f, copy, k + 64 * ROWS, 0, &got, 0, 0);
         mph_snapshot s;
         memset(&s, 0, sizeof s);
         mph_area area = {0, false, 0, k + 64 * ROWS, cells, 1};
@@ -315,5 +315,52 @@ TEST(rows_scan_off_grid_agrees) {
         s.n_blocks = k + 64 * ROWS;
         reference(&s, &want);
         compare_figures(&got, &want);
+    }
+}
+
+/* A split heap read by the parser, whose areas have only runs shorter than
+ * 63 but, now and then, one area a longer free run or allocation: once an
+ * area shows one, the runs inside the others' chunks are not looked for
+ * (they cannot be the longest), and with none, they are. Either way the
+ * figures are a block-by-block walk's. */
+TEST(figures_split_heap_short_areas) {
+    enum { ROWS = 64, AREAS = 3 };
+    static char cells[AREAS][64 * ROWS], text[AREAS * (75 * ROWS + 64)];
+    for (int round = 0; round < 60; round++) {
+        size_t n = 0;
+        for (int a = 0; a < AREAS; a++) {
+            fill(cells[a], sizeof cells[a]);
+            for (size_t i = 24; i < sizeof cells[a]; i += 25) // every run shorter than 25
+                cells[a][i] = 'h';
+            // The longest of the short ones inside a chunk, touching neither end: only a
+            // look inside the chunks finds them.
+            if (round % AREAS == a) {
+                memset(cells[a] + 64 * 10 + 12, '.', 40);
+                cells[a][64 * 10 + 52] = 'h';
+            }
+            if ((round + 1) % AREAS == a) {
+                cells[a][64 * 20 + 11] = '.';
+                cells[a][64 * 20 + 12] = 'h';
+                memset(cells[a] + 64 * 20 + 13, '=', 39);
+                cells[a][64 * 20 + 52] = 'h';
+            }
+            if (round % 4 == a) // a long free run in this area
+                memset(cells[a] + 1000 + round, '.', 60 + (size_t)round);
+            if (round % 5 == a) { // a long allocation in this area
+                cells[a][2000 + round] = 'h';
+                memset(cells[a] + 2001 + round, '=', 55 + (size_t)round);
+            }
+            n += (size_t)sprintf(text + n, "GC memory layout; from %x:\n", 0x10000000u * (unsigned)(a + 1));
+            n += print_rows(text + n, cells[a], ROWS, 0, 0x400);
+        }
+        mph_log *log = NULL;
+        CHECK(mph_log_parse(text, n, NULL, &log, NULL) == MPH_OK);
+        CHECK(log && mph_log_snapshot_count(log) == 1);
+        if (log && mph_log_snapshot_count(log) == 1) {
+            const mph_snapshot *s = mph_log_snapshot(log, 0);
+            CHECK_EQ(s->n_areas, AREAS);
+            compare(s);
+        }
+        mph_log_free(log);
     }
 }
