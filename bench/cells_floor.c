@@ -12,11 +12,29 @@
  * byte per head: BLOCKS / 4 + HEADS bytes, written as a parser would (the
  * bit map 16 bytes per 64 blocks, the letters one by one, spread evenly).
  *
+ * Memory of 1 MiB or more is asked for in huge pages where Linux has them
+ * (MADV_HUGEPAGE), as the parser asks for a big map's cells (parser.c,
+ * grow_cells): the floor is what the parser's own way of taking memory costs.
+ *
  *   cells_floor BLOCKS [HEADS]
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* malloc, in huge pages from 1 MiB up (the parser's HUGE_MAP_BLOCKS cells). */
+static void *floor_alloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+#if defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
+    if (p && n >= ((size_t)1 << 20) && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 int main(int argc, char **argv) {
     if (argc != 2 && argc != 3) {
@@ -26,7 +44,7 @@ int main(int argc, char **argv) {
     size_t n = strtoull(argv[1], NULL, 10);
     if (argc == 3) {
         size_t heads = strtoull(argv[2], NULL, 10), bits = (n + 3) / 4;
-        unsigned char *map = malloc(bits ? bits : 1), *letters = malloc(heads ? heads : 1);
+        unsigned char *map = floor_alloc(bits), *letters = floor_alloc(heads);
         if (!map || !letters) {
             fputs("cells_floor: out of memory\n", stderr);
             return 1;
@@ -46,7 +64,7 @@ int main(int argc, char **argv) {
         free(letters);
         return 0;
     }
-    char *cells = malloc(n ? n : 1);
+    char *cells = floor_alloc(n);
     if (!cells) {
         fputs("cells_floor: out of memory\n", stderr);
         return 1;

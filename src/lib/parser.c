@@ -84,7 +84,8 @@ struct mph_parser {
     int last_field;
     area_build *areas;
     size_t n_areas, cap_areas;
-    size_t cap_cells;
+    size_t cap_cells;      /* cells the current map may fill: allocated, their pages mapped */
+    size_t alloc_cells;    /* allocated (at least cap_cells): room to grow without moving */
     uint64_t max_blocks;
     int digits;            /* of the snapshot's row offsets */
     unsigned bpb;          /* block size from row steps, 0 until known */
@@ -348,7 +349,7 @@ static void reset_snapshot_state(mph_parser *p) {
     p->ctx = CTX_NONE;
     p->last_field = 0;
     p->n_areas = 0;
-    p->cap_cells = 0;
+    p->cap_cells = p->alloc_cells = 0;
     p->digits = 0;
     p->bpb = 0;
     p->bpb_mask = BPB_ALL;
@@ -554,6 +555,11 @@ static void cap_for_wrapped_total(mph_parser *p, uint64_t need) {
 
 static mph_status drop_cells(mph_parser *p, mph_snapshot *s, size_t cap, mph_error *err);
 
+/* A map this big (GC total / block size, in blocks) is allocated whole when
+ * it starts, in huge pages: 2 MiB pages fault 512 times less often, about a
+ * quarter of the time 4 KiB pages take to map on this kind of machine. */
+#define HUGE_MAP_BLOCKS (1u << 20)
+
 static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigned long col) {
     mph_snapshot *s = p->cur;
     // MPH_KEEP_LAST skimming: the last map so far goes (its stats stay) as soon
@@ -572,6 +578,7 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
         // Room past this dump's limit would let the fast path take rows that the
         // limit refuses: at most the limit, as a dump read alone has.
         p->cap_cells = p->scratch_cap < p->max_blocks ? p->scratch_cap : (size_t)p->max_blocks;
+        p->alloc_cells = p->scratch_cap;
         p->scratch = NULL;
         p->scratch_cap = 0;
     }
@@ -600,21 +607,52 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
     if (cap < need)
         cap = need + need / 16; // a long "lines all free": what it needs and a little for the rows after
     // Near the size GC total announces, take exactly that: a byte per block.
-    if (s->header.has_gc && p->bpb) {
-        uint64_t expected = s->header.gc_total / p->bpb;
-        if (expected >= need && expected <= (uint64_t)need * 2 && expected <= p->max_blocks)
-            cap = (size_t)expected;
-    }
+    uint64_t expected = s->header.has_gc && p->bpb ? s->header.gc_total / p->bpb : 0;
+    if (expected >= need && expected <= (uint64_t)need * 2 && expected <= p->max_blocks)
+        cap = (size_t)expected;
     if (cap > p->max_blocks)
         cap = (size_t)p->max_blocks;
     if (budget && cap > budget - kept)
         cap = (size_t)(budget - kept);
-    char *c = realloc(s->cells, cap);
+    // Allocated already: the next stretch's pages are mapped where they are.
+    if (need <= p->alloc_cells) {
+        cap = cap < p->alloc_cells ? cap : p->alloc_cells;
+        prefault(s->cells + p->cap_cells, cap - p->cap_cells);
+        p->cap_cells = cap;
+        return MPH_OK;
+    }
+    size_t alloc = cap;
+    bool whole = false;
+#if defined(MADV_HUGEPAGE)
+    // A big heap's whole map at once, where GC total says (as far as the limits allow):
+    // its pages are then mapped as the rows come (above), in huge pages, and never
+    // moved by a realloc (moving splits them). A dump that lies about its total only
+    // takes address space for it, not memory; if even that is refused, as before.
+    if (expected >= HUGE_MAP_BLOCKS && expected >= need && expected >= cap &&
+        expected <= p->max_blocks && (!budget || expected <= budget - kept)) {
+        alloc = (size_t)expected;
+        whole = true;
+    }
+#endif
+    char *c = realloc(s->cells, alloc);
+    if (!c && alloc > cap) {
+        c = realloc(s->cells, alloc = cap);
+        whole = false;
+    }
     if (!c)
         return fail(err, MPH_ERR_NOMEM, p->line_no, col, "out of memory for %zu blocks", need);
+#if defined(MADV_HUGEPAGE)
+    if (whole) {
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        uintptr_t lo = ((uintptr_t)c + huge - 1) & ~(huge - 1), hi = ((uintptr_t)c + alloc) & ~(huge - 1);
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#endif
     prefault(c + p->cap_cells, cap - p->cap_cells);
     s->cells = c;
     p->cap_cells = cap;
+    p->alloc_cells = alloc;
     return MPH_OK;
 }
 
@@ -1294,7 +1332,7 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
                 (p->keep_maps >= 0 && (size_t)p->keep_maps == index);
     // Give back what is worth it (a shrinking realloc may copy: not for a few percent),
     // unless the next dump reuses it.
-    if (keep && p->cap_cells - s->n_blocks > s->n_blocks / 16 + 4096) {
+    if (keep && p->alloc_cells - s->n_blocks > s->n_blocks / 16 + 4096) {
         char *c = realloc(s->cells, s->n_blocks);
         if (c)
             s->cells = c;
@@ -1343,7 +1381,7 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
         goto out;
     if (p->skim_cur)
         s->no_cells = s->skimmed = true; // its figures (memo) are exact; no stats
-    else if (!keep && (st = drop_cells(p, s, p->cap_cells, err)))
+    else if (!keep && (st = drop_cells(p, s, p->alloc_cells, err)))
         goto out;
     mph_log *log = p->log;
     if (log->n_snapshots == log->cap_snapshots) {
