@@ -56,7 +56,19 @@ struct mph_snapshot {
      * that getters taking a const snapshot can fill it; the first call on a
      * snapshot must not race with another thread's. */
     struct stats_memo *memo;
+    /* Long stretches of one kind of cell the parser saw the map end with as it
+     * read ('.' free, '=' tails), in order, each within one area and at least
+     * MPH__STRETCH_MIN cells: a walk crosses them without reading their cells
+     * (stats.c). Not every such stretch is here (an optimisation, not a map). */
+    struct mph__stretch *stretches;
+    size_t n_stretches;
 };
+
+typedef struct mph__stretch {
+    size_t start, end; /* cells [start, end) of the snapshot's, all c */
+    char c;
+} mph__stretch;
+#define MPH__STRETCH_MIN 4096
 
 typedef struct stats_memo {
     bool ready;         /* stats: every figure */

@@ -86,6 +86,7 @@ struct mph_parser {
     size_t n_areas, cap_areas;
     size_t cap_cells;      /* cells the current map may fill: allocated, their pages mapped */
     size_t alloc_cells;    /* allocated (at least cap_cells): room to grow without moving */
+    size_t cap_stretches;  /* of the current snapshot's stretches */
     uint64_t max_blocks;
     int digits;            /* of the snapshot's row offsets */
     unsigned bpb;          /* block size from row steps, 0 until known */
@@ -350,6 +351,7 @@ static void reset_snapshot_state(mph_parser *p) {
     p->last_field = 0;
     p->n_areas = 0;
     p->cap_cells = p->alloc_cells = 0;
+    p->cap_stretches = 0;
     p->digits = 0;
     p->bpb = 0;
     p->bpb_mask = BPB_ALL;
@@ -905,6 +907,35 @@ static mph_status add_row(mph_parser *p, const row *r, mph_error *err) {
         a->short_len = r->n_cells;
     }
     a->last_abbrev = false;
+    return MPH_OK;
+}
+
+/* The map read so far ends with a long run of free cells or tails: note it (or
+ * its growth) among the snapshot's stretches, for the walks to cross unread. */
+static mph_status note_stretch(mph_parser *p, mph_error *err) {
+    mph_snapshot *s = p->cur;
+    if (!s || !s->cells || !p->n_areas)
+        return MPH_OK; // a skimmed map has no cells to cross
+    const mph__figures *f = &p->areas[p->n_areas - 1].figures;
+    uint64_t run = f->free_run >= MPH__STRETCH_MIN ? f->free_run : f->tail_run;
+    if (run < MPH__STRETCH_MIN)
+        return MPH_OK;
+    char c = f->free_run >= MPH__STRETCH_MIN ? MPH_CELL_FREE : MPH_CELL_TAIL;
+    size_t end = s->n_blocks, start = end - (size_t)run;
+    mph__stretch *last = s->n_stretches ? &s->stretches[s->n_stretches - 1] : NULL;
+    if (last && last->start == start && last->c == c) { // the same run, longer now
+        last->end = end;
+        return MPH_OK;
+    }
+    if (s->n_stretches == p->cap_stretches) {
+        size_t cap = p->cap_stretches ? 2 * p->cap_stretches : 8;
+        mph__stretch *v = realloc(s->stretches, cap * sizeof *v);
+        if (!v)
+            return fail(err, MPH_ERR_NOMEM, p->line_no, 1, "out of memory");
+        s->stretches = v;
+        p->cap_stretches = cap;
+    }
+    s->stretches[s->n_stretches++] = (mph__stretch){start, end, c};
     return MPH_OK;
 }
 
@@ -1677,12 +1708,12 @@ static mph_status map_line(mph_parser *p, const row *r, bool is_row, uint64_t n,
     *done = true;
     p->cur->last_line = p->line_no;
     p->prev_adjacent = false;
-    if (is_row)
-        return add_row(p, r, err);
-    if (overflow)
+    if (!is_row && overflow)
         return fail(err, MPH_ERR_LIMIT, p->line_no, (unsigned long)at + 2,
                     "the number of free lines is too large");
-    return add_abbrev(p, n, at, err);
+    if ((st = is_row ? add_row(p, r, err) : add_abbrev(p, n, at, err)))
+        return st;
+    return note_stretch(p, err);
 }
 
 static mph_status handle_line(mph_parser *p, const char *s, size_t len, bool overlong,
@@ -2060,7 +2091,12 @@ mph_status mph_parser_feed(mph_parser *p, const char *buf, size_t len, mph_error
     mph_status st;
     while (s < end) {
         if (!p->carry_len && !p->carry_overlong) {
-            s = fast_rows(p, s, end, base + (uint64_t)(s - buf));
+            const char *after = fast_rows(p, s, end, base + (uint64_t)(s - buf));
+            if (after != s && (st = note_stretch(p, err))) {
+                p->failed = true;
+                return st;
+            }
+            s = after;
             if (s == end)
                 break;
         }

@@ -52,6 +52,7 @@ void mph__snapshot_free(mph_snapshot *s) {
     free(s->areas);
     free(s->cells);
     free(s->memo);
+    free(s->stretches);
     free(s);
 }
 

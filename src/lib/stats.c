@@ -202,6 +202,26 @@ __attribute__((target("avx2"))) static inline void letters_add(letter_count *lc,
 }
 #endif
 
+/* The stretches the parser saw of one area (mph__stretch, in the snapshot's
+ * cells; first: the area's first cell there), for a walk to cross unread. */
+typedef struct crossings {
+    const mph__stretch *v;
+    size_t n, first;
+} crossings;
+
+/* The first of x's stretches that ends after cell from of the area. */
+static size_t crossing_from(const crossings *x, size_t from) {
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->v[mid].end <= x->first + from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /*
  * One pass over cells [from, to) of an area of n, 64 at a time with bit
  * masks: free runs and tail runs are found by their edges (a few
@@ -213,7 +233,8 @@ __attribute__((target("avx2"))) static inline void letters_add(letter_count *lc,
  * for the masks and long runs (only from a function built for it).
  */
 MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, const fits *fit,
-                       bool with_extras, bool wide) {
+                       const crossings *x, bool with_extras, bool wide) {
+    size_t cross = x ? crossing_from(x, from) : 0; // the next stretch to cross
     size_t free_start = 0, tail_start = 0;
     bool in_free = false, in_tail = false;
     uint64_t carry_free = 0, carry_tail = 0;
@@ -240,10 +261,20 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
         // fragmented heap there for nothing: half its cells are free.)
         if (m == 64 && ((carry_free && !~fr) || (carry_tail && !~tl))) {
             char c = carry_free ? MPH_CELL_FREE : MPH_CELL_TAIL;
+            size_t at = base + 64;
+            if (x) { // a stretch the parser saw of this run: crossed without a look
+                while (cross < x->n && x->v[cross].end <= x->first + at)
+                    cross++;
+                if (cross < x->n && x->v[cross].c == c && x->v[cross].start <= x->first + at) {
+                    size_t e = x->v[cross].end - x->first;
+                    e = (e < to ? e : to) & ~(size_t)63;
+                    at = e > at ? e : at;
+                }
+            }
 #if HAVE_RUN_END_AVX2
-            size_t next = wide ? run_end_avx2(cells, to, base + 64, c) : run_end(cells, to, base + 64, c);
+            size_t next = wide ? run_end_avx2(cells, to, at, c) : run_end(cells, to, at, c);
 #else
-            size_t next = run_end(cells, to, base + 64, c);
+            size_t next = run_end(cells, to, at, c);
 #endif
             base = next - 64; // the loop steps to next
             continue;
@@ -415,25 +446,29 @@ static void tally_finish(tally *tp, const mph_snapshot *s, size_t ai, mph_stats 
 /* Each walk once per instruction set: with BMI a run's edges are one
  * instruction each (tzcnt, blsr), and AVX2 reads 32 cells a compare and
  * crosses long runs 128 cells a step. */
-static void walk_generic(const char *cells, size_t from, size_t to, tally *t, const fits *fit) {
-    area_walk(cells, from, to, t, fit, false, false);
+static void walk_generic(const char *cells, size_t from, size_t to, tally *t, const fits *fit,
+                         const crossings *x) {
+    area_walk(cells, from, to, t, fit, x, false, false);
 }
 static void walk_report_generic(const char *cells, size_t from, size_t to, tally *t,
-                                const fits *fit) {
-    area_walk(cells, from, to, t, fit, true, false);
+                                const fits *fit, const crossings *x) {
+    area_walk(cells, from, to, t, fit, x, true, false);
 }
 #if HAVE_WALK_BMI
 __attribute__((target("avx2,popcnt,bmi,bmi2"))) static void
-walk_bmi(const char *cells, size_t from, size_t to, tally *t, const fits *fit) {
-    area_walk(cells, from, to, t, fit, false, true);
+walk_bmi(const char *cells, size_t from, size_t to, tally *t, const fits *fit,
+         const crossings *x) {
+    area_walk(cells, from, to, t, fit, x, false, true);
 }
 __attribute__((target("avx2,popcnt,bmi,bmi2"))) static void
-walk_report_bmi(const char *cells, size_t from, size_t to, tally *t, const fits *fit) {
-    area_walk(cells, from, to, t, fit, true, true);
+walk_report_bmi(const char *cells, size_t from, size_t to, tally *t, const fits *fit,
+                const crossings *x) {
+    area_walk(cells, from, to, t, fit, x, true, true);
 }
 #endif
 
-typedef void walk_fn(const char *cells, size_t from, size_t to, tally *t, const fits *fit);
+typedef void walk_fn(const char *cells, size_t from, size_t to, tally *t, const fits *fit,
+                     const crossings *x);
 
 static walk_fn *walk_pick(bool with_extras) {
 #if HAVE_WALK_BMI
@@ -465,35 +500,39 @@ typedef struct half_job {
     const char *cells;
     size_t from, to;
     const fits *fit;
+    const crossings *x;
     tally t;
 } half_job;
 
 static void *walk_half(void *arg) {
     half_job *j = arg;
-    j->walk(j->cells, j->from, j->to, &j->t, j->fit);
+    j->walk(j->cells, j->from, j->to, &j->t, j->fit, j->x);
     return NULL;
 }
 
 /* Area ai's tally: its cells walked once, in two halves at once when the
- * area is big (the same figures: the halves meet at a head). */
+ * area is big (the same figures: the halves meet at a head), crossing the
+ * stretches the parser saw without reading them. */
 static void area_tally(const mph_snapshot *s, size_t ai, const fits *fit, bool with_extras,
                        tally *t) {
     const mph_area *a = &s->areas[ai];
     walk_fn *walk = walk_pick(with_extras);
+    crossings x = {s->stretches, s->n_stretches, a->first_block};
+    const crossings *xp = s->n_stretches ? &x : NULL;
     size_t cut = split_point(a->cells, a->n_blocks);
     if (!cut) {
-        walk(a->cells, 0, a->n_blocks, t, fit);
+        walk(a->cells, 0, a->n_blocks, t, fit, xp);
         return;
     }
     half_job *j = malloc(sizeof *j);
     if (!j) {
-        walk(a->cells, 0, a->n_blocks, t, fit);
+        walk(a->cells, 0, a->n_blocks, t, fit, xp);
         return;
     }
-    *j = (half_job){walk, a->cells, cut, a->n_blocks, fit, {0}};
+    *j = (half_job){walk, a->cells, cut, a->n_blocks, fit, xp, {0}};
     pthread_t other;
     bool threaded = pthread_create(&other, NULL, walk_half, j) == 0;
-    walk(a->cells, 0, cut, t, fit);
+    walk(a->cells, 0, cut, t, fit, xp);
     if (threaded)
         pthread_join(other, NULL);
     else

@@ -364,3 +364,91 @@ TEST(figures_split_heap_short_areas) {
         mph_log_free(log);
     }
 }
+
+/* Long runs of free cells and of tails, printed as rows and as "lines all
+ * free", fed to the parser in pieces of any size: the parser notes the long
+ * stretches it saw (where each piece ended) and the stats walk crosses them
+ * unread; the figures must be a block-by-block walk's all the same. */
+TEST(stats_cross_the_parsers_stretches) {
+    enum { ROWS = 1200 };
+    static char cells[64 * ROWS], text[80 * ROWS + 4096];
+    size_t noted = 0;
+    for (int round = 0; round < 40; round++) {
+        fill(cells, sizeof cells);
+        // A few long runs, each ending anywhere in a row.
+        for (int r = 0; r < 4; r++) {
+            size_t at = 64 + next() % (sizeof cells - 30000), len = 4000 + next() % 20000;
+            bool tails = next() % 2;
+            if (tails)
+                cells[at - 1] = "TLDSAFBMhm"[next() % 10];
+            memset(cells + at, tails ? '=' : '.', len);
+        }
+        // A run of one kind right after a run of the other, meeting at a chunk's edge:
+        // the walk, inside the first, must not cross the second's stretch.
+        // (The first: one chunk and a little, so that its first whole chunk is the last.)
+        if (round % 2) {
+            size_t at = 64 * (100 + next() % (ROWS - 300)), first = 65 + next() % 63;
+            cells[at - first - 1] = 'h';
+            memset(cells + at - first, round % 4 == 1 ? '=' : '.', first);
+            memset(cells + at, round % 4 == 1 ? '.' : '=', 6000);
+        }
+        size_t n = (size_t)sprintf(text, "GC memory layout; from 10000000:\n");
+        for (size_t r = 0; r < ROWS;) {
+            // Free rows in a row: now and then "(N lines all free)", as MicroPython prints them.
+            size_t k = 0;
+            while (r + k < ROWS && memchr(cells + 64 * (r + k), '=', 64) == NULL &&
+                   strspn(cells + 64 * (r + k), ".") >= 64)
+                k++;
+            if (k >= 2 && round % 2) {
+                n += (size_t)sprintf(text + n, "%08x: ", (unsigned)(r * 0x400));
+                memcpy(text + n, cells + 64 * r, 64);
+                n += 64;
+                text[n++] = '\n';
+                if (k >= 3) {
+                    n += (size_t)sprintf(text + n, "       (%zu lines all free)\n", k - 2);
+                }
+                n += print_rows(text + n, cells + 64 * (r + k - 1), 1, (uint32_t)((r + k - 1) * 0x400), 0x400);
+                r += k;
+                continue;
+            }
+            n += print_rows(text + n, cells + 64 * r, 1, (uint32_t)(r * 0x400), 0x400);
+            r++;
+        }
+        mph_parser *p = mph_parser_new(NULL);
+        mph_error err;
+        memset(&err, 0, sizeof err);
+        bool ok = p != NULL;
+        for (size_t at = 0; ok && at < n;) {
+            size_t piece = 1 + next() % (round % 3 ? 200000 : 3000);
+            if (piece > n - at)
+                piece = n - at;
+            ok = mph_parser_feed(p, text + at, piece, &err) == MPH_OK;
+            at += piece;
+        }
+        mph_log *log = NULL;
+        ok = ok && mph_parser_finish(p, &log, &err) == MPH_OK;
+        CHECK(ok);
+        if (ok && mph_log_snapshot_count(log) == 1) {
+            const mph_snapshot *s = mph_log_snapshot(log, 0);
+            CHECK_EQ(s->n_blocks, 64 * ROWS);
+            CHECK(memcmp(s->cells, cells, sizeof cells) == 0);
+            noted += s->n_stretches;
+            for (size_t i = 0; i < s->n_stretches; i++) { // each truly one kind of cell
+                const mph__stretch *st = &s->stretches[i];
+                CHECK(st->end - st->start >= MPH__STRETCH_MIN);
+                CHECK(mph__run_length(s->cells, st->end, st->start, st->c) == st->end - st->start);
+            }
+            compare(s);
+            mph_stats_report *r = NULL;
+            CHECK(mph_stats_report_new(s, NULL, 0, &r, NULL) == MPH_OK);
+            mph_stats want;
+            reference(s, &want);
+            if (r)
+                compare_figures(&r->total.stats, &want);
+            mph_stats_report_free(r);
+        }
+        mph_log_free(log);
+        mph_parser_free(p);
+    }
+    CHECK(noted >= 40); // the stretches were there to cross
+}
