@@ -115,10 +115,12 @@ int cli_sys_finish_file(int fd) {
 
 int cli_sys_replace(const char *from, const char *to) { return rename(from, to); }
 
-// Linked only when a command uses ncurses: a weak reference is NULL otherwise.
-extern const char *curses_version(void) __attribute__((weak));
+// The POSIX build always has the full-screen views (tui.c), so ncurses is linked, shared or
+// static (the Makefile's STATIC_DEPS): a strong reference, as a weak one to a static
+// archive's member would not bring it in, and would read as absent.
+extern const char *curses_version(void);
 
-const char *cli_sys_ncurses_word(void) { return curses_version ? "+ncurses" : "-ncurses"; }
+const char *cli_sys_ncurses_word(void) { return curses_version() ? "+ncurses" : "-ncurses"; }
 
 int cli_sys_sync(int fd) { return fsync(fd); }
 
