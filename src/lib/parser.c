@@ -1363,7 +1363,7 @@ static mph_status close_snapshot(mph_parser *p, mph_error *err) {
                 (p->keep_maps >= 0 && (size_t)p->keep_maps == index);
     // Give back what is worth it (a shrinking realloc may copy: not for a few percent),
     // unless the next dump reuses it.
-    if (keep && p->alloc_cells - s->n_blocks > s->n_blocks / 16 + 4096) {
+    if (keep && s->cells && p->alloc_cells - s->n_blocks > s->n_blocks / 16 + 4096) {
         char *c = realloc(s->cells, s->n_blocks);
         if (c)
             s->cells = c;

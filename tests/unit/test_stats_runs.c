@@ -396,8 +396,7 @@ TEST(stats_cross_the_parsers_stretches) {
         for (size_t r = 0; r < ROWS;) {
             // Free rows in a row: now and then "(N lines all free)", as MicroPython prints them.
             size_t k = 0;
-            while (r + k < ROWS && memchr(cells + 64 * (r + k), '=', 64) == NULL &&
-                   strspn(cells + 64 * (r + k), ".") >= 64)
+            while (r + k < ROWS && mph__run_length(cells + 64 * (r + k), 64, 0, '.') == 64)
                 k++;
             if (k >= 2 && round % 2) {
                 n += (size_t)sprintf(text + n, "%08x: ", (unsigned)(r * 0x400));
