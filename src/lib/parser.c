@@ -624,8 +624,8 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
         return MPH_OK;
     }
     size_t alloc = cap;
-    bool whole = false;
 #if defined(MADV_HUGEPAGE)
+    bool whole = false;
     // A big heap's whole map at once, where GC total says (as far as the limits allow):
     // its pages are then mapped as the rows come (above), in huge pages, and never
     // moved by a realloc (moving splits them). A dump that lies about its total only
@@ -637,14 +637,12 @@ static mph_status grow_cells(mph_parser *p, size_t need, mph_error *err, unsigne
     }
 #endif
     char *c = realloc(s->cells, alloc);
-    if (!c && alloc > cap) {
+    if (!c && alloc > cap)
         c = realloc(s->cells, alloc = cap);
-        whole = false;
-    }
     if (!c)
         return fail(err, MPH_ERR_NOMEM, p->line_no, col, "out of memory for %zu blocks", need);
 #if defined(MADV_HUGEPAGE)
-    if (whole) {
+    if (whole && alloc == (size_t)expected) { // not when the fallback took cap instead
         const uintptr_t huge = (uintptr_t)2 << 20;
         uintptr_t lo = ((uintptr_t)c + huge - 1) & ~(huge - 1), hi = ((uintptr_t)c + alloc) & ~(huge - 1);
         if (hi > lo)
