@@ -192,6 +192,7 @@ __attribute__((target("avx2"))) static inline void letters_add(letter_count *lc,
                                                                const char *cells) {
     __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
     __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
+#pragma GCC unroll 16
     for (int k = 0; k < MPH_TYPE_COUNT; k++) {
         __m256i c = _mm256_set1_epi8(head_letters[k]);
         lc->acc[k] = _mm256_sub_epi8(_mm256_sub_epi8(lc->acc[k], _mm256_cmpeq_epi8(lo, c)),
@@ -199,6 +200,105 @@ __attribute__((target("avx2"))) static inline void letters_add(letter_count *lc,
     }
     if (++lc->chunks == 127)
         letters_flush(lc);
+}
+
+/* The 'h' heads of 64 cells as a mask: their tails need no look-up of the type. */
+__attribute__((target("avx2"))) static inline uint64_t h_mask_avx2(const char *cells) {
+    const __m256i h = _mm256_set1_epi8('h');
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, h)) |
+           (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, h)) << 32;
+}
+
+/* The runs inside chunks (that go on into neither neighbour: 63 cells at
+ * most), counted by length with no step per run. Level k of a run mask y is y
+ * with each run shortened by 2^k - 1 (free) or 2^k - 2 (tails: an allocation
+ * is a head and its tails); a run long enough leaves one run there, and its
+ * length then gives back the run's own. */
+#define FREE_LEVELS 6  /* free runs of 1, 2, 4 ... 32 or more */
+#define ALLOC_LEVELS 7 /* allocations of 2, 4 ... 64 or more (level 0 unused) */
+typedef struct inner_counts {
+    uint64_t free_runs[FREE_LEVELS], free_bits[FREE_LEVELS];
+    uint64_t alloc_runs[ALLOC_LEVELS], alloc_bits[ALLOC_LEVELS];
+} inner_counts;
+
+MPH_HOT uint64_t run_starts(uint64_t y) { return y & ~(y << 1); }
+
+/* Bits 0 to k - 1 (k <= 64). */
+MPH_HOT uint64_t low_bits(unsigned k) { return k >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << k) - 1; }
+
+/* Level k of free runs y: the runs of 2^k or more. */
+MPH_HOT void free_levels(uint64_t y, uint64_t lv[FREE_LEVELS]) {
+    lv[0] = y;
+#pragma GCC unroll 8
+    for (unsigned k = 1; k < FREE_LEVELS; k++)
+        lv[k] = lv[k - 1] & lv[k - 1] >> (1u << (k - 1));
+}
+
+/* Level k >= 1 of headed tail runs y1: allocations of 2^k blocks or more,
+ * tail runs of 2^k - 1 or more. Level 0: tail runs of 2 or more (what is
+ * left are the 2-block allocations). */
+MPH_HOT void alloc_levels(uint64_t y1, uint64_t lv[ALLOC_LEVELS]) {
+    uint64_t y2 = y1 & y1 >> 1, y3 = y2 & y1 >> 2, y4 = y2 & y2 >> 2, y7 = y4 & y3 >> 4;
+    uint64_t y8 = y4 & y4 >> 4, y15 = y8 & y7 >> 8, y16 = y8 & y8 >> 8, y31 = y16 & y15 >> 16;
+    uint64_t y32 = y16 & y16 >> 16;
+    lv[0] = y2;
+    lv[1] = y1;
+    lv[2] = y3;
+    lv[3] = y7;
+    lv[4] = y15;
+    lv[5] = y31;
+    lv[6] = y32 & y31 >> 32;
+}
+
+/* Each level's runs and cells, added to the counts from level from on. */
+MPH_HOT void levels_count(const uint64_t *lv, unsigned from, unsigned n, uint64_t *runs,
+                          uint64_t *bits) {
+#pragma GCC unroll 8
+    for (unsigned k = from; k < n; k++) {
+        runs[k] += (uint64_t)__builtin_popcountll(run_starts(lv[k]));
+        bits[k] += (uint64_t)__builtin_popcountll(lv[k]);
+    }
+}
+
+/* Could the levels hold a run of at least size (>= 1; level k: sizes of 2^k
+ * and up)? Only if size's own level has a run: the exact look is then left
+ * to the caller, which is rarely asked once the longest so far is long. */
+MPH_HOT bool levels_may_reach(const uint64_t *lv, unsigned n, uint64_t size) {
+    unsigned k = (unsigned)__builtin_clzll(size) ^ 63u;
+    return k < n && lv[k];
+}
+
+/* The inner runs' counts into the tally's histograms: bucket k is runs of
+ * 2^k or more less runs of 2^(k+1) or more, and a level's bits plus its
+ * shortening per run are its runs' blocks. */
+static void levels_fold(const uint64_t *runs, const uint64_t *bits, unsigned from, unsigned levels,
+                        uint64_t *hist, uint64_t *hist_blocks) {
+    for (unsigned k = from; k < levels; k++) {
+        bool top = k + 1 == levels;
+        hist[k] += runs[k] - (top ? 0 : runs[k + 1]);
+        if (hist_blocks) {
+            uint64_t len = (UINT64_C(1) << k) - 1, next = (UINT64_C(2) << k) - 1;
+            hist_blocks[k] += bits[k] + len * runs[k] - (top ? 0 : bits[k + 1] + next * runs[k + 1]);
+        }
+    }
+}
+
+static void inner_fold(tally *t, const inner_counts *ic, bool with_extras) {
+    t->free_blocks += ic->free_bits[0];
+    levels_fold(ic->free_runs, ic->free_bits, 0, FREE_LEVELS, t->free_hist,
+                with_extras ? t->free_hist_blocks : NULL);
+    levels_fold(ic->alloc_runs, ic->alloc_bits, 1, ALLOC_LEVELS, t->alloc_hist,
+                with_extras ? t->alloc_hist_blocks : NULL);
+}
+
+/* The longest run of set bits in y (not 0). */
+MPH_HOT unsigned longest_run(uint64_t y) {
+    unsigned len = 0;
+    for (; y; len++)
+        y &= y >> 1;
+    return len;
 }
 #endif
 
@@ -227,8 +327,10 @@ static size_t crossing_from(const crossings *x, size_t from) {
  * masks: free runs and tail runs are found by their edges (a few
  * instructions per run), and heads are only looked at to count their types.
  * Every figure follows: an allocation is a head and the tail run after it, or
- * a headless tail run. from and to are multiples of 64 (or to is n) where no
- * run goes on across: the area's ends, or a head. With with_extras (a
+ * a headless tail run. With AVX2 the runs inside a chunk are not visited
+ * but counted by length from its masks (inner_counts), unless one may be the
+ * longest so far or hold a fit size. from and to are multiples of 64 (or to
+ * is n) where no run goes on across: the area's ends, or a head. With with_extras (a
  * constant: two copies are made), the report's figures too; with wide, AVX2
  * for the masks and long runs (only from a function built for it).
  */
@@ -245,6 +347,8 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
     letter_count lc;
     memset(&lc, 0, sizeof lc);
     uint64_t wide_heads = 0;
+    inner_counts ic;
+    memset(&ic, 0, sizeof ic);
 #endif
     for (size_t base = from; base < to; base += 64) {
         size_t m = to - base < 64 ? to - base : 64;
@@ -288,6 +392,80 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
 #endif
             for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
                 t.heads_by_cell[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]++;
+#if HAVE_WALK_BMI
+        // A whole chunk with no tail run after free space or at the area's start (a
+        // damaged dump; those take the run loop below): the runs that cross its ends
+        // one by one, those inside counted by length from the masks (inner_counts).
+        if (wide && m == 64 &&
+            !(tl & ~(tl << 1 | carry_tail) & (fr << 1 | carry_free | (uint64_t)(base == 0)))) {
+            carry_free = fr >> 63;
+            carry_tail = tl >> 63;
+            unsigned lead = 0;
+            if (in_free) { // it ends here: a chunk all free was crossed above
+                lead = (unsigned)__builtin_ctzll(~fr);
+                free_run(&t, free_start, base + lead - free_start, fit, min_fit, with_extras);
+                in_free = false;
+            }
+            unsigned open = !(fr >> 63) ? 64 : ~fr ? 64 - (unsigned)__builtin_clzll(~fr) : 0;
+            uint64_t inner = fr & ~low_bits(lead) & low_bits(open);
+            if (open < 64) {
+                free_start = base + open;
+                in_free = true;
+            }
+            // One by one only while one of them may be the largest, or a fit size's.
+            if (inner) {
+                uint64_t lv[FREE_LEVELS];
+                free_levels(inner, lv);
+                if ((t.largest < 63 && levels_may_reach(lv, FREE_LEVELS, t.largest + 1) &&
+                     mph__has_run(inner, (unsigned)t.largest + 1)) ||
+                    (with_extras && min_fit < 64 && levels_may_reach(lv, FREE_LEVELS, min_fit))) {
+                    for (uint64_t st = run_starts(inner), en = ~inner & inner << 1; st;
+                         st &= st - 1, en &= en - 1) {
+                        size_t p0 = base + (size_t)__builtin_ctzll(st), q = base + (size_t)__builtin_ctzll(en);
+                        free_run(&t, p0, q - p0, fit, min_fit, with_extras);
+                    }
+                } else {
+                    levels_count(lv, 0, FREE_LEVELS, ic.free_runs, ic.free_bits);
+                }
+            }
+            lead = 0;
+            if (in_tail) {
+                lead = (unsigned)__builtin_ctzll(~tl);
+                tail_run(&t, cells, tail_start, base + lead - tail_start, with_extras);
+                in_tail = false;
+            }
+            open = !(tl >> 63) ? 64 : ~tl ? 64 - (unsigned)__builtin_clzll(~tl) : 0;
+            inner = tl & ~low_bits(lead) & low_bits(open);
+            if (open < 64) {
+                tail_start = base + open;
+                in_tail = true;
+            }
+            if (inner) { // every run headed: an allocation of one more block
+                uint64_t lv[ALLOC_LEVELS];
+                alloc_levels(inner, lv);
+                if (t.max_alloc < 64 && (!t.max_alloc || levels_may_reach(lv, ALLOC_LEVELS, t.max_alloc + 1)) &&
+                    mph__has_run(inner, t.max_alloc ? (unsigned)t.max_alloc : 1)) {
+                    uint64_t longest = longest_run(inner) + 1;
+                    t.max_alloc = longest > t.max_alloc ? longest : t.max_alloc;
+                }
+                // Tails by their head's type: after an 'h' (most) by the mask, the others
+                // one by one (a run from the chunk's first cell too: its head is before).
+                uint64_t typed = run_starts(inner) & ~(h_mask_avx2(cells + base) << 1), typed_tails = 0;
+                for (; typed; typed &= typed - 1) {
+                    unsigned p0 = (unsigned)__builtin_ctzll(typed);
+                    uint64_t len = (uint64_t)__builtin_ctzll(~(inner >> p0));
+                    t.tails_of[type_table[(unsigned char)cells[base + p0 - 1]]] += len;
+                    typed_tails += len;
+                }
+                t.tails_of[MPH_TYPE_OTHER] += (uint64_t)__builtin_popcountll(inner) - typed_tails;
+                levels_count(lv, 1, ALLOC_LEVELS, ic.alloc_runs, ic.alloc_bits);
+                if (!with_extras) // the runs of exactly one tail
+                    t.n2 += (uint64_t)__builtin_popcountll(run_starts(inner)) -
+                            (uint64_t)__builtin_popcountll(run_starts(lv[0]));
+            }
+            continue;
+        }
+#endif
         // Runs by their edges: a start is a cell whose previous one is not in the run, an end
         // the first cell after one. The k-th end closes the run open before the chunk, if
         // any, then the k-th start: no branch on the cells, one turn per run.
@@ -333,6 +511,7 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
         tail_run(&t, cells, tail_start, to - tail_start, with_extras);
 #if HAVE_WALK_BMI
     if (wide) {
+        inner_fold(&t, &ic, with_extras);
         letters_flush(&lc);
         uint64_t counted = 0;
         for (int k = 0; k < MPH_TYPE_COUNT; k++)
