@@ -251,7 +251,7 @@ int cmd_show(int argc, char **argv) {
         mph_log_free(log);
         return rc;
     }
-    size_t count = mph_log_snapshot_count(log), first = count - 1, last = count - 1;
+    size_t count = mph_log_snapshot_count(log), last = count - 1, first = last;
     if (all) {
         first = 0;
     } else if (selector) {

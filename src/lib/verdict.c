@@ -349,6 +349,7 @@ mph_status mph__verdict_make(const mph_snapshot *s, uint64_t need_bytes, bool de
             v->largest_area_blocks = s->areas[ai].n_blocks;
     bool whole = v->has_map && !v->map_partial;
     mph_stats st;
+    memset(&st, 0, sizeof st); // read only when whole, but cppcheck cannot tell
     if (whole)
         mph__snapshot_figures(s, &st);
     // Not fitting a whole map is known from its figures: then one pass both

@@ -101,7 +101,7 @@ static mph_status open_sim(const char *opts, const mph_port_options *o, mph_tran
     }
     char heap[32] = "";
     bool fixed = false, bad = opts && !*opts;
-    for (const char *p = opts; p && *p && !bad;) {
+    for (const char *p = opts ? opts : ""; *p && !bad;) {
         size_t n = strcspn(p, ",");
         if (n == 5 && strncmp(p, "fixed", 5) == 0) {
             bad = fixed; // said twice
