@@ -18,6 +18,11 @@ size_t mph__run_length(const char *cells, size_t n, size_t i, char c);
 uint64_t mph__cells_equal_bits(const char *cells, size_t n, char c);
 uint64_t mph__cells_same_bits(const char *a, const char *b, size_t n);
 
+/* Bits 0 to k - 1, all 64 from k = 64 on: a chunk of k cells' bits. */
+static inline uint64_t mph__low_bits(uint64_t k) {
+    return k < 64 ? (UINT64_C(1) << k) - 1 : ~UINT64_C(0);
+}
+
 /* Both masks a map is read by: bit k of *free_m / *tail_m is set where
  * cells[k] is free / a tail (n <= 64), from one read of the cells. */
 static inline void mph__cell_masks(const char *cells, size_t n, uint64_t *free_m, uint64_t *tail_m) {

@@ -142,9 +142,6 @@ static inline unsigned count_bits(uint64_t x) {
 #endif
 }
 
-/* Bits 0 .. n - 1 (all 64 from n = 64 on). */
-static inline uint64_t low_bits(size_t n) { return n < 64 ? (UINT64_C(1) << n) - 1 : ~UINT64_C(0); }
-
 /* Bit k of each mask tells about block k of a stretch of both sides (k < n <= 64). */
 typedef struct block_bits {
     uint64_t old_free, new_free, old_tail, new_tail, same;
@@ -623,7 +620,7 @@ typedef struct side_bits {
  * side, the blocks whose class is KEPT so far. */
 static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t differ,
                    const side_bits *sb, uint64_t kept) {
-    uint64_t all = low_bits(n);
+    uint64_t all = mph__low_bits(n);
     uint64_t used_before = sb->used << 1 | (uint64_t)sb->prev_used;
     // Bit k: an allocation ends at k - 1 where the other side's goes on.
     uint64_t after_end = used_before & ~sb->tail & sb->theirs_tail;
@@ -632,7 +629,7 @@ static bool settle(pair_walk *w, side_walk *sw, size_t base, size_t n, uint64_t 
         return false;
     uint64_t marked = (differ & sb->used) | after_end >> 1;
     if (sw->done > base) // blocks up to the end of what was settled need nothing more
-        marked &= ~low_bits(sw->done - base);
+        marked &= ~mph__low_bits(sw->done - base);
     if (!marked)
         return true;
     uint64_t starts = sb->used & ~(sb->tail & used_before);
@@ -737,16 +734,16 @@ static bool walk_common(pair_walk *w, side_walk *old_side, side_walk *new_side) 
     bool old_prev = false, new_prev = false; // block base - 1 used on each side
     for (size_t base = 0; base < w->common;) {
         size_t n = w->common - base < 64 ? w->common - base : 64;
-        uint64_t all = low_bits(n);
+        uint64_t all = mph__low_bits(n);
         block_bits bb;
         scan_stretch(O + base, N + base, n, w->cls + base, &bb);
         w->classified = base + n;
         if (base < w->run_to && base + n > w->run_from) {
             uint64_t in = all;
             if (w->run_from > base)
-                in &= ~low_bits(w->run_from - base);
+                in &= ~mph__low_bits(w->run_from - base);
             if (w->run_to < base + n)
-                in &= low_bits(w->run_to - base);
+                in &= mph__low_bits(w->run_to - base);
             w->run_used += count_bits(in & ~bb.new_free);
         }
         old_free += count_bits(bb.old_free);
@@ -754,7 +751,7 @@ static bool walk_common(pair_walk *w, side_walk *old_side, side_walk *new_side) 
         both_free += count_bits(bb.old_free & bb.new_free);
         uint64_t old_used = ~bb.old_free & all, new_used = ~bb.new_free & all;
         if (w->reuse_until > base)
-            mark_reused(w, base, n, low_bits(w->reuse_until - base) & old_used & new_used);
+            mark_reused(w, base, n, mph__low_bits(w->reuse_until - base) & old_used & new_used);
         uint64_t differ = ~bb.same & all;
         if (differ) {
             side_bits os = {old_used, bb.old_tail, bb.new_tail, old_prev};

@@ -100,7 +100,7 @@ MPH_HOT void mph__longest_run(uint64_t x, uint64_t valid, unsigned m, uint64_t b
  * in the rare heap whose runs are all shorter than 63. */
 MPH_HOT void mph__figures_feed_masks(mph__figures *f, uint64_t free_m, uint64_t tail_m,
                                      unsigned m, bool inner) {
-    uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+    uint64_t valid = mph__low_bits(m);
     uint64_t used = valid & ~free_m;
     uint64_t used_before = used << 1 | f->last_used;
     uint64_t tails = tail_m & used_before; // continue an allocation
@@ -147,7 +147,7 @@ static inline void mph__figures_feed_free(mph__figures *f, uint64_t n) {
     if (!n)
         return;
     unsigned m = n < 64 ? (unsigned)n : 64;
-    mph__figures_feed_masks(f, m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1, 0, m, true);
+    mph__figures_feed_masks(f, mph__low_bits(m), 0, m, true);
     f->free_blocks += n - m;
     f->free_run += n - m;
     f->cells += n - m;

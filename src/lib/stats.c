@@ -152,17 +152,21 @@ static bool cpu_has_bmi(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
            __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
 }
-/* mph__cell_masks of 64 cells, 32 a compare. */
+/* The cells of 64 that are c, as a mask, 32 a compare. */
+__attribute__((target("avx2"))) static inline uint64_t letter_mask_avx2(const char *cells, char c) {
+    const __m256i want = _mm256_set1_epi8(c);
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, want)) |
+           (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, want)) << 32;
+}
+
+/* mph__cell_masks of 64 cells. */
 __attribute__((target("avx2"))) static inline void cell_masks_avx2(const char *cells,
                                                                    uint64_t *free_m,
                                                                    uint64_t *tail_m) {
-    const __m256i dot = _mm256_set1_epi8(MPH_CELL_FREE), eq = _mm256_set1_epi8(MPH_CELL_TAIL);
-    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
-    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
-    *free_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, dot)) |
-              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, dot)) << 32;
-    *tail_m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, eq)) |
-              (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, eq)) << 32;
+    *free_m = letter_mask_avx2(cells, MPH_CELL_FREE);
+    *tail_m = letter_mask_avx2(cells, MPH_CELL_TAIL);
 }
 
 /* The heads of chunks of 64 cells counted by letter with no step per head: a
@@ -202,15 +206,6 @@ __attribute__((target("avx2"))) static inline void letters_add(letter_count *lc,
         letters_flush(lc);
 }
 
-/* The 'h' heads of 64 cells as a mask: their tails need no look-up of the type. */
-__attribute__((target("avx2"))) static inline uint64_t h_mask_avx2(const char *cells) {
-    const __m256i h = _mm256_set1_epi8('h');
-    __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)cells);
-    __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(cells + 32));
-    return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, h)) |
-           (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, h)) << 32;
-}
-
 /* The runs inside chunks (that go on into neither neighbour: 63 cells at
  * most), counted by length with no step per run. Level k of a run mask y is y
  * with each run shortened by 2^k - 1 (free) or 2^k - 2 (tails: an allocation
@@ -224,9 +219,6 @@ typedef struct inner_counts {
 } inner_counts;
 
 MPH_HOT uint64_t run_starts(uint64_t y) { return y & ~(y << 1); }
-
-/* Bits 0 to k - 1 (k <= 64). */
-MPH_HOT uint64_t low_bits(unsigned k) { return k >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << k) - 1; }
 
 /* Level k of free runs y: the runs of 2^k or more. */
 MPH_HOT void free_levels(uint64_t y, uint64_t lv[FREE_LEVELS]) {
@@ -293,14 +285,41 @@ static void inner_fold(tally *t, const inner_counts *ic, bool with_extras) {
                 with_extras ? t->alloc_hist_blocks : NULL);
 }
 
-/* The longest run of set bits in y (not 0). */
-MPH_HOT unsigned longest_run(uint64_t y) {
-    unsigned len = 0;
-    for (; y; len++)
-        y &= y >> 1;
-    return len;
+/* The runs of a chunk's mask x that begin and end in the chunk: not the one
+ * reaching its last cell (it goes on: *open is where it starts, 64 for none)
+ * nor, when carried, the one going on from the chunk before (its first *lead
+ * cells; then x is not all set: such a chunk was crossed). */
+MPH_HOT uint64_t runs_within(uint64_t x, bool carried, unsigned *lead, unsigned *open) {
+    *lead = carried ? (unsigned)__builtin_ctzll(~x) : 0;
+    *open = !(x >> 63) ? 64 : ~x ? 64 - (unsigned)__builtin_clzll(~x) : 0;
+    return x & ~mph__low_bits(*lead) & mph__low_bits(*open);
 }
+
 #endif
+
+/* The first run of inner (runs inside one chunk, <= 63 long, base its first
+ * cell) that beats the longest so far (*best long, at *at) replaces it: a
+ * longer one, or one as long before it (*at is UINT64_MAX when only the
+ * length matters). */
+MPH_HOT void inner_longest(uint64_t inner, uint64_t base, uint64_t *best, uint64_t *at) {
+    // Only a run of *best or more (more, without a position) can win: most
+    // chunks are turned away here.
+    uint64_t need = *best + (*at == UINT64_MAX);
+    need = need ? need : 1;
+    if (need > 63 || !mph__may_have_run(inner, (unsigned)need) ||
+        !mph__has_run(inner, (unsigned)need))
+        return;
+    while (inner) {
+        unsigned s0 = (unsigned)__builtin_ctzll(inner);
+        unsigned len = (unsigned)__builtin_ctzll(~(inner >> s0));
+        if (len > *best || (len == *best && *at != UINT64_MAX && base + s0 < *at)) {
+            *best = len;
+            if (*at != UINT64_MAX)
+                *at = base + s0;
+        }
+        inner &= ~(((UINT64_C(1) << len) - 1) << s0);
+    }
+}
 
 /* The stretches the parser saw of one area (mph__stretch, in the snapshot's
  * cells; first: the area's first cell there), for a walk to cross unread. */
@@ -383,7 +402,7 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
             base = next - 64; // the loop steps to next
             continue;
         }
-        uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+        uint64_t valid = mph__low_bits(m);
 #if HAVE_WALK_BMI
         if (wide && m == 64) {
             letters_add(&lc, cells + base);
@@ -400,14 +419,12 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
             !(tl & ~(tl << 1 | carry_tail) & (fr << 1 | carry_free | (uint64_t)(base == 0)))) {
             carry_free = fr >> 63;
             carry_tail = tl >> 63;
-            unsigned lead = 0;
+            unsigned lead, open;
+            uint64_t inner = runs_within(fr, in_free, &lead, &open);
             if (in_free) { // it ends here: a chunk all free was crossed above
-                lead = (unsigned)__builtin_ctzll(~fr);
                 free_run(&t, free_start, base + lead - free_start, fit, min_fit, with_extras);
                 in_free = false;
             }
-            unsigned open = !(fr >> 63) ? 64 : ~fr ? 64 - (unsigned)__builtin_clzll(~fr) : 0;
-            uint64_t inner = fr & ~low_bits(lead) & low_bits(open);
             if (open < 64) {
                 free_start = base + open;
                 in_free = true;
@@ -428,14 +445,11 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
                     levels_count(lv, 0, FREE_LEVELS, ic.free_runs, ic.free_bits);
                 }
             }
-            lead = 0;
+            inner = runs_within(tl, in_tail, &lead, &open);
             if (in_tail) {
-                lead = (unsigned)__builtin_ctzll(~tl);
                 tail_run(&t, cells, tail_start, base + lead - tail_start, with_extras);
                 in_tail = false;
             }
-            open = !(tl >> 63) ? 64 : ~tl ? 64 - (unsigned)__builtin_clzll(~tl) : 0;
-            inner = tl & ~low_bits(lead) & low_bits(open);
             if (open < 64) {
                 tail_start = base + open;
                 in_tail = true;
@@ -443,14 +457,14 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
             if (inner) { // every run headed: an allocation of one more block
                 uint64_t lv[ALLOC_LEVELS];
                 alloc_levels(inner, lv);
-                if (t.max_alloc < 64 && (!t.max_alloc || levels_may_reach(lv, ALLOC_LEVELS, t.max_alloc + 1)) &&
-                    mph__has_run(inner, t.max_alloc ? (unsigned)t.max_alloc : 1)) {
-                    uint64_t longest = longest_run(inner) + 1;
-                    t.max_alloc = longest > t.max_alloc ? longest : t.max_alloc;
+                if (t.max_alloc < 64) { // the longest tail run, by its length alone
+                    uint64_t tails = t.max_alloc ? t.max_alloc - 1 : 0, no_at = UINT64_MAX;
+                    inner_longest(inner, base, &tails, &no_at);
+                    t.max_alloc = tails + 1 > t.max_alloc ? tails + 1 : t.max_alloc;
                 }
                 // Tails by their head's type: after an 'h' (most) by the mask, the others
                 // one by one (a run from the chunk's first cell too: its head is before).
-                uint64_t typed = run_starts(inner) & ~(h_mask_avx2(cells + base) << 1), typed_tails = 0;
+                uint64_t typed = run_starts(inner) & ~(letter_mask_avx2(cells + base, 'h') << 1), typed_tails = 0;
                 for (; typed; typed &= typed - 1) {
                     unsigned p0 = (unsigned)__builtin_ctzll(typed);
                     uint64_t len = (uint64_t)__builtin_ctzll(~(inner >> p0));
@@ -525,7 +539,7 @@ MPH_HOT void area_walk(const char *cells, size_t from, size_t to, tally *tp, con
                 size_t m = to - base < 64 ? to - base : 64;
                 uint64_t fr, tl;
                 mph__cell_masks(cells + base, m, &fr, &tl);
-                uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+                uint64_t valid = mph__low_bits(m);
                 for (uint64_t heads = ~(fr | tl) & valid; heads; heads &= heads - 1)
                     t.heads_by_cell[(unsigned char)cells[base + (size_t)__builtin_ctzll(heads)]]++;
             }
@@ -800,7 +814,7 @@ static void longest_runs_again(mph__figures *f, const char *cells, size_t n, boo
         unsigned m = n - base < 64 ? (unsigned)(n - base) : 64;
         uint64_t free_m, tail_m;
         mph__cell_masks(cells + base, m, &free_m, &tail_m);
-        uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+        uint64_t valid = mph__low_bits(m);
         if (want_free)
             mph__longest_run(free_m, valid, m, base, &free_run, &largest, &at, true);
         if (want_tails) {
@@ -832,31 +846,6 @@ MPH_HOT uint64_t inner_runs(uint64_t x, uint64_t valid) {
     return x & (x + 1) & (above - 1);
 }
 
-/* The first run of inner (runs inside one chunk, <= 62 long, base its first
- * cell) that beats the longest so far (*best long, at *at) replaces it: a
- * longer one, or one as long before it (*at is UINT64_MAX when only the
- * length matters). */
-MPH_HOT void inner_longest(uint64_t inner, uint64_t base, uint64_t *best, uint64_t *at) {
-    // Only a run of *best or more (more, without a position) can win: most
-    // chunks are turned away here.
-    uint64_t need = *best + (*at == UINT64_MAX);
-    need = need ? need : 1;
-    if (need > 62 || !mph__may_have_run(inner, (unsigned)need) ||
-        !mph__has_run(inner, (unsigned)need))
-        return;
-    while (inner) {
-        unsigned s0 = (unsigned)__builtin_ctzll(inner);
-        unsigned len = (unsigned)__builtin_ctzll(~(inner >> s0));
-        if (len > *best || (len == *best && *at != UINT64_MAX && base + s0 < *at)) {
-            *best = len;
-            if (*at != UINT64_MAX)
-                *at = base + s0;
-        }
-        inner &= ~(((UINT64_C(1) << len) - 1) << s0);
-    }
-}
-
-
 /* longest_runs_again, when every chunk that left out its inner runs was on
  * the area's grid of 64: the runs that touch a chunk's end were all seen, so
  * only the runs inside each chunk are looked at, and only in chunks that
@@ -877,7 +866,7 @@ MPH_HOT void inner_walk(mph__figures *f, const char *cells, size_t n, bool want_
 #endif
             mph__cell_masks(cells + base, m, &free_m, &tail_m);
         (void)wide;
-        uint64_t valid = m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1;
+        uint64_t valid = mph__low_bits(m);
         if (want_free && free_m != valid && free_m)
             inner_longest(inner_runs(free_m, valid), base, &largest, &at);
         if (want_tails) {

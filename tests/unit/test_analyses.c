@@ -341,6 +341,42 @@ TEST(stats_report_random_heaps) {
     }
 }
 
+/* Runs of 63 inside one chunk of 64 (after a head on the chunk before's last
+ * cell), where the longest so far is 62 or 63 long: the walk must look at
+ * them one by one there (stats.c, the inner runs), not count them by level. */
+static char *put_run(char *c, char cell, size_t n) {
+    memset(c, cell, n);
+    return c + n;
+}
+
+TEST(stats_runs_of_63_inside_a_chunk) {
+    char area[5 * 64 + 1], *c = area;
+    c = put_run(put_run(put_run(c, 'h', 1), '=', 62), 'T', 1); // 63 blocks; T heads the next
+    c = put_run(put_run(c, '=', 63), 'S', 1);                  // T's 63 tails: 64 blocks
+    c = put_run(put_run(put_run(c, '.', 62), 'A', 1), 'L', 1); // free 62
+    c = put_run(put_run(c, '.', 63), 'D', 1);                  // free 63, after L
+    c = put_run(put_run(put_run(c, 'h', 1), '=', 10), '.', 53);
+    *c = '\0';
+    CHECK_EQ(strlen(area), 5 * 64);
+    const char *cells[] = {area};
+    uint64_t base = 0x3f000000;
+    text t = {0};
+    dump(&t, NULL, 1, cells, &base, 16);
+    for (int pass = 0; pass < 3; pass++) {
+        mph_log *log = parse_text(t.s, t.len);
+        if (!log)
+            break;
+        if (pass == 0)
+            check_compute(mph_log_snapshot(log, 0));
+        else if (pass == 1)
+            check_report_fits(mph_log_snapshot(log, 0), NULL, 0);
+        else
+            check_report(mph_log_snapshot(log, 0));
+        mph_log_free(log);
+    }
+    free(t.s);
+}
+
 /* A small heap counted by hand: 2 areas of 8 blocks, 16-byte blocks.
  * area 1: "h=S..L=="  area 2: "....T..."  */
 TEST(stats_report_hand_counted) {
