@@ -135,6 +135,9 @@ void mph__out_write(mph_outbuf *o, const char *s, size_t n);
 void mph__out_puts(mph_outbuf *o, const char *s);
 void mph__out_putc(mph_outbuf *o, char c);
 void mph__out_printf(mph_outbuf *o, const char *fmt, ...) MPH_PRINTF(2, 3);
+/* s in a column of width blanks: after it (right false) or before it, as
+ * printf's "%-*s" and "%*s" would, without their cost in a long table. */
+void mph__out_col(mph_outbuf *o, const char *s, size_t width, bool right);
 /* Flush; returns the first error of the whole run. */
 mph_status mph__out_finish(mph_outbuf *o, mph_error *err);
 
@@ -183,6 +186,7 @@ static inline void mph__out_commit(mph_outbuf *o, const char *end) {
 #define MPH_PUT_MAX_PAD 24
 char *mph__put_hex(char *p, uint64_t v, int digits);
 char *mph__put_dec(char *p, uint64_t v, int digits);
+char *mph__put_str(char *p, const char *s); /* s copied, no NUL: its end */
 
 /* ansi.c: a style's escape sequence, built once. The longest, 24-bit
  * "\x1b[0;38;2;R;G;B;48;2;R;G;Bm", is 38 bytes; loops copy MPH_ESCAPE_ROOM at once. */

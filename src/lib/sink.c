@@ -101,8 +101,8 @@ char *mph__put_dec(char *p, uint64_t v, int digits) {
 }
 
 const char *mph__fmt_count(char buf[32], uint64_t n) {
-    char digits[24];
-    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    char digits[20];
+    int len = (int)(mph__put_dec(digits, n, 0) - digits);
     int out = 0;
     for (int i = 0; i < len; i++) {
         if (i && (len - i) % 3 == 0)
@@ -111,6 +111,22 @@ const char *mph__fmt_count(char buf[32], uint64_t n) {
     }
     buf[out] = '\0';
     return buf;
+}
+
+void mph__out_col(mph_outbuf *o, const char *s, size_t width, bool right) {
+    size_t n = strlen(s), pad = n < width ? width - n : 0;
+    if (!right)
+        mph__out_write(o, s, n);
+    for (size_t i = 0; i < pad; i++)
+        mph__out_putc(o, ' ');
+    if (right)
+        mph__out_write(o, s, n);
+}
+
+char *mph__put_str(char *p, const char *s) {
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
 }
 
 const char *mph__fmt_size(char buf[32], uint64_t bytes) {

@@ -19,11 +19,14 @@ static double pct(uint64_t part, uint64_t whole) {
 
 /* "259,072" or, from 1 KiB on, "259,072 (253.0 KiB)". */
 static const char *bytes_text(char buf[64], uint64_t bytes) {
-    char a[32], b[32];
-    if (bytes < 1024)
-        snprintf(buf, 64, "%s", mph__fmt_count(a, bytes));
-    else
-        snprintf(buf, 64, "%s (%s)", mph__fmt_count(a, bytes), mph__fmt_size(b, bytes));
+    char a[32];
+    char *p = mph__put_str(buf, mph__fmt_count(a, bytes)); // 26 bytes at most
+    if (bytes >= 1024) {
+        p = mph__put_str(p, " (");
+        p = mph__put_str(p, mph__fmt_size(a, bytes)); // 28 at most
+        *p++ = ')';
+    }
+    *p = '\0';
     return buf;
 }
 
@@ -54,24 +57,32 @@ static void put_label(mph_outbuf *o, const char *s, size_t width) {
 static void size_row(mph_outbuf *o, const char *what, uint64_t blocks, unsigned bpb,
                      const char *tail) {
     char a[32], b[64];
-    mph__out_printf(o, "%-20s %12s", what, mph__fmt_count(a, blocks));
+    mph__out_col(o, what, 20, false);
+    mph__out_putc(o, ' ');
+    mph__out_col(o, mph__fmt_count(a, blocks), 12, true);
+    mph__out_puts(o, "  ");
     const char *bytes = bpb ? bytes_text(b, blocks * bpb) : "?";
-    if (tail)
-        mph__out_printf(o, "  %-24s %s\n", bytes, tail);
-    else
-        mph__out_printf(o, "  %s\n", bytes);
+    if (tail) {
+        mph__out_col(o, bytes, 24, false);
+        mph__out_putc(o, ' ');
+        mph__out_puts(o, tail);
+    } else {
+        mph__out_puts(o, bytes);
+    }
+    mph__out_putc(o, '\n');
 }
 
 static void range_text(char buf[64], unsigned k, unsigned bpb, bool bytes) {
     uint64_t lo = mph_histogram_bucket_min(k), hi = mph_histogram_bucket_max(k);
     uint64_t mul = bytes ? bpb : 1;
-    if (hi == UINT64_MAX)
-        snprintf(buf, 64, "%llu+", (unsigned long long)(lo * mul));
-    else if (lo == hi)
-        snprintf(buf, 64, "%llu", (unsigned long long)(lo * mul));
-    else
-        snprintf(buf, 64, "%llu-%llu", (unsigned long long)(lo * mul),
-                 (unsigned long long)(hi * mul));
+    char *p = mph__put_dec(buf, lo * mul, 0);
+    if (hi == UINT64_MAX) {
+        *p++ = '+';
+    } else if (lo != hi) {
+        *p++ = '-';
+        p = mph__put_dec(p, hi * mul, 0);
+    }
+    *p = '\0';
 }
 
 static void histogram(mph_outbuf *o, const char *title, const char *what, const uint64_t *counts,
@@ -88,9 +99,16 @@ static void histogram(mph_outbuf *o, const char *title, const char *what, const 
             range_text(r2, k, bpb, true);
         else
             r2[0] = '\0';
-        mph__out_printf(o, "  %-12s %-18s %10s %10s %14s", r1, r2, mph__fmt_count(a, counts[k]),
-                        mph__fmt_count(b, blocks[k]),
-                        bpb ? mph__fmt_count(c, blocks[k] * bpb) : "");
+        mph__out_puts(o, "  ");
+        mph__out_col(o, r1, 12, false);
+        mph__out_putc(o, ' ');
+        mph__out_col(o, r2, 18, false);
+        mph__out_putc(o, ' ');
+        mph__out_col(o, mph__fmt_count(a, counts[k]), 10, true);
+        mph__out_putc(o, ' ');
+        mph__out_col(o, mph__fmt_count(b, blocks[k]), 10, true);
+        mph__out_putc(o, ' ');
+        mph__out_col(o, bpb ? mph__fmt_count(c, blocks[k] * bpb) : "", 14, true);
         endl(o);
     }
 }
@@ -179,11 +197,18 @@ mph_status mph_render_text_stats(const mph_stats_report *r, const mph_text_optio
         const mph_type_stats *ts = &st->by_type[t];
         if (!ts->allocs)
             continue;
-        snprintf(d, sizeof d, "%c %s", mph_type_letter((mph_type)t), mph_type_name((mph_type)t));
-        mph__out_printf(o, "  %-18s %10s %10s %14s %6.1f%%\n", d, mph__fmt_count(a, ts->allocs),
-                        mph__fmt_count(b, ts->blocks),
-                        bpb ? mph__fmt_count(c, ts->blocks * bpb) : "",
-                        pct(ts->blocks, st->used_blocks));
+        d[0] = mph_type_letter((mph_type)t);
+        d[1] = ' ';
+        *mph__put_str(d + 2, mph_type_name((mph_type)t)) = '\0';
+        mph__out_puts(o, "  ");
+        mph__out_col(o, d, 18, false);
+        mph__out_putc(o, ' ');
+        mph__out_col(o, mph__fmt_count(a, ts->allocs), 10, true);
+        mph__out_putc(o, ' ');
+        mph__out_col(o, mph__fmt_count(b, ts->blocks), 10, true);
+        mph__out_putc(o, ' ');
+        mph__out_col(o, bpb ? mph__fmt_count(c, ts->blocks * bpb) : "", 14, true);
+        mph__out_printf(o, " %6.1f%%\n", pct(ts->blocks, st->used_blocks));
     }
     mph__out_printf(o, "  %-18s %10s %10s %14s", "total", mph__fmt_count(a, st->allocs),
                     mph__fmt_count(b, st->used_blocks),
