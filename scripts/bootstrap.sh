@@ -28,21 +28,28 @@ if [ "${1:-}" = --windows ]; then
     done
 fi
 # node and npm may come from elsewhere (nvm, nodesource): then do not ask apt for them.
-if have node; then need=("${need[@]/nodejs}"); fi
-if have npm; then need=("${need[@]/npm}"); fi
-if have python3; then need=("${need[@]/python3}"); fi
-read -r -a need <<<"${need[*]:-}"
+# Whole names only: a pattern substitution would also cut "python3" out of "python3-ipykernel".
+keep=()
+for pkg in ${need[@]+"${need[@]}"}; do
+    case "$pkg" in
+        nodejs) have node && continue ;;
+        npm) have npm && continue ;;
+        python3) have python3 && continue ;;
+    esac
+    keep+=("$pkg")
+done
+need=(${keep[@]+"${keep[@]}"})
 if [ ${#need[@]} -gt 0 ]; then
     echo "bootstrap: installing ${need[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if [ -f board/package-lock.json ] && [ ! -f board/node_modules/.package-lock.json -o board/package-lock.json -nt board/node_modules/.package-lock.json ]; then
+if [ -f board/package-lock.json ] && { [ ! -f board/node_modules/.package-lock.json ] || [ board/package-lock.json -nt board/node_modules/.package-lock.json ]; }; then
     echo "bootstrap: npm ci (board)"
     npm ci --prefix board --no-audit --no-fund --loglevel=error
 fi
-if [ -f tests/browser/package-lock.json ] && [ ! -f tests/browser/node_modules/.package-lock.json -o tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+if [ -f tests/browser/package-lock.json ] && { [ ! -f tests/browser/node_modules/.package-lock.json ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; }; then
     echo "bootstrap: npm ci (tests/browser)"
     npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 fi
