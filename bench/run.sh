@@ -452,7 +452,8 @@ fi
 # Per shape, each against its own baseline, run alternately (paired medians):
 #   read    parse_only against wc -l (<= 3x), and against the cells-alone floor (info)
 #   show    show --color always -c 4 against the seed's map (>= 100x); its peak RSS (<= 64 MiB)
-#   stats   stats against parse_only (<= 1.2x: the analyses on top of reading)
+#   stats   stats against parse_only (<= 1.2x: the analyses on top of reading), and the
+#           floor under it (parse_only --stats-floor, info)
 #   diff    diff --color always -c 4 OLD NEW against show --color always -c 4 NEW (<= 2x)
 SHAPE_ROWS=$TMP/shape_rows # shape|what|mpheap|baseline|ratio|target|result
 : >"$SHAPE_ROWS"
@@ -536,6 +537,15 @@ gen512|$GEN_OLD|$GEN_EMPTY|generated fragmented 512 MiB heap (bench/gen_dump.c),
         echo "$S|  show peak RSS|$(fmt_mib "$rss")|-|-|<= 64 MiB|$([ "$rss" -le "$RSS_LIMIT_KIB" ] && echo PASS || echo FAIL)" >>"$SHAPE_ROWS"
         measure "sh.stats.$S" "$N" "$MPHEAP" stats "$main" -- "sh.parse3.$S" "$N" 600 "$TOOLS/parse_only" "$main"
         shape_row "$S" "stats" "sh.stats.$S" "sh.parse3.$S" "read" over 1.2
+        # The least a second pass for the stats does (parse_only --stats-floor: the cells loaded
+        # again, their masks, the head letters, the runs by level), on top of the same reading.
+        if "$TOOLS/parse_only" --stats-floor "$main" >/dev/null 2>&1; then
+            measure "sh.sfloor.$S" "$N" "$TOOLS/parse_only" --stats-floor "$main" -- \
+                "sh.parse4.$S" "$N" 600 "$TOOLS/parse_only" "$main"
+            shape_row "$S" "  stats floor" "sh.sfloor.$S" "sh.parse4.$S" "read" info 0
+        else
+            echo "$S|  stats floor|-|-|-|-|SKIP (parse_only --stats-floor needs x86-64 with AVX2)" >>"$SHAPE_ROWS"
+        fi
         if [ "$old" != - ]; then
             measure "sh.diff.$S" "$N" "$MPHEAP" diff --color always -c 4 "$old" "$main" -- \
                 "sh.shown.$S" "$N" 600 "$MPHEAP" show --color always -c 4 "$main"
@@ -643,6 +653,10 @@ RES=$OUT/results.txt
     echo "  - cells alone (bench/cells_floor.c): a process that only allocates and writes a byte per block,"
     echo "    as the parser's cells: a floor under parse only that no parsing work can go below."
     echo "    (bench/parse_only.c: 128 KiB reads into mph_parser_feed, as the CLI reads, then mph_parser_finish)."
+    echo "  - stats floor (parse_only --stats-floor): reading, then only the steps every stats walk of this"
+    echo "    kind takes (each 64 cells loaded again, their free and tail masks, the head letters counted,"
+    echo "    the runs counted by level, four chunks at once), on two threads and skipping what the walk"
+    echo "    skips: a floor under stats. Above 1.2x read, the stats target is out of this walk's reach."
     echo "  - the seed always colours; mpheap is timed with --color always and never, -c 4 as the seed's 4 columns."
     echo "  - the seed keeps only the first \"(N lines all free)\" of a dump, so on dumps with several"
     echo "    collapsed runs (gen512) it prints fewer cells than mpheap: the ratios understate mpheap."
